@@ -1,0 +1,420 @@
+"""Maximise key rates over intensities and probabilities, for many channels at once.
+
+The rate functions are vectorised over every argument, so the optimiser works on a *batch* of
+problems (one per distance / WDM channel) in lock-step:
+
+1. Parameters are mapped to an unconstrained vector ``y`` (bounded log or linear sigmoid
+   boxes; ``mu_2 = mu_1 + Delta``; the three X-decoy probabilities through a softmax), so every
+   candidate is valid and ``mu_vac < mu_1 < mu_2`` holds by construction.
+2. Start: the default parameters, an optional warm start and a fixed scrambled Sobol set of
+   candidates are evaluated in one batched call; each problem starts from its best candidate.
+3. Batched Nelder-Mead (adaptive coefficients, Gao & Han 2012): every iteration evaluates the
+   reflection, expansion and both contractions of all active problems in ONE call of the rate
+   function; shrinks (rare) are a second call on the problems that need them.
+4. Warm start along the distance axis: each problem also tries the optima of its neighbours,
+   then a second, smaller Nelder-Mead round polishes the result.
+
+The objective is the rate where it is positive and the (negative) key fraction per detection
+elsewhere, so the search keeps a slope towards the region of positive rate instead of drifting to
+"send nothing"; the returned rate is clipped at 0, never negative or NaN. Everything is
+deterministic (fixed Sobol seed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from qkdchip.sims.keyrate.cal import CALParams, cal_rate
+from qkdchip.sims.keyrate.channel import Channel, Detector, arrival
+from qkdchip.sims.keyrate.finite import Security
+from qkdchip.sims.keyrate.pm import PMParams, pm_rate
+from qkdchip.sims.keyrate.sns import SNSParams, sns_rate
+from qkdchip.sims.keyrate.tf import TFParams, tf_rate
+from scipy.stats import qmc
+
+Array = NDArray[np.float64]
+ParamsT = SNSParams | PMParams | TFParams | CALParams
+
+#: search boxes (documented in README.md)
+SNS_BOUNDS = {
+    "mu_z": (0.01, 1.0),
+    "eps": (1e-6, 0.5),
+    "mu_1": (0.005, 0.5),
+    "dmu": (0.02, 1.0),  # mu_2 - mu_1
+    "p_z": (0.3, 0.98),
+    "phase_window_rad": (0.02, 1.2),
+}
+MU_BOUNDS = {"pm": (1e-3, 2.0), "tf": (1e-3, 2.0), "cal": (1e-4, 0.5)}
+P_DECOY_MIN = 0.02
+
+
+def _sigmoid(y: Array) -> Array:
+    return 0.5 * (1.0 + np.tanh(0.5 * y))
+
+
+def _logit(p: Array) -> Array:
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.log(p / (1.0 - p))
+
+
+def _box(y: Array, lo: Array, hi: Array) -> Array:
+    """Unconstrained ``y`` -> log-uniform box [lo, hi]."""
+    return lo * (hi / lo) ** _sigmoid(y)
+
+
+def _unbox(x: Array, lo: Array, hi: Array) -> Array:
+    t = np.log(np.clip(x, lo, hi) / lo) / np.log(hi / lo)
+    return _logit(t)
+
+
+@dataclass
+class Problem:
+    """A batch of key-rate maximisations sharing one protocol (flattened to ``size`` items)."""
+
+    protocol: str
+    eta_a: Array
+    eta_b: Array
+    v_random: Array
+    v_fixed: Array
+    p_d: Array
+    f_ec: Array
+    base: ParamsT
+    pulses: Array | None
+    security: Security
+
+    @classmethod
+    def build(
+        cls,
+        protocol: str,
+        channel: Channel,
+        detector: Detector,
+        base: ParamsT,
+        f_ec: float | Array,
+        pulses: float | Array | None,
+        security: Security,
+    ) -> tuple[Problem, tuple[int, ...]]:
+        ea, eb, vr, vf, pd = arrival(channel, detector)
+        extra = [np.asarray(f_ec)] + ([] if pulses is None else [np.asarray(pulses)])
+        fixed = _fixed_arrays(base)
+        shape = np.broadcast_shapes(
+            *(np.shape(a) for a in (ea, eb, vr, vf, pd, *extra, *fixed.values()))
+        )
+
+        def flat(a: Array) -> Array:
+            return np.broadcast_to(np.asarray(a, dtype=np.float64), shape).reshape(-1).copy()
+
+        prob = cls(
+            protocol=protocol,
+            eta_a=flat(ea),
+            eta_b=flat(eb),
+            v_random=flat(vr),
+            v_fixed=flat(vf),
+            p_d=flat(pd),
+            f_ec=flat(np.asarray(f_ec)),
+            base=_broadcast_base(base, shape, flat),
+            pulses=None if pulses is None else flat(np.asarray(pulses)),
+            security=security,
+        )
+        return prob, shape
+
+    @property
+    def size(self) -> int:
+        return int(self.eta_a.size)
+
+    @property
+    def finite(self) -> bool:
+        return self.pulses is not None
+
+    # ---- parameter space -------------------------------------------------------------
+    def _sns_mu1_lo(self, idx: Array) -> Array:
+        base = self.base
+        assert isinstance(base, SNSParams)
+        lo = SNS_BOUNDS["mu_1"][0]
+        if base.extinction_ratio_db is not None:
+            top = max(SNS_BOUNDS["mu_z"][1], SNS_BOUNDS["mu_1"][1] + SNS_BOUNDS["dmu"][1])
+            vmax = top * 10.0 ** (-np.asarray(base.extinction_ratio_db)[idx] / 10.0)
+        else:
+            vmax = np.asarray(base.mu_vacuum)[idx]
+        return np.maximum(lo, 1.5 * vmax)
+
+    @property
+    def dim(self) -> int:
+        if self.protocol in ("sns", "sns-aopp"):
+            return 8 if self.finite else 4
+        return 1
+
+    def params(self, idx: Array, y: Array) -> ParamsT:
+        """Parameters of problems ``idx`` (K,) at unconstrained points ``y`` (K, dim)."""
+        base = self.base
+        if self.protocol in ("sns", "sns-aopp"):
+            assert isinstance(base, SNSParams)
+            b = SNS_BOUNDS
+            mu_z = _box(y[:, 0], *b["mu_z"])
+            eps = _box(y[:, 1], *b["eps"])
+            mu_1 = _box(y[:, 2], self._sns_mu1_lo(idx), np.asarray(b["mu_1"][1]))
+            mu_2 = mu_1 + _box(y[:, 3], *b["dmu"])
+            kw: dict[str, object] = {}
+            if self.finite:
+                z = np.stack([y[:, 5], y[:, 6], np.zeros_like(y[:, 5])], axis=-1)
+                z = np.exp(z - z.max(axis=-1, keepdims=True))
+                p = P_DECOY_MIN + (1.0 - 3 * P_DECOY_MIN) * z / z.sum(axis=-1, keepdims=True)
+                kw = {
+                    "p_z": _box(y[:, 4], *b["p_z"]),
+                    "p_0": p[:, 0],
+                    "p_1": p[:, 1],
+                    "phase_window_rad": _box(y[:, 7], *b["phase_window_rad"]),
+                }
+            else:
+                kw = {
+                    "p_z": None if base.p_z is None else np.asarray(base.p_z)[idx],
+                    "p_0": np.asarray(base.p_0)[idx],
+                    "p_1": np.asarray(base.p_1)[idx],
+                    "phase_window_rad": np.asarray(base.phase_window_rad)[idx],
+                }
+            return SNSParams(
+                mu_z=mu_z,
+                mu_1=mu_1,
+                mu_2=mu_2,
+                eps=eps,
+                mu_vacuum=np.asarray(base.mu_vacuum)[idx],
+                extinction_ratio_db=None
+                if base.extinction_ratio_db is None
+                else np.asarray(base.extinction_ratio_db)[idx],
+                **kw,  # type: ignore[arg-type]
+            )
+        mu = _box(y[:, 0], *MU_BOUNDS[self.protocol])
+        if isinstance(base, PMParams):
+            return PMParams(
+                mu=mu, phase_slices=base.phase_slices, slice_distribution=base.slice_distribution
+            )
+        if isinstance(base, TFParams):
+            return TFParams(mu=mu, phase_slices=base.phase_slices)
+        return CALParams(mu=mu)
+
+    def start(self) -> Array:
+        """The base parameters as unconstrained vectors (size, dim)."""
+        base = self.base
+        idx = np.arange(self.size)
+        if isinstance(base, SNSParams):
+            b = SNS_BOUNDS
+            cols = [
+                _unbox(np.asarray(base.mu_z)[idx], *b["mu_z"]),
+                _unbox(np.asarray(base.eps)[idx], *b["eps"]),
+                _unbox(np.asarray(base.mu_1)[idx], self._sns_mu1_lo(idx), b["mu_1"][1]),
+                _unbox(np.asarray(base.mu_2 - np.asarray(base.mu_1))[idx], *b["dmu"]),
+            ]
+            if self.finite:
+                p0, p1 = np.asarray(base.p_0)[idx], np.asarray(base.p_1)[idx]
+                p2 = 1.0 - p0 - p1
+                pz = 0.8 if base.p_z is None else np.asarray(base.p_z)[idx]
+                win = np.asarray(base.phase_window_rad)[idx]
+                win = np.where(win > 0, win, 0.2)
+                cols += [
+                    _unbox(pz * np.ones(self.size), *b["p_z"]),
+                    np.log(np.maximum(p0 - P_DECOY_MIN, 1e-6) / np.maximum(p2 - P_DECOY_MIN, 1e-6)),
+                    np.log(np.maximum(p1 - P_DECOY_MIN, 1e-6) / np.maximum(p2 - P_DECOY_MIN, 1e-6)),
+                    _unbox(win, *b["phase_window_rad"]),
+                ]
+            return np.stack(cols, axis=-1)
+        return _unbox(np.asarray(base.mu)[idx], *MU_BOUNDS[self.protocol])[:, None]
+
+    # ---- evaluation ------------------------------------------------------------------------
+    def evaluate(self, idx: Array, y: Array) -> dict[str, Array]:
+        """Full rate dictionary of problems ``idx`` at points ``y``."""
+        p = self.params(idx, y)
+        ea, eb, vr, vf, pd = (
+            a[idx] for a in (self.eta_a, self.eta_b, self.v_random, self.v_fixed, self.p_d)
+        )
+        f = self.f_ec[idx]
+        if isinstance(p, SNSParams):
+            return sns_rate(
+                ea,
+                eb,
+                vr,
+                vf,
+                pd,
+                p,
+                f_ec=f,
+                aopp=self.protocol == "sns-aopp",
+                pulses=None if self.pulses is None else self.pulses[idx],
+                security=self.security,
+            )
+        if isinstance(p, PMParams):
+            return pm_rate(ea, eb, vf, pd, p, f_ec=f)
+        if isinstance(p, TFParams):
+            return tf_rate(ea, eb, vf, pd, p, f_ec=f)
+        return cal_rate(ea, eb, vr, vf, pd, p, f_ec=f)
+
+    def objective(self, idx: Array, y: Array) -> Array:
+        """Value to minimise: ``-rate`` where the rate is positive, else ``-rate/detections``.
+
+        Every point with a positive rate ranks above every point without one; below the
+        cut-off the (negative) key fraction still has an interior maximum pointing towards
+        the region of positive rate, whereas the bare rate would drift to sending nothing.
+        """
+        out = self.evaluate(idx, y)
+        raw = out["rate_raw"]
+        frac = raw / np.maximum(out["norm"], 1e-300)
+        obj = np.where(raw > 0.0, -raw, -frac)
+        return np.where(np.isfinite(obj), obj, np.inf)
+
+
+def _fixed_arrays(base: ParamsT) -> dict[str, Array]:
+    if isinstance(base, SNSParams):
+        out = {
+            k: np.asarray(getattr(base, k))
+            for k in ("mu_z", "mu_1", "mu_2", "eps", "p_0", "p_1", "phase_window_rad", "mu_vacuum")
+        }
+        if base.p_z is not None:
+            out["p_z"] = np.asarray(base.p_z)
+        if base.extinction_ratio_db is not None:
+            out["er"] = np.asarray(base.extinction_ratio_db)
+        return out
+    return {"mu": np.asarray(base.mu)}
+
+
+def _broadcast_base(
+    base: ParamsT, shape: tuple[int, ...], flat: Callable[[Array], Array]
+) -> ParamsT:
+    if isinstance(base, SNSParams):
+        return SNSParams(
+            mu_z=flat(base.mu_z),
+            mu_1=flat(base.mu_1),
+            mu_2=flat(base.mu_2),
+            eps=flat(base.eps),
+            p_z=None if base.p_z is None else flat(base.p_z),
+            p_0=flat(base.p_0),
+            p_1=flat(base.p_1),
+            phase_window_rad=flat(base.phase_window_rad),
+            mu_vacuum=flat(base.mu_vacuum),
+            extinction_ratio_db=None
+            if base.extinction_ratio_db is None
+            else flat(base.extinction_ratio_db),
+        )
+    if isinstance(base, PMParams):
+        return PMParams(
+            mu=flat(base.mu),
+            phase_slices=base.phase_slices,
+            slice_distribution=base.slice_distribution,
+        )
+    if isinstance(base, TFParams):
+        return TFParams(mu=flat(base.mu), phase_slices=base.phase_slices)
+    return CALParams(mu=flat(base.mu))
+
+
+# ---- batched Nelder-Mead ----------------------------------------------------------------------
+def batched_nelder_mead(
+    fun: Callable[[Array, Array], Array],
+    x0: Array,
+    step: float = 0.6,
+    max_iter: int = 400,
+    xtol: float = 1e-4,
+    ftol: float = 1e-9,
+) -> tuple[Array, Array]:
+    """Minimise ``fun(idx, X)`` independently for each row of ``x0`` (B, d), in lock-step.
+
+    ``fun`` maps problem indices ``idx`` (K,) and points ``X`` (K, d) to values (K,). Returns the
+    best points (B, d) and values (B,). Adaptive coefficients for dimension d (Gao & Han,
+    Comput. Optim. Appl. 51, 259, 2012).
+    """
+    b, d = x0.shape
+    alpha, gamma = 1.0, 1.0 + 2.0 / d
+    rho, sigma = 0.75 - 1.0 / (2.0 * d), 1.0 - 1.0 / d
+    if d == 1:
+        rho, sigma = 0.5, 0.5
+    simplex = np.repeat(x0[:, None, :], d + 1, axis=1)
+    simplex[:, 1:, :] += step * np.eye(d)[None]
+    idx_all = np.arange(b)
+    fvals = fun(np.repeat(idx_all, d + 1), simplex.reshape(-1, d)).reshape(b, d + 1)
+    active = np.ones(b, dtype=bool)
+    for _ in range(max_iter):
+        order = np.argsort(fvals, axis=1)
+        simplex = np.take_along_axis(simplex, order[:, :, None], axis=1)
+        fvals = np.take_along_axis(fvals, order, axis=1)
+        spread_x = np.max(np.abs(simplex[:, 1:] - simplex[:, :1]), axis=(1, 2))
+        spread_f = fvals[:, -1] - fvals[:, 0]
+        scale = np.maximum(np.abs(fvals[:, 0]), 1e-300)
+        active &= ~((spread_x <= xtol) | (spread_f <= ftol * scale))
+        act = np.flatnonzero(active)
+        if act.size == 0:
+            break
+        s = simplex[act]
+        f = fvals[act]
+        c = s[:, :-1].mean(axis=1)
+        worst = s[:, -1]
+        xr = c + alpha * (c - worst)
+        xe = c + gamma * (xr - c)
+        xoc = c + rho * (xr - c)
+        xic = c - rho * (c - worst)
+        cand = np.concatenate([xr, xe, xoc, xic])
+        fc = fun(np.tile(act, 4), cand).reshape(4, act.size)
+        fr, fe, foc, fic = fc
+        new_x = worst.copy()
+        new_f = f[:, -1].copy()
+        shrink = np.zeros(act.size, dtype=bool)
+        best, second = f[:, 0], f[:, -2]
+        m_exp = fr < best
+        use_e = m_exp & (fe < fr)
+        new_x = np.where(use_e[:, None], xe, np.where(m_exp[:, None], xr, new_x))
+        new_f = np.where(use_e, fe, np.where(m_exp, fr, new_f))
+        m_ref = ~m_exp & (fr < second)
+        new_x = np.where(m_ref[:, None], xr, new_x)
+        new_f = np.where(m_ref, fr, new_f)
+        m_out = ~m_exp & ~m_ref & (fr < f[:, -1])
+        ok_out = m_out & (foc <= fr)
+        new_x = np.where(ok_out[:, None], xoc, new_x)
+        new_f = np.where(ok_out, foc, new_f)
+        m_in = ~m_exp & ~m_ref & ~m_out
+        ok_in = m_in & (fic < f[:, -1])
+        new_x = np.where(ok_in[:, None], xic, new_x)
+        new_f = np.where(ok_in, fic, new_f)
+        shrink = (m_out & ~ok_out) | (m_in & ~ok_in)
+        s[:, -1] = new_x
+        f[:, -1] = new_f
+        if np.any(shrink):
+            sh = np.flatnonzero(shrink)
+            pts = s[sh, :1] + sigma * (s[sh, 1:] - s[sh, :1])
+            fs = fun(np.repeat(act[sh], d), pts.reshape(-1, d)).reshape(sh.size, d)
+            s[sh, 1:] = pts
+            f[sh, 1:] = fs
+        simplex[act] = s
+        fvals[act] = f
+    i_best = np.argmin(fvals, axis=1)
+    return simplex[idx_all, i_best], fvals[idx_all, i_best]
+
+
+def optimize(
+    problem: Problem,
+    warm: Array | None = None,
+    n_candidates: int = 64,
+    max_iter: int = 400,
+) -> tuple[Array, Array]:
+    """Maximise the rate of every problem of the batch; returns ``(y_best, rate_raw_best)``."""
+    b, d = problem.size, problem.dim
+    idx = np.arange(b)
+    starts = [problem.start()]
+    if warm is not None:
+        starts.append(warm)
+    sob = qmc.Sobol(d, scramble=True, seed=20240601).random(n_candidates)
+    cand = 6.0 * (sob - 0.5)  # covers sigmoid(y) in ~[0.05, 0.95] of every box
+    y_pool = np.concatenate(
+        [np.stack(starts, axis=1), np.broadcast_to(cand[None], (b, n_candidates, d))], axis=1
+    )
+    k = y_pool.shape[1]
+    f_pool = problem.objective(np.repeat(idx, k), y_pool.reshape(-1, d)).reshape(b, k)
+    y0 = y_pool[idx, np.argmin(f_pool, axis=1)]
+    y1, f1 = batched_nelder_mead(problem.objective, y0, step=0.8, max_iter=max_iter)
+    # share solutions with the neighbours (warm start along the distance axis)
+    if b > 1:
+        neigh = np.stack([np.roll(y1, 1, axis=0), np.roll(y1, -1, axis=0)], axis=1)
+        neigh[0, 0] = y1[0]
+        neigh[-1, 1] = y1[-1]
+        fn = problem.objective(np.repeat(idx, 2), neigh.reshape(-1, d)).reshape(b, 2)
+        j = np.argmin(fn, axis=1)
+        better = fn[idx, j] < f1
+        y1 = np.where(better[:, None], neigh[idx, j], y1)
+    y2, f2 = batched_nelder_mead(problem.objective, y1, step=0.25, max_iter=max_iter)
+    return y2, -f2
