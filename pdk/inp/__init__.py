@@ -1,0 +1,69 @@
+"""Generic InP process design kit (client transmitter chip).
+
+A generic HHI/SMART-like active-passive InP platform:
+
+* layers (``layers.LAYERS``; GDS 20-29 for process layers, 95 die outline, 96 text),
+* cross-sections ``inp_deep`` (1.5 um deep ridge, R >= 100 um), ``inp_shallow`` (2 um shallow
+  ridge, R >= 500 um) and ``inp_metal`` (plated-gold trace), each with ``radius``/``radius_min``,
+* design rules as data (``RULES``, a :class:`qkdchip.pdk.rules.DesignRules`),
+* process constants (``PROCESS``, a frozen :class:`~qkdchip.pdk.inp.process.InPProcess`) that the
+  cells and the S-matrix models read,
+* ``get_pdk()``: the cached ``gf.Pdk(name="qkdchip_inp")``; ``write_lyp(path)``: KLayout layer
+  properties.
+
+Importing this package is cheap and activates nothing: gdsfactory objects (``LAYER``,
+``LAYER_VIEWS``, ``CROSS_SECTIONS``) load on first access. Build cells inside
+``qkdchip.pdk.use_pdk("inp")``.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import TYPE_CHECKING, Any
+
+from qkdchip.pdk.inp.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
+from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS, WaveguideSpec
+from qkdchip.pdk.inp.process import PROCESS, InPProcess
+
+if TYPE_CHECKING:
+    import gdsfactory as gf
+
+__all__ = [
+    "CROSS_SECTIONS",
+    "DIE_KEEPOUT_UM",
+    "GRID_UM",
+    "LAYER",
+    "LAYERS",
+    "LAYER_VIEWS",
+    "PROCESS",
+    "RULES",
+    "XSECTIONS",
+    "InPProcess",
+    "WaveguideSpec",
+    "get_pdk",
+    "write_lyp",
+]
+
+_LAZY = {"LAYER", "LAYER_VIEWS", "CROSS_SECTIONS", "PDK_NAME"}
+
+
+def get_pdk() -> gf.Pdk:
+    """The InP ``gf.Pdk`` named ``qkdchip_inp`` (built once, cached; not activated)."""
+    from qkdchip.pdk.inp import tech
+
+    return tech.get_pdk()
+
+
+def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
+    """Write the KLayout layer-properties file of the InP process to ``path`` (``*.lyp``)."""
+    from qkdchip.pdk.inp import tech
+
+    return tech.write_lyp(path)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from qkdchip.pdk.inp import tech
+
+        return getattr(tech, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

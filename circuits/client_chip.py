@@ -1,0 +1,362 @@
+"""The client (transmitter) chip: monolithic InP, 4600 x 2000 um.
+
+One DBR laser, three Mach-Zehnder intensity modulators (IM I-III), the encoding phase modulator
+(PM I), the reference-pulse phase modulator (PM R) and an electro-absorption VOA: six
+electro-optic elements (the reference network counts 120 modulators on 20 chips), and the
+angled spot-size-converter output facet.
+
+Optical order (default ``order``): laser -> IM I -> IM II -> IM III -> PM I -> PM R -> VOA ->
+output facet. Why:
+
+* the intensity modulators come first: IM I carves the CW laser light into pulses at the clock
+  rate, IM II and IM III set the decoy / signal intensities and the SNS 'not sending' state;
+  cascaded, their extinction ratios add in dB, which is how the 30-40 dB needed by the vacuum
+  state is reached;
+* the phase modulators act on the carved pulses: PM I encodes the phase of the quantum pulses
+  (phase randomisation / slices), PM R sets the phase of the reference pulses that the server
+  measures for phase tracking; phase and intensity modulation commute, so their place among the
+  modulators only sets which electrode sees which optical power;
+* the VOA is last, next to the facet: the chain runs at high power (modulator bias control with
+  monitor light) and the attenuation to the single-photon level happens once, at the output;
+  light reflected at the facet (``PROCESS.facet_reflection_dB``) crosses the VOA twice before it
+  can reach the laser, an extra 2 x A_VOA of isolation.
+
+Injection locking: the comb line enters through a second angled SSC facet on the same (west)
+edge, port ``o1``, and reaches the laser through its rear DBR (the injection mirror, see
+``inp_dbr_laser``). It does not cross the modulators or the VOA: by reciprocity it would be
+attenuated as strongly as the output (tens of dB) and chopped by the IMs. (The published chip
+lists one output facet; its injection path is not stated, so this is a design choice.)
+
+Floorplan: the die is drawn with its lower-left corner at the origin, bbox exactly
+(0, 0)-(4600, 2000) um. The chain is folded into two rows joined by a U-turn of two
+``wg_radius_um`` bends at the east end: row 1 (y = 1000 - pitch/2) runs west to east from the
+injection facet through the laser; row 2 (y = 1000 + pitch/2) runs back east to west to the
+output facet at x = 0. The split between the rows is chosen to balance the slack; the slack is
+shared out evenly as straight waveguide between the elements. Every electrode tab of row 1 is
+routed (planar, crossing-free) to a pad on the south edge, every tab of row 2 to a pad on the
+north edge (``route_to_edge_pads``); DC pads for the laser and VOA, RF pads for the modulators.
+
+Ports: o1 injection input (comb line), o2 quantum-signal output (both on the west edge).
+``get_netlist()`` gives the optical chain (instances ``facet_in``, ``laser``, ``im1`` ... ``voa``,
+``facet_out`` joined by ``wg*`` straights and the ``uturn_*`` bends) and the electrical one
+(``<element>,e<n>`` -> ``wire_*`` -> ``pad_*``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import gdsfactory as gf
+import klayout.db as kdb
+from qkdchip.components.inp import (
+    inp_bend_circular,
+    inp_dbr_laser,
+    inp_facet_ssc,
+    inp_mzm,
+    inp_phase_modulator,
+    inp_straight,
+    inp_voa,
+    route_to_edge_pads,
+)
+from qkdchip.components.inp._geometry import add_boxes, box, layer_index, to_dbu
+from qkdchip.components.inp.pads import Tab
+from qkdchip.pdk.inp.design_rules import DIE_KEEPOUT_UM
+from qkdchip.pdk.inp.layers import XSECTIONS
+
+from qkdchip.params import Range, checked, defaults_of, ranges_of
+
+DIE_WIDTH_UM = 4600.0
+DIE_HEIGHT_UM = 2000.0
+#: The six electro-optic elements, by key; their labels in the publication.
+ELEMENT_KEYS = ("im1", "im2", "im3", "pm", "pmref", "voa")
+ELEMENT_LABELS = {
+    "laser": "DBR laser",
+    "im1": "IM I",
+    "im2": "IM II",
+    "im3": "IM III",
+    "pm": "PM I",
+    "pmref": "PM R",
+    "voa": "VOA",
+    "facet_in": "injection facet",
+    "facet_out": "output facet",
+}
+DEFAULT_ORDER = ELEMENT_KEYS
+#: Shortest straight waveguide between two elements (um).
+MIN_GAP_UM = 20.0
+#: Smallest distance between the two rows (um); grows with the U-turn radius.
+MIN_ROW_PITCH_UM = 600.0
+#: Pads' outer edge this far inside the die keep-out (um).
+PAD_EDGE_MARGIN_UM = 10.0
+#: Die label height (um) and position of its lower-left corner.
+LABEL_HEIGHT_UM = 60.0
+LABEL_ORIGIN_UM = (150.0, 970.0)
+
+PAD_PITCH = Range(120.0, 400.0, "um", "centre-to-centre pitch of the bond pads along a die edge")
+
+_LASER = ranges_of(inp_dbr_laser)
+_MZM = ranges_of(inp_mzm)
+_PM = ranges_of(inp_phase_modulator)
+_VOA = ranges_of(inp_voa)
+_FACET = ranges_of(inp_facet_ssc)
+_D_LASER = defaults_of(inp_dbr_laser)
+_D_MZM = defaults_of(inp_mzm)
+_D_PM = defaults_of(inp_phase_modulator)
+_D_VOA = defaults_of(inp_voa)
+_D_FACET = defaults_of(inp_facet_ssc)
+
+
+def _dx_nm(component: gf.Component) -> int:
+    """x distance from o1 to o2 of a chain element, in grid steps (nm)."""
+    return to_dbu(component.ports["o2"].dx) - to_dbu(component.ports["o1"].dx)
+
+
+def _split_rows(
+    dx: dict[str, int], order: Sequence[str], avail_nm: int, gap_nm: int
+) -> tuple[list[str], list[str]]:
+    """Choose how many EO elements go on row 1 (after the laser): both rows must fit, and the
+    smaller of the two slacks is maximised."""
+    best: tuple[int, int] | None = None
+    for k in range(len(order) + 1):
+        row1, row2 = ["laser", *order[:k]], list(order[k:])
+        slack1 = avail_nm - sum(dx[e] for e in row1) - len(row1) * gap_nm
+        slack2 = avail_nm - sum(dx[e] for e in row2) - (len(row2) + 1) * gap_nm
+        if slack1 >= 0 and slack2 >= 0 and (best is None or min(slack1, slack2) > best[1]):
+            best = (k, min(slack1, slack2))
+    if best is None:
+        total = sum(dx.values()) * 1e-3
+        raise ValueError(
+            f"client_chip: the optical chain ({total:.0f} um of elements plus "
+            f"{MIN_GAP_UM} um gaps) does not fit two rows of {avail_nm * 1e-3:.0f} um on the "
+            f"{DIE_WIDTH_UM:.0f} x {DIE_HEIGHT_UM:.0f} um die: reduce im_length_um, "
+            f"pm_length_um, pmref_length_um, voa_length_um or the laser_*_length_um "
+            f"(element lengths um: " + ", ".join(f"{k}={v * 1e-3:.0f}" for k, v in dx.items()) + ")"
+        )
+    k = best[0]
+    return ["laser", *order[:k]], list(order[k:])
+
+
+def _gaps(slack_nm: int, n: int, gap_nm: int) -> list[int]:
+    """``n`` gap lengths (nm): the minimum gap plus the slack shared out evenly (rest on the last)."""
+    base = slack_nm // n
+    gaps = [gap_nm + base] * n
+    gaps[-1] += slack_nm - base * n
+    return gaps
+
+
+@gf.cell
+@checked(
+    laser_gain_length_um=_LASER["gain_length_um"],
+    laser_phase_length_um=_LASER["phase_length_um"],
+    laser_front_dbr_length_um=_LASER["front_dbr_length_um"],
+    laser_rear_dbr_length_um=_LASER["rear_dbr_length_um"],
+    im_length_um=_MZM["length_um"],
+    im_arm_spacing_um=_MZM["arm_spacing_um"],
+    im_split_ratio=_MZM["split_ratio"],
+    im_combine_ratio=_MZM["combine_ratio"],
+    pm_length_um=_PM["length_um"],
+    pmref_length_um=_PM["length_um"],
+    voa_length_um=_VOA["length_um"],
+    facet_angle_deg=_FACET["angle_deg"],
+    facet_taper_length_um=_FACET["taper_length_um"],
+    facet_tip_width_um=_FACET["tip_width_um"],
+    wg_radius_um=_MZM["bend_radius_um"],
+    die_pad_pitch_um=PAD_PITCH,
+)
+def client_chip(
+    laser_gain_length_um: float = _D_LASER["gain_length_um"],
+    laser_phase_length_um: float = _D_LASER["phase_length_um"],
+    laser_front_dbr_length_um: float = _D_LASER["front_dbr_length_um"],
+    laser_rear_dbr_length_um: float = _D_LASER["rear_dbr_length_um"],
+    im_length_um: float = _D_MZM["length_um"],
+    im_arm_spacing_um: float = _D_MZM["arm_spacing_um"],
+    im_split_ratio: float = _D_MZM["split_ratio"],
+    im_combine_ratio: float = _D_MZM["combine_ratio"],
+    pm_length_um: float = _D_PM["length_um"],
+    pmref_length_um: float = _D_PM["length_um"],
+    voa_length_um: float = _D_VOA["length_um"],
+    facet_angle_deg: float = _D_FACET["angle_deg"],
+    facet_taper_length_um: float = _D_FACET["taper_length_um"],
+    facet_tip_width_um: float = _D_FACET["tip_width_um"],
+    wg_radius_um: float = XSECTIONS["inp_deep"].radius_um,
+    die_pad_pitch_um: float = 150.0,
+    die_label: str = "QKDCHIP TX",
+    order: tuple[str, ...] = DEFAULT_ORDER,
+) -> gf.Component:
+    """The 4600 x 2000 um InP client transmitter die (see the module docstring).
+
+    Args:
+        laser_gain_length_um, laser_phase_length_um, laser_front_dbr_length_um,
+            laser_rear_dbr_length_um: DBR laser sections (``inp_dbr_laser``).
+        im_length_um, im_arm_spacing_um, im_split_ratio, im_combine_ratio: the three identical
+            intensity modulators IM I-III (``inp_mzm``: electrode length, arm spacing, k1, k2).
+        pm_length_um: electrode length of PM I (encoding). pmref_length_um: of PM R (reference).
+        voa_length_um: absorber length of the VOA (attenuation range ~ length).
+        facet_angle_deg, facet_taper_length_um, facet_tip_width_um: both SSC facets.
+        wg_radius_um: radius of the deep-waveguide bends (U-turn, MZM S-bends).
+        die_pad_pitch_um: bond-pad pitch along the die edges.
+        die_label: text written on the die (the mask passes a unique die ID).
+        order: permutation of ("im1", "im2", "im3", "pm", "pmref", "voa"): the optical order of
+            the six EO elements after the laser.
+    """
+    order = tuple(order)
+    if len(order) != len(ELEMENT_KEYS) or sorted(order) != sorted(ELEMENT_KEYS):
+        raise ValueError(f"order={order!r} must be a permutation of {ELEMENT_KEYS}")
+    if not isinstance(die_label, str) or not die_label.strip():
+        raise ValueError(f"die_label={die_label!r} must be a non-empty string")
+
+    mzm = inp_mzm(
+        length_um=im_length_um,
+        arm_spacing_um=im_arm_spacing_um,
+        split_ratio=im_split_ratio,
+        combine_ratio=im_combine_ratio,
+        bend_radius_um=wg_radius_um,
+    )
+    elements: dict[str, gf.Component] = {
+        "laser": inp_dbr_laser(
+            gain_length_um=laser_gain_length_um,
+            phase_length_um=laser_phase_length_um,
+            front_dbr_length_um=laser_front_dbr_length_um,
+            rear_dbr_length_um=laser_rear_dbr_length_um,
+        ),
+        "im1": mzm,
+        "im2": mzm,
+        "im3": mzm,
+        "pm": inp_phase_modulator(length_um=pm_length_um),
+        "pmref": inp_phase_modulator(length_um=pmref_length_um),
+        "voa": inp_voa(length_um=voa_length_um),
+    }
+    facet = inp_facet_ssc(
+        angle_deg=facet_angle_deg,
+        taper_length_um=facet_taper_length_um,
+        tip_width_um=facet_tip_width_um,
+    )
+
+    # --- floorplan ---------------------------------------------------------------------------
+    width, height, keep = DIE_WIDTH_UM, DIE_HEIGHT_UM, DIE_KEEPOUT_UM
+    w_wg = XSECTIONS["inp_deep"].width_um
+    radius = wg_radius_um
+    x_turn = math.floor(width - keep - radius - w_wg / 2 - 10.0)  # U-turn start (um)
+    row_pitch = max(MIN_ROW_PITCH_UM, 2 * math.ceil(radius + 5.0))
+    y1 = height / 2 - row_pitch / 2
+    y2 = height / 2 + row_pitch / 2
+    dx = {k: _dx_nm(v) for k, v in elements.items()}
+    dx_facet = _dx_nm(facet)
+    avail = to_dbu(x_turn) - dx_facet
+    gap = to_dbu(MIN_GAP_UM)
+    row1, row2 = _split_rows(dx, order, avail, gap)
+    gaps1 = _gaps(avail - sum(dx[e] for e in row1) - len(row1) * gap, len(row1), gap)
+    gaps2 = _gaps(avail - sum(dx[e] for e in row2) - (len(row2) + 1) * gap, len(row2) + 1, gap)
+
+    c = gf.Component()
+    n_wg = 0
+
+    def spacer(prev: gf.Port, length_nm: int) -> gf.Port:
+        nonlocal n_wg
+        n_wg += 1
+        ref = c.add_ref(inp_straight(length_um=length_nm * 1e-3), name=f"wg{n_wg}")
+        ref.connect("o1", prev)
+        return ref.ports["o2"]
+
+    refs: dict[str, gf.ComponentReference] = {}
+    f_in = c.add_ref(facet, name="facet_in")
+    f_in.drotate(180)
+    f_in.dmove((-f_in.ports["o2"].dx, y1 - f_in.ports["o1"].dy))
+    refs["facet_in"] = f_in
+    prev = f_in.ports["o1"]
+    for i, key in enumerate(row1):
+        ref = c.add_ref(elements[key], name=key)
+        ref.connect("o1", prev)
+        refs[key] = ref
+        prev = spacer(ref.ports["o2"], gaps1[i])
+
+    bend = inp_bend_circular(radius_um=radius, angle_deg=90.0)
+    b1 = c.add_ref(bend, name="uturn_1")
+    b1.connect("o1", prev)
+    up = c.add_ref(inp_straight(length_um=row_pitch - 2 * radius), name="uturn_wg")
+    up.connect("o1", b1.ports["o2"])
+    b2 = c.add_ref(bend, name="uturn_2")
+    b2.connect("o1", up.ports["o2"])
+    prev = spacer(b2.ports["o2"], gaps2[0])
+    for i, key in enumerate(row2):
+        ref = c.add_ref(elements[key], name=key)
+        ref.connect("o1", prev)
+        refs[key] = ref
+        prev = spacer(ref.ports["o2"], gaps2[i + 1])
+    f_out = c.add_ref(facet, name="facet_out")
+    f_out.connect("o1", prev)
+    refs["facet_out"] = f_out
+    if abs(f_out.ports["o2"].dx) > 1e-3 or abs(f_in.ports["o2"].dx) > 1e-3:
+        raise RuntimeError("client_chip: the facets do not land on the die edge x = 0")
+
+    # --- electrodes -> pads ------------------------------------------------------------------
+    def tabs(keys: Sequence[str]) -> list[Tab]:
+        out = []
+        for key in keys:
+            for p in refs[key].ports:
+                if p.port_type == "electrical":
+                    kind = "dc" if key in ("laser", "voa") else "rf"
+                    out.append(Tab(f"{key}.{p.name}", p.dx, p.dy, kind))
+        return out
+
+    margin = keep + PAD_EDGE_MARGIN_UM
+    route_kw = {"x_min_um": margin, "x_max_um": width - margin, "pitch_um": die_pad_pitch_um}
+    pads = route_to_edge_pads(c, tabs(row1), edge="south", edge_y_um=margin, **route_kw)
+    pads += route_to_edge_pads(c, tabs(row2), edge="north", edge_y_um=height - margin, **route_kw)
+
+    # --- die outline, label, ports -------------------------------------------------------------
+    add_boxes(c, "DIE", [box(0.0, 0.0, width, height)])
+    mag = LABEL_HEIGHT_UM / kdb.TextGenerator.default_generator().dheight()
+    text = kdb.TextGenerator.default_generator().text(die_label, 0.001, mag)
+    text.move(to_dbu(LABEL_ORIGIN_UM[0]), to_dbu(LABEL_ORIGIN_UM[1]))
+    c.shapes(layer_index("TEXT")).insert(text)
+    c.add_port("o1", port=f_in.ports["o2"])
+    c.add_port("o2", port=f_out.ports["o2"])
+
+    chain = ["facet_in", *row1, *row2, "facet_out"]
+    c.info["die_size_um"] = [width, height]
+    c.info["die_bbox_um"] = [0.0, 0.0, width, height]
+    c.info["die_origin"] = "lower-left corner at (0, 0)"
+    c.info["optical_order"] = chain
+    c.info["eo_elements"] = list(order)
+    c.info["n_eo_elements"] = len(order)
+    c.info["rows"] = [row1, row2]
+    c.info["row_y_um"] = [y1, y2]
+    c.info["elements"] = [
+        {
+            "name": key,
+            "label": ELEMENT_LABELS[key],
+            "cell": refs[key].cell.name,
+            "row": 1 if key == "facet_in" or key in row1 else 2,
+            "o1_um": [round(refs[key].ports["o1"].dx, 3), round(refs[key].ports["o1"].dy, 3)],
+            "o2_um": [round(refs[key].ports["o2"].dx, 3), round(refs[key].ports["o2"].dy, 3)],
+        }
+        for key in chain
+    ]
+    c.info["electrodes"] = pads
+    c.info["n_pads"] = len(pads)
+    c.info["ports"] = {"o1": "injection input (comb line)", "o2": "quantum-signal output"}
+    c.info["label"] = die_label
+    return c
+
+
+def optical_netlist(netlist: dict) -> dict:
+    """The optical part of a ``get_netlist()`` dict, ready for ``sax.circuit``.
+
+    Keeps the nets between optical ports (names ``o<n>``) and the instances they (or the
+    top-level ports) reference; drops the electrical nets (electrode -> wire -> pad) and the
+    pad/wire instances, for which an optical simulation has no model.
+    """
+
+    def optical(ref: str) -> bool:
+        return ref.split(",", 1)[1].startswith("o")
+
+    nets = [n for n in netlist["nets"] if optical(n["p1"]) and optical(n["p2"])]
+    used = {ref.split(",", 1)[0] for n in nets for ref in (n["p1"], n["p2"])}
+    used |= {ref.split(",", 1)[0] for ref in netlist["ports"].values()}
+    out = dict(netlist)
+    out["nets"] = nets
+    out["instances"] = {k: v for k, v in netlist["instances"].items() if k in used}
+    out["placements"] = {k: v for k, v in netlist.get("placements", {}).items() if k in used}
+    out["ports"] = {k: v for k, v in netlist["ports"].items() if optical(v)}
+    return out

@@ -1,0 +1,255 @@
+"""Polygon helpers shared by the InP cells (um in, 1 nm grid out).
+
+Every cell draws its polygons through these helpers so that all vertices land on the 1 nm grid
+(``snap``), rectangles of one layer are merged before insertion (no overlapping slivers), and arcs
+are drawn as circumscribed polygons within half a grid step of the circle, with tangent end
+edges (no acute corner, no DRC noise on bends).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+
+import gdsfactory as gf
+import klayout.db as kdb
+from qkdchip.pdk.inp.design_rules import GRID_UM
+from qkdchip.pdk.inp.layers import XSECTIONS, WaveguideSpec
+
+DBU_PER_UM = round(1.0 / GRID_UM)
+
+Point = tuple[float, float]
+
+
+def snap(value_um: float) -> float:
+    """``value_um`` rounded to the 1 nm manufacturing grid."""
+    return round(value_um * DBU_PER_UM) / DBU_PER_UM
+
+
+def to_dbu(value_um: float) -> int:
+    return round(value_um * DBU_PER_UM)
+
+
+def layer_index(name: str) -> int:
+    """Layout layer index of a process layer (``LAYER.<name>``)."""
+    from qkdchip.pdk.inp.tech import LAYER
+
+    return int(getattr(LAYER, name))
+
+
+def xs_spec(cross_section: str) -> WaveguideSpec:
+    """Geometry of a named InP cross-section (ValueError naming the argument if unknown)."""
+    if cross_section not in XSECTIONS:
+        raise ValueError(f"cross_section={cross_section!r} is unknown: allowed {sorted(XSECTIONS)}")
+    return XSECTIONS[cross_section]
+
+
+def add_polygon(c: gf.Component, points: Sequence[Point], layer: str) -> None:
+    """Add one polygon (um) on a process layer, vertices snapped to the grid."""
+    pts = [kdb.Point(to_dbu(x), to_dbu(y)) for x, y in points]
+    c.shapes(layer_index(layer)).insert(kdb.Polygon(pts))
+
+
+def box(x0: float, y0: float, x1: float, y1: float) -> kdb.Box:
+    return kdb.Box(
+        to_dbu(min(x0, x1)), to_dbu(min(y0, y1)), to_dbu(max(x0, x1)), to_dbu(max(y0, y1))
+    )
+
+
+def add_boxes(c: gf.Component, layer: str, boxes: Iterable[kdb.Box]) -> None:
+    """Merge the boxes of one layer and insert the result (no overlaps, no slivers)."""
+    region = kdb.Region()
+    for b in boxes:
+        region.insert(b)
+    region.merge()
+    if not region.is_empty():
+        c.shapes(layer_index(layer)).insert(region)
+
+
+def add_region(c: gf.Component, layer: str, region: kdb.Region) -> None:
+    merged = region.merged()
+    if not merged.is_empty():
+        c.shapes(layer_index(layer)).insert(merged)
+
+
+#: Length of the first and last edge of a drawn arc (along the end tangents), um: longer than the
+#: largest min width/space of a waveguide layer, so the end face and the next, slightly turned
+#: edge are never closer than a width check looks.
+ARC_END_STUB_UM = 1.5
+
+
+def _tangent_angles(r_in: float, r_out: float, phi0: float, span: float) -> list[float]:
+    """Angles (rad) of the tangent points of the circumscribed polygons of an arc.
+
+    The end steps are wide enough for a tangent stub of ``ARC_END_STUB_UM`` on the inner circle;
+    interior steps keep the deviation r (1/cos(d/2) - 1) of the outer circle below half a grid
+    step. The stubs deviate by ~ stub^2 / (2 r) (11 nm at r = 100 um)."""
+    sgn = 1.0 if span > 0 else -1.0
+    total = abs(span)
+    d_end = 2.0 * math.atan(ARC_END_STUB_UM / max(r_in, 1e-9))
+    d_max = 2.0 * math.acos(1.0 / (1.0 + 0.5 * GRID_UM / r_out))
+    if total <= 2 * d_end:
+        return [phi0, phi0 + span]
+    middle = total - 2 * d_end
+    n = max(1, math.ceil(middle / d_max))
+    steps = [d_end] + [middle / n] * n + [d_end]
+    out = [phi0]
+    for st in steps:
+        out.append(out[-1] + sgn * st)
+    out[-1] = phi0 + span
+    return out
+
+
+def along(origin: Point, angle_deg: float, s: float, t: float = 0.0) -> Point:
+    """Point at distance ``s`` along direction ``angle_deg`` from ``origin``, offset ``t`` left."""
+    a = math.radians(angle_deg)
+    return (
+        origin[0] + s * math.cos(a) - t * math.sin(a),
+        origin[1] + s * math.sin(a) + t * math.cos(a),
+    )
+
+
+class Band:
+    """A waveguide drawn as ONE polygon along a centre line of straights, tapers and arcs.
+
+    Drawing a whole path as a single polygon leaves no seams between pieces (no 1 nm steps from
+    independent rounding). Arcs keep every corner of the outline at >= 90 degrees, so that no
+    acute corner can trip a width/space check: the outer edge of an arc is the *circumscribed*
+    polygon (its first and last edges lie on the tangents at the arc ends, hence are exactly
+    perpendicular to the end faces), the inner edge the inscribed one; both within half a grid
+    step of the true circle.
+    """
+
+    def __init__(self, origin: Point, angle_deg: float, width_um: float) -> None:
+        self.p = origin
+        self.a = angle_deg
+        self.w = width_um
+        self.left: list[Point] = [along(origin, angle_deg, 0.0, width_um / 2)]
+        self.right: list[Point] = [along(origin, angle_deg, 0.0, -width_um / 2)]
+
+    def straight(self, length_um: float, width_um: float | None = None) -> Band:
+        """Straight (or linear taper to ``width_um``) of ``length_um``."""
+        w1 = self.w if width_um is None else width_um
+        end = along(self.p, self.a, length_um)
+        self.left.append(along(end, self.a, 0.0, w1 / 2))
+        self.right.append(along(end, self.a, 0.0, -w1 / 2))
+        self.p, self.w = end, w1
+        return self
+
+    def arc(self, radius_um: float, angle_deg: float) -> Band:
+        """Circular arc turning by ``angle_deg`` (+: left / counter-clockwise)."""
+        sign = 1.0 if angle_deg > 0 else -1.0
+        cx, cy = along(self.p, self.a, 0.0, sign * radius_um)
+        phi0 = math.radians(self.a - sign * 90.0)
+        span = math.radians(angle_deg)
+        tangents = _tangent_angles(radius_um - self.w / 2, radius_um + self.w / 2, phi0, span)
+
+        def side(r: float) -> list[Point]:
+            pts = []
+            for t0, t1 in itertools.pairwise(tangents):
+                rc = r / math.cos((t1 - t0) / 2)
+                pts.append((cx + rc * math.cos((t0 + t1) / 2), cy + rc * math.sin((t0 + t1) / 2)))
+            pts.append((cx + r * math.cos(phi0 + span), cy + r * math.sin(phi0 + span)))
+            return pts
+
+        self.left.extend(side(radius_um - sign * self.w / 2))
+        self.right.extend(side(radius_um + sign * self.w / 2))
+        self.p = (cx + radius_um * math.cos(phi0 + span), cy + radius_um * math.sin(phi0 + span))
+        self.a += angle_deg
+        return self
+
+    def polygon(self) -> list[Point]:
+        return self.left + self.right[::-1]
+
+
+def arc_polygon(radius_um: float, angle_deg: float, width_um: float) -> list[Point]:
+    """Polygon of an arc starting at the origin heading +x, turning by ``angle_deg``."""
+    return Band((0.0, 0.0), 0.0, width_um).arc(radius_um, angle_deg).polygon()
+
+
+def taper_polygon(
+    origin: Point, angle_deg: float, length_um: float, w0_um: float, w1_um: float
+) -> list[Point]:
+    """Linear taper from width w0 at ``origin`` to w1 at ``length_um`` along ``angle_deg``."""
+    return Band(origin, angle_deg, w0_um).straight(length_um, w1_um).polygon()
+
+
+#: Deep-to-shallow transition: the deep ridge flares to this width while the shallow ridge, drawn
+#: from mid-taper on, takes over the mode (the shallow etch then defines the guide).
+TRANSITION_DEEP_END_WIDTH_UM = 4.0
+#: Straight end of the flared deep ridge (square corners: no acute angle at the flare's end), um.
+TRANSITION_FLAT_UM = 2.0
+#: Default length of a deep-to-shallow transition (um).
+TRANSITION_LENGTH_UM = 50.0
+
+
+def add_transition(
+    c: gf.Component,
+    origin: Point,
+    angle_deg: float,
+    length_um: float = TRANSITION_LENGTH_UM,
+    shallow_extra_um: float = 0.0,
+) -> Point:
+    """Draw a deep-to-shallow transition starting (deep side) at ``origin`` along ``angle_deg``
+    (a multiple of 90 degrees).
+
+    The deep ridge (``inp_deep`` width) flares linearly to ``TRANSITION_DEEP_END_WIDTH_UM`` and
+    ends square; the shallow ridge (``inp_shallow`` width) starts at mid-length and runs to the
+    end of the transition plus ``shallow_extra_um``. Returns the end point (shallow side).
+    """
+    if angle_deg % 90:
+        raise ValueError(f"angle_deg={angle_deg}: transitions are drawn axis-aligned only")
+    deep = XSECTIONS["inp_deep"]
+    shallow = XSECTIONS["inp_shallow"]
+    flare = length_um - TRANSITION_FLAT_UM
+    band = Band(origin, angle_deg, deep.width_um).straight(flare, TRANSITION_DEEP_END_WIDTH_UM)
+    add_polygon(c, band.straight(TRANSITION_FLAT_UM).polygon(), deep.layer)
+    start = along(origin, angle_deg, length_um / 2)
+    add_polygon(
+        c,
+        taper_polygon(
+            start, angle_deg, length_um / 2 + shallow_extra_um, shallow.width_um, shallow.width_um
+        ),
+        shallow.layer,
+    )
+    return along(origin, angle_deg, length_um)
+
+
+def add_port(
+    c: gf.Component,
+    name: str,
+    x: float,
+    y: float,
+    orientation: float,
+    cross_section: str,
+    width_um: float | None = None,
+) -> None:
+    """Add an optical ('o*') or electrical ('e*') port on a cross-section's layer, snapped."""
+    spec = xs_spec(cross_section)
+    from qkdchip.pdk.inp.tech import LAYER
+
+    c.add_port(
+        name=name,
+        center=(snap(x), snap(y)),
+        width=snap(width_um if width_um is not None else spec.width_um),
+        orientation=orientation,
+        layer=getattr(LAYER, spec.layer),
+        port_type="electrical" if spec.layer == "RFMETAL" else "optical",
+    )
+
+
+def merge_shapes(c: gf.Component) -> None:
+    """Merge the polygons drawn directly in ``c`` layer by layer (abutting or overlapping pieces
+    of one layer become one polygon: clean GDS, no zero-width seams)."""
+    for idx in c.kcl.layer_indexes():
+        shapes = c.shapes(idx)
+        if shapes.is_empty():
+            continue
+        if any(s.is_text() for s in shapes.each()):
+            continue
+        region = kdb.Region(shapes)
+        if region.count() < 2:
+            continue
+        shapes.clear()
+        shapes.insert(region.merged())

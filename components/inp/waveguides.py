@@ -1,0 +1,144 @@
+"""Passive InP waveguide cells: straight, circular bend, S-bend, deep-to-shallow transition.
+
+Model numbers in ``c.info``: ``length_um`` (optical path length along the centre line),
+``cross_section``, and for bends ``radius_um``; the propagation loss and group index live in
+``qkdchip.pdk.inp.PROCESS`` (per cross-section), so the model computes
+``loss_dB = length_um * 1e-4 * PROCESS.<deep|shallow>_loss_dB_per_cm``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import gdsfactory as gf
+from qkdchip.components.inp._geometry import (
+    TRANSITION_LENGTH_UM,
+    Band,
+    add_polygon,
+    add_port,
+    add_transition,
+    arc_polygon,
+    snap,
+    xs_spec,
+)
+from qkdchip.pdk.inp.layers import WaveguideSpec
+
+from qkdchip.params import Range, checked
+
+WAVEGUIDE_CROSS_SECTIONS = ("inp_deep", "inp_shallow")
+
+
+def _optical_xs(cross_section: str) -> WaveguideSpec:
+    spec = xs_spec(cross_section)
+    if cross_section not in WAVEGUIDE_CROSS_SECTIONS:
+        raise ValueError(
+            f"cross_section={cross_section!r} is not a waveguide: allowed {WAVEGUIDE_CROSS_SECTIONS}"
+        )
+    return spec
+
+
+def _radius(radius_um: float | None, cross_section: str) -> float:
+    """The bend radius to use: the cross-section default if None; checked against radius_min."""
+    spec = _optical_xs(cross_section)
+    radius = spec.radius_um if radius_um is None else radius_um
+    if radius < spec.radius_min_um:
+        raise ValueError(
+            f"radius_um={radius} is below the minimum bend radius of {cross_section}: "
+            f"allowed >= {spec.radius_min_um} um"
+        )
+    return radius
+
+
+@gf.cell
+@checked(length_um=Range(0.01, 20000.0, "um", "straight waveguide length"))
+def inp_straight(length_um: float = 100.0, cross_section: str = "inp_deep") -> gf.Component:
+    """Straight waveguide of ``length_um`` (ports o1 west, o2 east)."""
+    spec = _optical_xs(cross_section)
+    c = gf.Component()
+    w = spec.width_um
+    add_polygon(c, [(0, -w / 2), (length_um, -w / 2), (length_um, w / 2), (0, w / 2)], spec.layer)
+    add_port(c, "o1", 0, 0, 180, cross_section)
+    add_port(c, "o2", length_um, 0, 0, cross_section)
+    c.info["length_um"] = snap(length_um)
+    c.info["cross_section"] = cross_section
+    return c
+
+
+#: Bend radius range shared by every InP bend (the cross-section's radius_min applies on top).
+BEND_RADIUS = Range(100.0, 1000.0, "um", "waveguide bend radius (>= the cross-section radius_min)")
+
+
+@gf.cell
+@checked(
+    radius_um=BEND_RADIUS,
+    angle_deg=Range(1.0, 180.0, "deg", "bend angle (counter-clockwise)"),
+)
+def inp_bend_circular(
+    radius_um: float | None = None, angle_deg: float = 90.0, cross_section: str = "inp_deep"
+) -> gf.Component:
+    """Circular bend turning left (CCW) by ``angle_deg`` at ``radius_um`` (default: the
+    cross-section's routing radius). o1 at the origin facing west, o2 at the end of the arc."""
+    spec = _optical_xs(cross_section)
+    radius = _radius(radius_um, cross_section)
+    c = gf.Component()
+    add_polygon(c, arc_polygon(radius, angle_deg, spec.width_um), spec.layer)
+    a = math.radians(angle_deg)
+    add_port(c, "o1", 0, 0, 180, cross_section)
+    add_port(c, "o2", radius * math.sin(a), radius * (1 - math.cos(a)), angle_deg, cross_section)
+    c.info["radius_um"] = radius
+    c.info["angle_deg"] = angle_deg
+    c.info["length_um"] = snap(radius * a)
+    c.info["cross_section"] = cross_section
+    return c
+
+
+def s_bend_geometry(dy_um: float, radius_um: float) -> tuple[float, float]:
+    """(angle of each arc in rad, x extent in um) of a two-arc S-bend of lateral offset dy."""
+    theta = math.acos(1.0 - abs(dy_um) / (2.0 * radius_um))
+    return theta, 2.0 * radius_um * math.sin(theta)
+
+
+@gf.cell
+@checked(
+    dy_um=Range(-400.0, 400.0, "um", "lateral offset of the S-bend (+: towards +y)"),
+    radius_um=BEND_RADIUS,
+)
+def inp_bend_s(
+    dy_um: float = 20.0, radius_um: float | None = None, cross_section: str = "inp_deep"
+) -> gf.Component:
+    """S-bend made of two opposite circular arcs of ``radius_um`` (constant radius: the tightest
+    bend equals the stated radius, unlike a Bezier S-bend). Offset ``dy_um`` needs
+    ``|dy| <= 2 R``; the x extent is 2 R sin(theta), theta = acos(1 - |dy| / 2R)."""
+    spec = _optical_xs(cross_section)
+    radius = _radius(radius_um, cross_section)
+    if dy_um == 0 or abs(dy_um) > 2 * radius:
+        raise ValueError(
+            f"dy_um={dy_um} must be non-zero and |dy_um| <= 2 x radius = {2 * radius} um"
+        )
+    theta, dx = s_bend_geometry(dy_um, radius)
+    deg = math.degrees(theta) * (1 if dy_um > 0 else -1)
+    c = gf.Component()
+    band = Band((0.0, 0.0), 0.0, spec.width_um).arc(radius, deg).arc(radius, -deg)
+    add_polygon(c, band.polygon(), spec.layer)
+    add_port(c, "o1", 0, 0, 180, cross_section)
+    add_port(c, "o2", dx, dy_um, 0, cross_section)
+    c.info["radius_um"] = radius
+    c.info["dy_um"] = dy_um
+    c.info["length_um"] = snap(2 * radius * theta)
+    c.info["cross_section"] = cross_section
+    return c
+
+
+@gf.cell
+@checked(length_um=Range(20.0, 300.0, "um", "deep-to-shallow transition length"))
+def inp_taper_deep_shallow(length_um: float = TRANSITION_LENGTH_UM) -> gf.Component:
+    """Deep-to-shallow waveguide transition: o1 deep (west), o2 shallow (east).
+
+    The deep ridge flares out while the shallow ridge takes over from mid-length (adiabatic
+    mode transfer; loss ``PROCESS.transition_loss_dB``)."""
+    c = gf.Component()
+    add_transition(c, (0.0, 0.0), 0.0, length_um)
+    add_port(c, "o1", 0, 0, 180, "inp_deep")
+    add_port(c, "o2", length_um, 0, 0, "inp_shallow")
+    c.info["length_um"] = snap(length_um)
+    return c

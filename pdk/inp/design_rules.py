@@ -1,0 +1,96 @@
+"""Design rules of the generic InP process, as data (read by ``qkdchip.pdk.drc``).
+
+Values are generic (HHI/SMART-like open-access platforms; i-line contact lithography with ~1 um
+resolution for the waveguide etch and a thick plated-gold interconnect), chosen so that every
+building block of ``qkdchip.components.inp`` obeys them with margin. Units: um.
+
+========== ========= ========= ====================================================================
+layer      min width min space enclosure / separation
+========== ========= ========= ====================================================================
+WG_DEEP    1.0       1.0       (narrow deep trenches etch slowly: >= 1 um)
+WG_SHALLOW 1.0       2.0
+ACTIVE     6.0       20.0      >= 10 from DBR (no grating on gain material)
+DBR        4.0       10.0
+ISO        10.0      10.0      (implant >= 10 um long for > 1 MOhm section isolation)
+PMETAL     2.0       5.0       inside RFMETAL by >= 1; >= 5 from NMETAL
+NMETAL     4.0       5.0       inside RFMETAL by >= 1; >= 3 from any waveguide ridge
+RFMETAL    5.0       8.0
+PADOPEN    40.0      20.0      inside RFMETAL by >= 5
+ARC        10.0      -
+========== ========= ========= ====================================================================
+
+DICING (dicing lanes of a multi-die mask) lies outside the dies by construction and is not
+checked; DIE and TEXT are not checked either.
+
+Die: every shape at least 50 um (cleave / dicing margin) inside the die outline, except the
+shallow waveguide of a facet spot-size converter and the AR-coating region, which must reach the
+cleaved edge. Grid 1 nm. Minimum bend radius per cross-section from ``layers.XSECTIONS``.
+"""
+
+from __future__ import annotations
+
+from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS
+from qkdchip.pdk.rules import DesignRules, LayerRule
+
+#: Distance every shape keeps from the die edge except the facet layers (um).
+DIE_KEEPOUT_UM = 50.0
+#: Manufacturing grid (um).
+GRID_UM = 0.001
+
+
+def _rule(name: str, **kw: object) -> LayerRule:
+    return LayerRule(name=name, layer=LAYERS[name], **kw)  # type: ignore[arg-type]
+
+
+RULES = DesignRules(
+    process="inp",
+    grid_um=GRID_UM,
+    layers=(
+        _rule("WG_DEEP", min_width_um=1.0, min_space_um=1.0, doc="deep ridge"),
+        _rule("WG_SHALLOW", min_width_um=1.0, min_space_um=2.0, doc="shallow ridge"),
+        _rule(
+            "ACTIVE",
+            min_width_um=6.0,
+            min_space_um=20.0,
+            min_separation=(("DBR", 10.0),),
+            doc="MQW active region; butt-joint regrowth needs >= 20 um between islands",
+        ),
+        _rule("DBR", min_width_um=4.0, min_space_um=10.0, doc="grating region"),
+        _rule("ISO", min_width_um=10.0, min_space_um=10.0, doc="isolation implant"),
+        _rule(
+            "PMETAL",
+            min_width_um=2.0,
+            min_space_um=5.0,
+            enclosed_by=(("RFMETAL", 1.0),),
+            min_separation=(("NMETAL", 5.0),),
+            doc="p-contact",
+        ),
+        _rule(
+            "NMETAL",
+            min_width_um=4.0,
+            min_space_um=5.0,
+            enclosed_by=(("RFMETAL", 1.0),),
+            min_separation=(("WG_DEEP", 3.0), ("WG_SHALLOW", 3.0)),
+            doc="n-contact beside the ridge",
+        ),
+        _rule("RFMETAL", min_width_um=5.0, min_space_um=8.0, doc="plated gold"),
+        _rule(
+            "PADOPEN",
+            min_width_um=40.0,
+            min_space_um=20.0,
+            enclosed_by=(("RFMETAL", 5.0),),
+            doc="pad opening",
+        ),
+        _rule("ARC", min_width_um=10.0, doc="AR facet coating"),
+        _rule("DICING", doc="dicing lanes between dies (mask level: outside every die)"),
+        _rule("DIE", doc="die outline"),
+        _rule("TEXT", doc="labels"),
+    ),
+    die_layer="DIE",
+    die_keepout_um=DIE_KEEPOUT_UM,
+    keepout_exempt=("WG_SHALLOW", "ARC"),
+    min_bend_radius_um={
+        name: spec.radius_min_um for name, spec in XSECTIONS.items() if spec.radius_min_um
+    },
+    ignore=("DIE", "TEXT", "DICING"),
+)

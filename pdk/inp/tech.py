@@ -1,0 +1,112 @@
+"""gdsfactory objects of the InP process: LayerMap, layer views, cross-sections and the ``gf.Pdk``.
+
+Imported lazily by :mod:`qkdchip.pdk.inp` (importing gdsfactory costs seconds). Building these
+objects registers the layer numbers in gdsfactory's layout but activates nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+from collections.abc import Callable
+
+import gdsfactory as gf
+from gdsfactory.technology import LayerView, LayerViews
+from gdsfactory.technology.layer_map import LayerMap
+from qkdchip.pdk.inp.layers import LAYER_DOCS, LAYERS, XSECTIONS
+
+PDK_NAME = "qkdchip_inp"
+
+LAYER: type[LayerMap] = LayerMap("InPLayerMap", dict(LAYERS))  # type: ignore[call-overload]
+"""Layer enum of the process: ``LAYER.WG_DEEP`` ... (numbers from ``layers.LAYERS``)."""
+
+_COLORS: dict[str, tuple[str, str]] = {
+    # name: (fill colour, hatch pattern)
+    "WG_DEEP": ("#2a6fdb", "solid"),
+    "WG_SHALLOW": ("#7fb3ff", "dotted"),
+    "ACTIVE": ("#d62728", "hollow"),
+    "DBR": ("#9467bd", "coarsely dotted"),
+    "ISO": ("#8c564b", "left-hatched"),
+    "PMETAL": ("#ff7f0e", "right-hatched"),
+    "NMETAL": ("#2ca02c", "right-hatched"),
+    "RFMETAL": ("#e6b800", "dotted"),
+    "PADOPEN": ("#000000", "hollow"),
+    "ARC": ("#17becf", "solid"),
+    "DICING": ("#bbbbbb", "left-hatched"),
+    "DIE": ("#7f7f7f", "hollow"),
+    "TEXT": ("#000000", "solid"),
+}
+
+
+def _layer_views() -> LayerViews:
+    views = LayerViews()
+    for name, (layer, datatype) in LAYERS.items():
+        color, hatch = _COLORS[name]
+        views.add_layer_view(
+            name,
+            LayerView(
+                name=name,
+                layer=(layer, datatype),
+                color=color,
+                hatch_pattern=hatch,
+                info=LAYER_DOCS[name],
+                transparent=name in ("DIE", "PADOPEN", "DICING"),
+            ),
+        )
+    return views
+
+
+LAYER_VIEWS: LayerViews = _layer_views()
+
+
+def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
+    """Write the KLayout layer-properties file (.lyp) of the InP process to ``path``."""
+    path = pathlib.Path(path)
+    if path.suffix != ".lyp":
+        raise ValueError(f"path={str(path)!r} must end in .lyp")
+    return LAYER_VIEWS.to_lyp(path)
+
+
+def _xs_factory(name: str) -> Callable[..., gf.CrossSection]:
+    spec = XSECTIONS[name]
+    electrical = spec.layer == "RFMETAL"
+
+    def factory(
+        width: float = spec.width_um,
+        radius: float | None = spec.radius_um,
+        radius_min: float | None = spec.radius_min_um,
+    ) -> gf.CrossSection:
+        return gf.cross_section.cross_section(
+            width=width,
+            layer=getattr(LAYER, spec.layer),
+            radius=radius,
+            radius_min=radius_min,
+            port_names=("e1", "e2") if electrical else ("o1", "o2"),
+            port_types=("electrical", "electrical") if electrical else ("optical", "optical"),
+        )
+
+    factory.__name__ = name
+    factory.__doc__ = f"{spec.doc} (width {spec.width_um} um, radius_min {spec.radius_min_um} um)."
+    return factory
+
+
+inp_deep = _xs_factory("inp_deep")
+inp_shallow = _xs_factory("inp_shallow")
+inp_metal = _xs_factory("inp_metal")
+
+CROSS_SECTIONS = {"inp_deep": inp_deep, "inp_shallow": inp_shallow, "inp_metal": inp_metal}
+
+
+@functools.cache
+def get_pdk() -> gf.Pdk:
+    """The InP ``gf.Pdk`` (built once; not activated)."""
+    from qkdchip.components.inp import CELLS
+
+    return gf.Pdk(
+        name=PDK_NAME,
+        version="0.1.0",
+        layers=LAYER,
+        layer_views=LAYER_VIEWS,
+        cross_sections=dict(CROSS_SECTIONS),
+        cells=dict(CELLS),
+    )
