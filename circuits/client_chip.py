@@ -84,8 +84,10 @@ ELEMENT_LABELS = {
 DEFAULT_ORDER = ELEMENT_KEYS
 #: Shortest straight waveguide between two elements (um).
 MIN_GAP_UM = 20.0
-#: Smallest distance between the two rows (um); grows with the U-turn radius.
+#: Distance between the two rows (um): at least this, more for a larger U-turn radius, at most
+#: ``MAX_ROW_PITCH_UM`` (each row keeps >= 500 um to its die edge for the pad routing).
 MIN_ROW_PITCH_UM = 600.0
+MAX_ROW_PITCH_UM = 1000.0
 #: Pads' outer edge this far inside the die keep-out (um).
 PAD_EDGE_MARGIN_UM = 10.0
 #: Die label height (um) and position of its lower-left corner.
@@ -129,7 +131,8 @@ def _split_rows(
             f"client_chip: the optical chain ({total:.0f} um of elements plus "
             f"{MIN_GAP_UM} um gaps) does not fit two rows of {avail_nm * 1e-3:.0f} um on the "
             f"{DIE_WIDTH_UM:.0f} x {DIE_HEIGHT_UM:.0f} um die: reduce im_length_um, "
-            f"pm_length_um, pmref_length_um, voa_length_um or the laser_*_length_um "
+            f"pm_length_um, pmref_length_um, voa_length_um, the laser_*_length_um, "
+            f"im_arm_spacing_um, wg_radius_um or facet_taper_length_um "
             f"(element lengths um: " + ", ".join(f"{k}={v * 1e-3:.0f}" for k, v in dx.items()) + ")"
         )
     k = best[0]
@@ -238,6 +241,11 @@ def client_chip(
     radius = wg_radius_um
     x_turn = math.floor(width - keep - radius - w_wg / 2 - 10.0)  # U-turn start (um)
     row_pitch = max(MIN_ROW_PITCH_UM, 2 * math.ceil(radius + 5.0))
+    if row_pitch > MAX_ROW_PITCH_UM:
+        raise ValueError(
+            f"wg_radius_um={radius} um is too large for the U-turn between the two rows of the "
+            f"{height:.0f} um high die: allowed <= {MAX_ROW_PITCH_UM / 2 - 5:.0f} um"
+        )
     y1 = height / 2 - row_pitch / 2
     y2 = height / 2 + row_pitch / 2
     dx = {k: _dx_nm(v) for k, v in elements.items()}
@@ -301,8 +309,13 @@ def client_chip(
 
     margin = keep + PAD_EDGE_MARGIN_UM
     route_kw = {"x_min_um": margin, "x_max_um": width - margin, "pitch_um": die_pad_pitch_um}
-    pads = route_to_edge_pads(c, tabs(row1), edge="south", edge_y_um=margin, **route_kw)
-    pads += route_to_edge_pads(c, tabs(row2), edge="north", edge_y_um=height - margin, **route_kw)
+    try:
+        pads = route_to_edge_pads(c, tabs(row1), edge="south", edge_y_um=margin, **route_kw)
+        pads += route_to_edge_pads(
+            c, tabs(row2), edge="north", edge_y_um=height - margin, **route_kw
+        )
+    except ValueError as exc:
+        raise ValueError(f"die_pad_pitch_um={die_pad_pitch_um}: {exc}") from exc
 
     # --- die outline, label, ports -------------------------------------------------------------
     add_boxes(c, "DIE", [box(0.0, 0.0, width, height)])

@@ -160,7 +160,44 @@ class Band:
         return self
 
     def polygon(self) -> list[Point]:
-        return self.left + self.right[::-1]
+        """The outline, snapped to the grid, with its four end corners kept at >= 90 degrees.
+
+        Snapping an end face that is not axis-aligned can turn its 90 degree corners into
+        89.99 degree ones; the vertex next to such a corner (>= ``ARC_END_STUB_UM`` away) is then
+        moved by a grid step or two so that the corner stays >= 90 degrees."""
+        left = [(snap(x), snap(y)) for x, y in self.left]
+        right = [(snap(x), snap(y)) for x, y in self.right]
+        if len(left) >= 3:
+            _square_corner(left, 0, 1, right[0])
+            _square_corner(left, -1, -2, right[-1])
+        if len(right) >= 3:
+            _square_corner(right, 0, 1, left[0])
+            _square_corner(right, -1, -2, left[-1])
+        return left + right[::-1]
+
+
+def _square_corner(side: list[Point], ci: int, si: int, face: Point) -> None:
+    """Nudge ``side[si]`` (grid steps) so that the corner at ``side[ci]`` between the side edge and
+    the end face towards ``face`` is not acute."""
+    cx, cy = to_dbu(side[ci][0]), to_dbu(side[ci][1])
+    fx, fy = to_dbu(face[0]) - cx, to_dbu(face[1]) - cy
+
+    def dot(p: Point) -> int:  # in grid steps: exact
+        return (to_dbu(p[0]) - cx) * fx + (to_dbu(p[1]) - cy) * fy
+
+    sx, sy = side[si]
+    if dot((sx, sy)) <= 0:
+        return
+    g = GRID_UM
+    candidates = sorted(
+        ((i, j) for i in range(-3, 4) for j in range(-3, 4)), key=lambda ij: ij[0] ** 2 + ij[1] ** 2
+    )
+    for i, j in candidates:
+        p = (snap(sx + i * g), snap(sy + j * g))
+        if dot(p) <= 0:
+            side[si] = p
+            return
+    raise RuntimeError(f"cannot square the corner at {side[ci]}")  # pragma: no cover
 
 
 def arc_polygon(radius_um: float, angle_deg: float, width_um: float) -> list[Point]:

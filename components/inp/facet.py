@@ -31,7 +31,7 @@ from qkdchip.components.inp._geometry import (
     snap,
     xs_spec,
 )
-from qkdchip.components.inp.waveguides import BEND_RADIUS, _radius
+from qkdchip.components.inp.waveguides import BEND_RADIUS, bend_radius
 from qkdchip.pdk.inp.process import PROCESS
 
 from qkdchip.params import Range, checked
@@ -55,7 +55,7 @@ ARC_HALF_HEIGHT_UM = 15.0
 )
 def inp_facet_ssc(
     angle_deg: float = 7.0,
-    taper_length_um: float = 150.0,
+    taper_length_um: float = 100.0,
     tip_width_um: float = 1.2,
     bend_radius_um: float | None = None,
 ) -> gf.Component:
@@ -64,7 +64,7 @@ def inp_facet_ssc(
     ``c.info``: angle_deg, taper_length_um, tip_width_um, bend_radius_um, facet_x_um,
     output_angle_air_deg, coupling_loss_dB, reflection_dB, path_length_um."""
     shallow = xs_spec("inp_shallow")
-    radius = _radius(bend_radius_um, "inp_shallow")
+    radius = bend_radius(bend_radius_um, "inp_shallow", "bend_radius_um")
     tip = round(tip_width_um / 0.002) * 0.002  # even number of grid steps: centred port
     lt = TRANSITION_LENGTH_UM
     c = gf.Component()

@@ -72,7 +72,7 @@ def inp_eo_section(length_um: float = 1000.0) -> gf.Component:
 
 @gf.cell
 @checked(length_um=EO_LENGTH)
-def inp_phase_modulator(length_um: float = 1000.0) -> gf.Component:
+def inp_phase_modulator(length_um: float = 900.0) -> gf.Component:
     """Electro-optic phase modulator: an EO section with its n-contact and two tabs.
 
     Ports: o1 (west), o2 (east); e1 signal (p-contact) and e2 ground (n-contact), both facing -y

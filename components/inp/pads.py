@@ -54,7 +54,7 @@ def inp_pad_dc(size_um: float = 100.0) -> gf.Component:
 
 
 @gf.cell
-@checked(size_um=Range(50.0, 150.0, "um", "RF pad edge length"))
+@checked(size_um=Range(60.0, 150.0, "um", "RF pad edge length"))
 def inp_pad_rf(size_um: float = 80.0) -> gf.Component:
     """Square RF probe/bond pad centred at the origin; e1 at the top edge (facing +y)."""
     return _pad(size_um, "rf")

@@ -37,20 +37,21 @@ def _optical_xs(cross_section: str) -> WaveguideSpec:
     return spec
 
 
-def _radius(radius_um: float | None, cross_section: str) -> float:
-    """The bend radius to use: the cross-section default if None; checked against radius_min."""
+def bend_radius(radius_um: float | None, cross_section: str, name: str = "radius_um") -> float:
+    """The bend radius to use: the cross-section's routing radius if None; ValueError naming the
+    parameter ``name`` if below the cross-section's radius_min."""
     spec = _optical_xs(cross_section)
     radius = spec.radius_um if radius_um is None else radius_um
     if radius < spec.radius_min_um:
         raise ValueError(
-            f"radius_um={radius} is below the minimum bend radius of {cross_section}: "
+            f"{name}={radius} um is below the minimum bend radius of {cross_section}: "
             f"allowed >= {spec.radius_min_um} um"
         )
     return radius
 
 
 @gf.cell
-@checked(length_um=Range(0.01, 20000.0, "um", "straight waveguide length"))
+@checked(length_um=Range(1.0, 20000.0, "um", "straight waveguide length"))
 def inp_straight(length_um: float = 100.0, cross_section: str = "inp_deep") -> gf.Component:
     """Straight waveguide of ``length_um`` (ports o1 west, o2 east)."""
     spec = _optical_xs(cross_section)
@@ -71,7 +72,7 @@ BEND_RADIUS = Range(100.0, 1000.0, "um", "waveguide bend radius (>= the cross-se
 @gf.cell
 @checked(
     radius_um=BEND_RADIUS,
-    angle_deg=Range(1.0, 180.0, "deg", "bend angle (counter-clockwise)"),
+    angle_deg=Range(2.0, 180.0, "deg", "bend angle (counter-clockwise)"),
 )
 def inp_bend_circular(
     radius_um: float | None = None, angle_deg: float = 90.0, cross_section: str = "inp_deep"
@@ -79,7 +80,7 @@ def inp_bend_circular(
     """Circular bend turning left (CCW) by ``angle_deg`` at ``radius_um`` (default: the
     cross-section's routing radius). o1 at the origin facing west, o2 at the end of the arc."""
     spec = _optical_xs(cross_section)
-    radius = _radius(radius_um, cross_section)
+    radius = bend_radius(radius_um, cross_section)
     c = gf.Component()
     add_polygon(c, arc_polygon(radius, angle_deg, spec.width_um), spec.layer)
     a = math.radians(angle_deg)
@@ -110,10 +111,10 @@ def inp_bend_s(
     bend equals the stated radius, unlike a Bezier S-bend). Offset ``dy_um`` needs
     ``|dy| <= 2 R``; the x extent is 2 R sin(theta), theta = acos(1 - |dy| / 2R)."""
     spec = _optical_xs(cross_section)
-    radius = _radius(radius_um, cross_section)
-    if dy_um == 0 or abs(dy_um) > 2 * radius:
+    radius = bend_radius(radius_um, cross_section)
+    if not 1.0 <= abs(dy_um) <= 2 * radius:
         raise ValueError(
-            f"dy_um={dy_um} must be non-zero and |dy_um| <= 2 x radius = {2 * radius} um"
+            f"dy_um={dy_um} is out of range: allowed 1 um <= |dy_um| <= 2 x radius = {2 * radius} um"
         )
     theta, dx = s_bend_geometry(dy_um, radius)
     deg = math.degrees(theta) * (1 if dy_um > 0 else -1)
