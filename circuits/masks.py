@@ -57,12 +57,11 @@ def _die_array(
         die_ids.append(die_id)
     frame_w = lane_um + columns * pitch_x
     frame_h = lane_um + rows * pitch_y
-    lanes = gf.kdb.DRegion(gf.kdb.DBox(0, 0, frame_w, frame_h))
+    dbu = c.kcl.dbu
+    lanes = gf.kdb.Region(gf.kdb.DBox(0, 0, frame_w, frame_h).to_itype(dbu))
     for inst in c.insts:
-        lanes -= gf.kdb.DRegion(inst.dbbox())
-    dicing = _layer(process, "DICING")
-    for poly in lanes.each():
-        c.add_polygon(poly, layer=dicing)
+        lanes -= gf.kdb.Region(inst.bbox())
+    c.shapes(c.kcl.layer(*_layer(process, "DICING"))).insert(lanes)
     c.info["die_ids"] = die_ids
     c.info["n_dies"] = n_dies
     c.info["columns"] = columns

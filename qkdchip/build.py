@@ -36,7 +36,7 @@ MASKS: dict[str, tuple[str, str, str, str]] = {
     "mask_clients": ("inp", "qkdchip.circuits.masks", "mask_clients", "client"),
 }
 
-PREVIEW_SIZE_PX = (1600, 900)
+PREVIEW_WIDTH_PX = 1600
 
 
 @dataclass
@@ -69,8 +69,11 @@ def write_gds(component, path: Path) -> Path:
     return component.write_gds(gdspath=path, save_options=save_options())
 
 
-def render_png(gds: Path, lyp: Path, png: Path, size_px: tuple[int, int] = PREVIEW_SIZE_PX) -> Path:
-    """Render a GDS file to PNG with KLayout's layout view and the process's layer properties."""
+def render_png(gds: Path, lyp: Path, png: Path, width_px: int = PREVIEW_WIDTH_PX) -> Path:
+    """Render a GDS file to PNG with KLayout's layout view and the process's layer properties.
+
+    The image height follows the layout's aspect ratio (plus a 3 % margin on each side).
+    """
     import klayout.db as kdb
     import klayout.lay as lay
 
@@ -81,8 +84,10 @@ def render_png(gds: Path, lyp: Path, png: Path, size_px: tuple[int, int] = PREVI
     view.load_layout(str(gds), True)
     view.load_layer_props(str(lyp))
     view.max_hier()
-    view.zoom_fit()
-    view.save_image_with_options(str(png), size_px[0], size_px[1], 0, 2, 0, kdb.DBox(), False)
+    box = view.active_cellview().cell.dbbox()
+    box = box.enlarged(0.03 * max(box.width(), box.height()))
+    height_px = max(64, round(width_px * box.height() / box.width()))
+    view.save_image_with_options(str(png), width_px, height_px, 0, 2, 0, box, False)
     return png
 
 
