@@ -4,15 +4,17 @@ The rate functions are vectorised over every argument, so the optimiser works on
 problems (one per distance / WDM channel) in lock-step:
 
 1. Parameters are mapped to an unconstrained vector ``y`` (bounded log or linear sigmoid
-   boxes; ``mu_2 = mu_1 + Delta``; the three X-decoy probabilities through a softmax), so every
+   boxes; ``mu_2 = mu_1 + Delta``; ``p_2`` in a box and ``p_0`` in what is left), so every
    candidate is valid and ``mu_vac < mu_1 < mu_2`` holds by construction.
 2. Start: the default parameters, an optional warm start and a fixed scrambled Sobol set of
    candidates are evaluated in one batched call; each problem starts from its best candidate.
 3. Batched Nelder-Mead (adaptive coefficients, Gao & Han 2012): every iteration evaluates the
    reflection, expansion and both contractions of all active problems in ONE call of the rate
    function; shrinks (rare) are a second call on the problems that need them.
-4. Warm start along the distance axis: each problem also tries the optima of its neighbours,
-   then a second, smaller Nelder-Mead round polishes the result.
+4. Warm start along the distance axis: each problem also tries the optima of its neighbours
+   (1, 2, 4 and 8 places away), then a second, smaller Nelder-Mead round polishes the result.
+5. Finite key: continuation in the number of pulses (N x 1e4, 1e3, 1e2, 10, then N), see
+   :func:`optimize`.
 
 The objective is the rate where it is positive and the (negative) key fraction per detection
 elsewhere, so the search keeps a slope towards the region of positive rate instead of drifting to
@@ -23,7 +25,7 @@ deterministic (fixed Sobol seed).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,10 +47,13 @@ SNS_BOUNDS = {
     "mu_1": (0.005, 0.5),
     "dmu": (0.02, 1.0),  # mu_2 - mu_1
     "p_z": (0.3, 0.98),
+    "p_2": (0.005, 0.5),  # strong-decoy probability; p_0 in [0.02, 1 - p_2 - 0.02], p_1 the rest
     "phase_window_rad": (0.02, 1.2),
 }
 MU_BOUNDS = {"pm": (1e-3, 2.0), "tf": (1e-3, 2.0), "cal": (1e-4, 0.5)}
 P_DECOY_MIN = 0.02
+#: range of the unconstrained coordinates (sigmoid(7) = 0.9991: the box edge)
+Y_MAX = 7.0
 
 
 def _sigmoid(y: Array) -> Array:
@@ -147,8 +152,12 @@ class Problem:
         return 1
 
     def params(self, idx: Array, y: Array) -> ParamsT:
-        """Parameters of problems ``idx`` (K,) at unconstrained points ``y`` (K, dim)."""
+        """Parameters of problems ``idx`` (K,) at unconstrained points ``y`` (K, dim).
+
+        ``y`` is clipped to [-Y_MAX, Y_MAX]: beyond it the sigmoid boxes are flat.
+        """
         base = self.base
+        y = np.clip(y, -Y_MAX, Y_MAX)
         if self.protocol in ("sns", "sns-aopp"):
             assert isinstance(base, SNSParams)
             b = SNS_BOUNDS
@@ -158,13 +167,13 @@ class Problem:
             mu_2 = mu_1 + _box(y[:, 3], *b["dmu"])
             kw: dict[str, object] = {}
             if self.finite:
-                z = np.stack([y[:, 5], y[:, 6], np.zeros_like(y[:, 5])], axis=-1)
-                z = np.exp(z - z.max(axis=-1, keepdims=True))
-                p = P_DECOY_MIN + (1.0 - 3 * P_DECOY_MIN) * z / z.sum(axis=-1, keepdims=True)
+                # p_2 in a log box, then p_0 linearly in what is left (no redundant direction)
+                p2 = _box(y[:, 6], *b["p_2"])
+                p0 = P_DECOY_MIN + (1.0 - p2 - 2.0 * P_DECOY_MIN) * _sigmoid(y[:, 5])
                 kw = {
                     "p_z": _box(y[:, 4], *b["p_z"]),
-                    "p_0": p[:, 0],
-                    "p_1": p[:, 1],
+                    "p_0": p0,
+                    "p_1": 1.0 - p2 - p0,
                     "phase_window_rad": _box(y[:, 7], *b["phase_window_rad"]),
                 }
             else:
@@ -214,8 +223,8 @@ class Problem:
                 win = np.where(win > 0, win, 0.2)
                 cols += [
                     _unbox(pz * np.ones(self.size), *b["p_z"]),
-                    np.log(np.maximum(p0 - P_DECOY_MIN, 1e-6) / np.maximum(p2 - P_DECOY_MIN, 1e-6)),
-                    np.log(np.maximum(p1 - P_DECOY_MIN, 1e-6) / np.maximum(p2 - P_DECOY_MIN, 1e-6)),
+                    _logit((p0 - P_DECOY_MIN) / np.maximum(1.0 - p2 - 2.0 * P_DECOY_MIN, 1e-9)),
+                    _unbox(p2, *b["p_2"]),
                     _unbox(win, *b["phase_window_rad"]),
                 ]
             return np.stack(cols, axis=-1)
@@ -249,16 +258,24 @@ class Problem:
         return cal_rate(ea, eb, vr, vf, pd, p, f_ec=f)
 
     def objective(self, idx: Array, y: Array) -> Array:
-        """Value to minimise: ``-rate`` where the rate is positive, else ``-rate/detections``.
+        """Value to minimise, in three tiers that rank every candidate consistently.
 
-        Every point with a positive rate ranks above every point without one; below the
-        cut-off the (negative) key fraction still has an interior maximum pointing towards
-        the region of positive rate, whereas the bare rate would drift to sending nothing.
+        * positive rate: ``-rate`` (< 0);
+        * no key, but an informative decoy estimate: ``(2/pi) atan(-rate/detections)`` in
+          [0, 1): the (negative) key fraction still has an interior maximum that points to the
+          region of positive rate, whereas the bare rate would drift to "send nothing";
+        * void decoy estimate (SNS, s_1^L <= 0): ``1 + (2/pi) atan(-margin)`` in [1, 2),
+          climbing the decoy bound first.
         """
         out = self.evaluate(idx, y)
         raw = out["rate_raw"]
         frac = raw / np.maximum(out["norm"], 1e-300)
-        obj = np.where(raw > 0.0, -raw, -frac)
+        obj = np.where(raw > 0.0, -raw, (2.0 / np.pi) * np.arctan(-frac))
+        if "margin" in out:
+            margin = out["margin"]
+            obj = np.where(
+                (raw <= 0.0) & (margin <= 0.0), 1.0 + (2.0 / np.pi) * np.arctan(-margin), obj
+            )
         return np.where(np.isfinite(obj), obj, np.inf)
 
 
@@ -386,18 +403,137 @@ def batched_nelder_mead(
     return simplex[idx_all, i_best], fvals[idx_all, i_best]
 
 
+def batched_bfgs(
+    fun: Callable[[Array, Array], Array],
+    x0: Array,
+    max_iter: int = 60,
+    h: float = 1e-5,
+    ftol: float = 1e-10,
+    xtol: float = 1e-6,
+) -> tuple[Array, Array]:
+    """Minimise ``fun(idx, X)`` for each row of ``x0`` with BFGS, all problems in lock-step.
+
+    Central-difference gradients (one call of ``fun`` on ``2 d`` points per problem) and a
+    batched backtracking line search (one call on 6 step lengths per problem) per iteration.
+    Each problem's objective is divided by ``|f(x0)|`` so that the first step is O(1) in the
+    unconstrained coordinates whatever the scale of the rate. Returns (points, values).
+    """
+    b, d = x0.shape
+    idx = np.arange(b)
+    eye = np.eye(d)
+    alphas = np.array([2.0, 1.0, 0.5, 0.2, 0.05, 0.01, 1e-3])
+    x = x0.copy()
+    f = fun(idx, x)
+    scale = np.where(np.isfinite(f) & (np.abs(f) > 0), np.abs(f), 1.0)
+
+    def grad(ii: Array, xx: Array) -> Array:
+        pts = np.concatenate([xx[:, None, :] + h * eye, xx[:, None, :] - h * eye], axis=1)
+        fv = fun(np.repeat(ii, 2 * d), pts.reshape(-1, d)).reshape(ii.size, 2, d)
+        g = (fv[:, 0] - fv[:, 1]) / (2.0 * h) / scale[ii, None]
+        return np.where(np.isfinite(g), g, 0.0)
+
+    g = grad(idx, x)
+    hinv = np.repeat(eye[None], b, axis=0)
+    first = np.ones(b, dtype=bool)
+    reset = np.zeros(b, dtype=bool)
+    active = np.isfinite(f)
+    for _ in range(max_iter):
+        act = np.flatnonzero(active)
+        if act.size == 0:
+            break
+        ga = g[act]
+        p = -np.einsum("kij,kj->ki", hinv[act], ga)
+        # first step of each problem: unit length along the steepest descent
+        pn = np.linalg.norm(p, axis=1)
+        p = np.where(
+            (first[act] | ~np.isfinite(pn))[:, None],
+            -ga / np.maximum(np.linalg.norm(ga, axis=1), 1e-300)[:, None],
+            p,
+        )
+        slope = np.einsum("ki,ki->k", p, ga)
+        p = np.where((slope < 0)[:, None], p, -ga)  # not a descent direction: reset
+        trial = x[act, None, :] + alphas[None, :, None] * p[:, None, :]
+        ft = fun(np.repeat(act, alphas.size), trial.reshape(-1, d)).reshape(act.size, -1)
+        j = np.argmin(ft, axis=1)
+        f_new = ft[np.arange(act.size), j]
+        ok = f_new < f[act]
+        # a failed line search first resets the quasi-Newton matrix (steepest descent with a
+        # unit step, then smaller ones); only a second failure in a row ends the problem
+        done = ~ok & reset[act]
+        reset[act] = ~ok
+        first[act] = first[act] | ~ok
+        s_step = alphas[j][:, None] * p
+        x_new = np.where(ok[:, None], x[act] + s_step, x[act])
+        g_new = grad(act, x_new)
+        y_vec = g_new - ga
+        sy = np.einsum("ki,ki->k", s_step, y_vec)
+        upd = ok & (sy > 1e-12 * np.linalg.norm(s_step, axis=1) * np.linalg.norm(y_vec, axis=1))
+        hk = hinv[act]
+        # on the first accepted step, rescale the identity (Nocedal & Wright, Eq. (6.20))
+        yy = np.einsum("ki,ki->k", y_vec, y_vec)
+        gamma = np.where(upd & first[act], sy / np.maximum(yy, 1e-300), 1.0)
+        hk = hk * gamma[:, None, None]
+        rho = np.where(upd, 1.0 / np.where(upd, sy, 1.0), 0.0)
+        a_mat = eye[None] - rho[:, None, None] * s_step[:, :, None] * y_vec[:, None, :]
+        h_upd = np.einsum("kij,kjl,kml->kim", a_mat, hk, a_mat) + (
+            rho[:, None, None] * s_step[:, :, None] * s_step[:, None, :]
+        )
+        hinv[act] = np.where(upd[:, None, None], h_upd, hinv[act])
+        first[act] = first[act] & ~upd
+        conv = (
+            done
+            | (np.abs(f[act] - f_new) <= ftol * np.abs(f_new))
+            | (np.linalg.norm(s_step, axis=1) <= xtol)
+        )
+        x[act] = x_new
+        f[act] = np.where(ok, f_new, f[act])
+        g[act] = np.where(ok[:, None], g_new, ga)
+        active[act] = ~conv
+    return x, f
+
+
 def optimize(
     problem: Problem,
     warm: Array | None = None,
-    n_candidates: int = 64,
-    max_iter: int = 400,
+    n_candidates: int = 128,
 ) -> tuple[Array, Array]:
-    """Maximise the rate of every problem of the batch; returns ``(y_best, rate_raw_best)``."""
-    b, d = problem.size, problem.dim
-    idx = np.arange(b)
+    """Maximise the rate of every problem of the batch; returns ``(y_best, rate_raw_best)``.
+
+    Finite-key problems are solved by continuation in the number of pulses: first at
+    ``N * 1e4`` (close to the asymptotic problem, where the region of positive rate is wide),
+    then at ``N * 1e3``, ``N * 1e2``, ``N * 10`` (short BFGS runs, each from the previous
+    solution) and finally at ``N``. At small N the positive region of the 8-dimensional
+    finite-key landscape is narrow (the strong-decoy and X1 statistics must all be sufficient
+    at once) and random starts rarely hit it; a factor 100 per step already loses it.
+    """
     starts = [problem.start()]
     if warm is not None:
         starts.append(warm)
+    if problem.pulses is None:
+        return _solve(problem, starts, n_candidates, explore=True)
+    easy = replace(problem, pulses=np.minimum(problem.pulses * HOMOTOPY_FACTORS[0], 1e22))
+    y, _ = _solve(easy, starts, n_candidates, explore=True)
+    for factor in HOMOTOPY_FACTORS[1:]:
+        stage = replace(problem, pulses=np.minimum(problem.pulses * factor, 1e22))
+        y, _ = batched_bfgs(stage.objective, y, max_iter=30, ftol=1e-6)
+    return _solve(problem, [*starts, y], n_candidates, explore=False)
+
+
+#: pulse-number factors of the stages of the finite-key continuation (then N itself)
+HOMOTOPY_FACTORS = (1e4, 1e3, 1e2, 1e1)
+#: Nelder-Mead iterations of the exploration stage
+EXPLORE_ITER = 200
+
+
+def _solve(
+    problem: Problem, starts: list[Array], n_candidates: int, explore: bool
+) -> tuple[Array, Array]:
+    """Best of starts + Sobol candidates -> Nelder-Mead exploration -> neighbours -> BFGS.
+
+    With ``explore=False`` only the problems that have no positive rate yet explore.
+    """
+    b, d = problem.size, problem.dim
+    idx = np.arange(b)
     sob = qmc.Sobol(d, scramble=True, seed=20240601).random(n_candidates)
     cand = 6.0 * (sob - 0.5)  # covers sigmoid(y) in ~[0.05, 0.95] of every box
     y_pool = np.concatenate(
@@ -405,16 +541,29 @@ def optimize(
     )
     k = y_pool.shape[1]
     f_pool = problem.objective(np.repeat(idx, k), y_pool.reshape(-1, d)).reshape(b, k)
-    y0 = y_pool[idx, np.argmin(f_pool, axis=1)]
-    y1, f1 = batched_nelder_mead(problem.objective, y0, step=0.8, max_iter=max_iter)
+    y1 = np.clip(y_pool[idx, np.argmin(f_pool, axis=1)], -Y_MAX, Y_MAX)
+    f1 = np.min(f_pool, axis=1)
+    sub = idx if explore else np.flatnonzero(f1 >= 0.0)
+    if sub.size:
+
+        def fun_sub(i: Array, yy: Array) -> Array:
+            return problem.objective(sub[i], yy)
+
+        ys, fs = batched_nelder_mead(fun_sub, y1[sub], step=0.8, max_iter=EXPLORE_ITER, ftol=1e-4)
+        y1[sub], f1[sub] = np.clip(ys, -Y_MAX, Y_MAX), fs
     # share solutions with the neighbours (warm start along the distance axis)
     if b > 1:
-        neigh = np.stack([np.roll(y1, 1, axis=0), np.roll(y1, -1, axis=0)], axis=1)
-        neigh[0, 0] = y1[0]
-        neigh[-1, 1] = y1[-1]
-        fn = problem.objective(np.repeat(idx, 2), neigh.reshape(-1, d)).reshape(b, 2)
+        shifts = [s for s in (1, -1, 2, -2, 4, -4, 8, -8) if abs(s) < b]
+        neigh = np.stack([y1[np.clip(idx - s, 0, b - 1)] for s in shifts], axis=1)
+        m = len(shifts)
+        fn = problem.objective(np.repeat(idx, m), neigh.reshape(-1, d)).reshape(b, m)
         j = np.argmin(fn, axis=1)
         better = fn[idx, j] < f1
         y1 = np.where(better[:, None], neigh[idx, j], y1)
-    y2, f2 = batched_nelder_mead(problem.objective, y1, step=0.25, max_iter=max_iter)
-    return y2, -f2
+    # polish with BFGS (Nelder-Mead stalls on the curved, ill-conditioned ridges of the
+    # 4-8 dimensional rate), then one short Nelder-Mead restart for kinks (tier changes)
+    y1, f1 = batched_bfgs(problem.objective, y1)
+    y1, f1 = batched_nelder_mead(
+        problem.objective, np.clip(y1, -Y_MAX, Y_MAX), step=0.1, max_iter=60, ftol=1e-8
+    )
+    return np.clip(y1, -Y_MAX, Y_MAX), -f1

@@ -230,6 +230,8 @@ def sns_rate(
     Returns:
         dict with ``rate_raw`` (per pulse, may be negative: the optimiser's objective),
         ``norm`` (sifted detections per pulse, to form the key fraction ``rate_raw/norm``),
+        ``margin`` (the smaller decoy bound on s_10/s_01 relative to the arm transmittance;
+        negative where the decoy estimate is void),
         ``rate`` (clipped at 0), ``s1`` (single-photon yield lower bound), ``e1_ph``
         (phase-flip bound of the untagged Z bits), ``gain_z`` (S_Z), ``qber_z`` (E_Z),
         ``qber_x`` (T_X1/S_X1), ``s10``, ``s01``, ``y00``; with AOPP also ``qber_z_aopp``,
@@ -329,6 +331,9 @@ def sns_rate(
         c0b = np.minimum(ratio(mu1) * ev * hi(s_1v, "1", "v"), ratio(mu2) * ev * hi(s_2v, "2", "v"))
         y1a, y1b = y1a - np.maximum(c1a, 0.0), y1b - np.maximum(c1b, 0.0)
         y0a, y0b = y0a - np.maximum(c0a, 0.0), y0b - np.maximum(c0b, 0.0)
+    # how far the decoy bound is from being informative (< 0: s_1^L would be negative);
+    # the optimiser climbs this where no key is possible yet
+    margin = np.minimum(y1a, y1b) * ev / (0.5 * (eta_a + eta_b) + 2.0 * p_d)
     s10 = np.maximum(ev * y1a, 0.0)
     s01 = np.maximum(ev * y1b, 0.0)
     y00 = np.maximum(ev * np.maximum(y0a, y0b), 0.0)
@@ -409,6 +414,7 @@ def sns_rate(
         )
     raw = raw / n_tot
     out["norm"] = n_t / n_tot  # detections per pulse: the optimiser's key-fraction scale
+    out["margin"] = margin
     out["rate_raw"] = raw
     out["rate"] = np.maximum(raw, 0.0)
     return out
