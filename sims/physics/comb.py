@@ -112,6 +112,7 @@ class CombResult:
     f2: float
     detuning_zeta: float
     mode_shift_kappa: float
+    d2: float  # the normalised dispersion the LLE ran with (= ring.d2)
     state: str
     n_pulses: int
     converged: bool
@@ -244,7 +245,7 @@ def simulate_comb(
     sil_k: float = 224.0,
     power_drift_per_12h: float = 0.006,
     n_modes: int = 128,
-    scan_rate: float = 0.02,
+    scan_rate: float = 0.05,
     seed: int = 0,
     max_settle: float = 2000.0,
 ) -> CombResult:
@@ -255,10 +256,22 @@ def simulate_comb(
     then held until the spectrum is stationary. The seed noise is the vacuum level (half a photon
     per mode: amplitude sqrt(2 g0/kappa) per sqrt(tau), see :class:`.lle.LLEConfig`).
 
-    Defaults (the reference dark-pulse comb; found by the detuning/pump map in the report of
-    :mod:`benchmarks.bench_comb`): 40 mW in the bus (f^2 = 4.05 with P_th = 9.87 mW), zeta_0 = 5.0
-    (58.6 MHz), pumped mode red-shifted by 0.75 kappa -> a single dark pulse with 27 lines within
-    30 dB at the bus output.
+    Defaults: the reference dark-pulse comb. 40 mW in the bus (f^2 = 4.05 with P_th = 9.87 mW),
+    zeta_0 = 5.0 (58.6 MHz), pumped mode red-shifted by 0.75 kappa -> one dark pulse with 27 lines
+    within 30 dB at the bus output (k = -13..13, comb lines -15..+2 dBm, pump line +12.5 dBm).
+    Map behind that choice (reference ring, 0.75 kappa shift; state / lines within 30 dB; regenerate
+    with ``python benchmarks/bench_comb.py --map``)::
+
+        P_in   zeta_0: 3.0   3.5   4.0   4.5   5.0   5.5   6.0   6.5
+        30 mW          D19   D21   D23   D25   cw    cw    cw    cw
+        40 mW          D17   D19   D23   D25   D27   cw    cw    cw
+        50 mW          D17   D19   D23   D25   D27   D27   cw    cw
+        60 mW          D13   D19   D21   D23   D27   D27   D29   cw
+
+    (D = dark pulse.) The line count grows with detuning up to the end of the dark-pulse range,
+    where the pulse stops being stationary (zeta_0 = 5.25 at 40 mW breathes for some seeds);
+    without the mode shift the normal-dispersion ring stays CW everywhere. Larger shifts widen
+    the range (1.25 kappa at 60 mW: dark pulses up to zeta_0 = 7.5, 33 lines).
     """
     ring = RingParams() if ring is None else ring
     args = {
@@ -296,6 +309,7 @@ def simulate_comb(
         f2=f2,
         detuning_zeta=detuning_zeta,
         mode_shift_kappa=mode_shift_kappa,
+        d2=cfg.d2,
         state=state,
         n_pulses=n_pulses,
         converged=bool(res.converged),

@@ -15,9 +15,13 @@ with ``d_omega = omega_master - omega_slave,free``. A stationary phase exists fo
 
     -k_c sqrt(rho) sqrt(1 + alpha_H^2) <= d_omega <= +k_c sqrt(rho)
 
-(the static locking range, asymmetric towards the red for alpha_H > 0; near its blue edge the
-locked state can be dynamically unstable at strong injection, which this first-order model does
-not resolve). Inside it the slave phase follows the master's with the locking bandwidth
+(the static locking range, asymmetric towards the red for alpha_H > 0). The phase equation
+alone has a stationary, Adler-stable solution (cos(phi_s + atan alpha_H) > 0) for
+|d_omega| <= k_c sqrt(rho) sqrt(1 + alpha_H^2); the field-amplitude equation adds that the
+injection must *lower* the gain (carrier density below the free-running value, which requires
+cos(phi_s) >= 0), and that cuts the blue side at +k_c sqrt(rho). Near the blue edge the locked
+state can also be dynamically unstable at strong injection (relaxation oscillations), which this
+first-order model does not resolve. Inside the range the slave phase follows the master's with the locking bandwidth
 
     f_L = k_c sqrt(rho) sqrt(1 + alpha_H^2) cos(phi_s + atan alpha_H) / (2 pi),
     sin(phi_s + atan alpha_H) = -d_omega / (k_c sqrt(rho) sqrt(1 + alpha_H^2))

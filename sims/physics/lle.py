@@ -134,9 +134,9 @@ def _cw_roots(f: float, zeta0: float) -> NDArray[np.float64]:
             if dp == 0.0:
                 break
             rho -= p / dp
-        if rho >= 0.0:
+        if rho >= 0.0 and all(abs(rho - r0) > 1e-9 * max(1.0, rho) for r0 in out):
             out.append(rho)
-    return np.unique(np.round(np.sort(np.asarray(out)), 12))
+    return np.sort(np.asarray(out, dtype=np.float64))
 
 
 def sideband_growth_rates(
@@ -527,6 +527,7 @@ class LLESolver:
         steps). Scan speed (zeta_stop - zeta_start)/tau_scan should be << 1 (adiabatic).
         """
         t0 = time.perf_counter()
+        self._rng = np.random.default_rng(self.config.seed)  # each study reproducible on its own
         f_arr = np.asarray(f, dtype=np.float64)
         a = self.initial(f_arr.shape) if a0 is None else a0
         a, tr, n_steps, h = self.propagate(
@@ -567,6 +568,7 @@ class LLESolver:
         """
         Range(1e-5, 1.0, "1/tau", "scan rate").check("scan_rate", scan_rate)
         t0 = time.perf_counter()
+        self._rng = np.random.default_rng(self.config.seed)  # each study reproducible on its own
         if zeta_start is None:
             zeta_start = min(zeta0, -2.0)
         tau_scan = max(abs(zeta0 - zeta_start) / scan_rate, 1e-9)
