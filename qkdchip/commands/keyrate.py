@@ -188,11 +188,11 @@ def _compute(**kw: Any) -> Any:
     channel = Channel(
         length_a_km=(d + imb) / 2.0,
         length_b_km=(d - imb) / 2.0,
-        loss_db_per_km=kw["fiber_loss_db_km"],
+        fiber_loss_db_km=kw["fiber_loss_db_km"],
         misalignment=kw["misalignment"],
         phase_rms_rad=kw["phase_rms_rad"],
     )
-    detector = Detector(efficiency=kw["eta_det"], dark_count_prob=kw["dark_count_prob"])
+    detector = Detector(eta_det=kw["eta_det"], dark_count_prob=kw["dark_count_prob"])
     pulses = kw["pulses"]
     sns_only = {
         "mu1": kw["mu1"],

@@ -7,9 +7,13 @@ naming the parameter, the offending value and the allowed range (never NaN downs
 from __future__ import annotations
 
 import math
+from dataclasses import field, fields
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from qkdchip.params import Range
 
 
 def as_float_array(name: str, value: ArrayLike) -> NDArray[np.float64]:
@@ -61,3 +65,43 @@ def require(
 def scalar_or_array(arr: NDArray[np.float64]) -> float | NDArray[np.float64]:
     """A 0-d array as a Python float, anything else unchanged (for dataclass fields)."""
     return float(arr) if arr.ndim == 0 else arr
+
+
+def rfield(
+    default: Any,
+    lo: float,
+    hi: float,
+    unit: str = "",
+    doc: str = "",
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> Any:
+    """A dataclass field whose allowed range lives in ``metadata["range"]`` (one home).
+
+    The design registry (:mod:`qkdchip.design`) reads the :class:`~qkdchip.params.Range`;
+    :func:`validate_fields` enforces it elementwise (``lo_open``/``hi_open`` make an end strict).
+    """
+    return field(
+        default=default,
+        metadata={"range": Range(lo, hi, unit, doc), "lo_open": lo_open, "hi_open": hi_open},
+    )
+
+
+def validate_fields(obj: Any) -> None:
+    """Check every ranged field of a frozen dataclass; store scalars as float, arrays as float64."""
+    for f in fields(obj):
+        rng = f.metadata.get("range")
+        value = getattr(obj, f.name)
+        if rng is None or value is None:
+            continue
+        arr = require(
+            f.name,
+            value,
+            rng.min,
+            rng.max,
+            lo_open=f.metadata["lo_open"],
+            hi_open=f.metadata["hi_open"],
+            unit=rng.unit,
+        )
+        object.__setattr__(obj, f.name, scalar_or_array(arr))

@@ -189,10 +189,10 @@ def key_rate(
         "plob": plob(eta),
         "tgw": tgw(eta),
         "single_repeater": single_repeater_bound(eta),
-        "plob_conditional": plob_conditional(eta, det.efficiency),
+        "plob_conditional": plob_conditional(eta, det.eta_det),
     }
     if protocol == "plob":
-        shape = np.broadcast_shapes(np.shape(eta), np.shape(det.efficiency))
+        shape = np.broadcast_shapes(np.shape(eta), np.shape(det.eta_det))
         rate = np.broadcast_to(bounds["plob"], shape).astype(np.float64)
         nan = np.full(shape, np.nan)
         return KeyRateResult(

@@ -22,13 +22,15 @@ Key rate, p_X -> 1::
 (:func:`~.observables.single_click_fixed_phase` with exactly matched phases).
 """
 
+# ruff: noqa: RUF009  (rfield() returns a dataclasses.field carrying the Range metadata)
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from qkdchip.sims.keyrate._validate import require, scalar_or_array
+from qkdchip.sims.keyrate._validate import rfield, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.observables import fock_yields_random_phase, single_click_fixed_phase
 from scipy import special
@@ -43,12 +45,10 @@ N_MAX = 12
 class CALParams:
     """CAL parameters: intensity ``mu = |alpha|^2`` sent by each party, in (0, 2]."""
 
-    mu: float | Array = 0.02
+    mu: float | Array = rfield(0.02, 0.0, 2.0, "", "CAL intensity |alpha|^2", lo_open=True)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "mu", scalar_or_array(require("mu", self.mu, 0.0, 2.0, lo_open=True))
-        )
+        validate_fields(self)
 
 
 def cal_rate(

@@ -24,13 +24,15 @@ All numeric fields accept scalars or numpy arrays (broadcast together), so a who
 or a set of WDM channels is one object.
 """
 
+# ruff: noqa: RUF009  (rfield() returns a dataclasses.field carrying the Range metadata)
+
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from qkdchip.sims.keyrate._validate import require, scalar_or_array
+from qkdchip.sims.keyrate._validate import require, rfield, scalar_or_array, validate_fields
 
 #: length of fibre that one arm may have [km]; beyond ~5000 km every rate underflows to 0
 MAX_LENGTH_KM = 1.0e4
@@ -40,51 +42,58 @@ MAX_LENGTH_KM = 1.0e4
 class Channel:
     """Two fibre arms and the interference quality at the beam splitter.
 
+    Every field takes a scalar or an array (broadcast together); ranges are in the field
+    metadata (``metadata["range"]``), checked on construction.
+
     Attributes:
-        length_a_km: Alice->Charlie fibre length [km], >= 0.
-        length_b_km: Bob->Charlie fibre length [km], >= 0.
-        loss_db_per_km: fibre attenuation alpha [dB/km], in [0, 10].
+        length_a_km: Alice->Charlie fibre length [km].
+        length_b_km: Bob->Charlie fibre length [km].
+        fiber_loss_db_km: fibre attenuation alpha [dB/km].
         extra_loss_a_db: lumped extra loss of Alice's arm (connectors, filters, spools) [dB].
         extra_loss_b_db: same for Bob's arm [dB].
-        misalignment: optical misalignment e_d in [0, 0.5]: the fraction of the interfering
-            intensity that reaches the wrong detector.
-        phase_rms_rad: rms of the residual relative phase between the twin fields [rad], >= 0.
+        misalignment: optical misalignment e_d: the fraction of the interfering intensity that
+            reaches the wrong detector.
+        phase_rms_rad: rms of the residual relative phase between the twin fields [rad].
     """
 
-    length_a_km: float | NDArray[np.float64]
-    length_b_km: float | NDArray[np.float64]
-    loss_db_per_km: float | NDArray[np.float64] = 0.2
-    extra_loss_a_db: float | NDArray[np.float64] = 0.0
-    extra_loss_b_db: float | NDArray[np.float64] = 0.0
-    misalignment: float | NDArray[np.float64] = 0.03
-    phase_rms_rad: float | NDArray[np.float64] = 0.0
+    length_a_km: float | NDArray[np.float64] = rfield(
+        0.0, 0.0, MAX_LENGTH_KM, "km", "Alice-Charlie fibre length"
+    )
+    length_b_km: float | NDArray[np.float64] = rfield(
+        0.0, 0.0, MAX_LENGTH_KM, "km", "Bob-Charlie fibre length"
+    )
+    fiber_loss_db_km: float | NDArray[np.float64] = rfield(
+        0.2, 0.0, 10.0, "dB/km", "fibre attenuation"
+    )
+    extra_loss_a_db: float | NDArray[np.float64] = rfield(
+        0.0, 0.0, 3000.0, "dB", "lumped extra loss of Alice's arm"
+    )
+    extra_loss_b_db: float | NDArray[np.float64] = rfield(
+        0.0, 0.0, 3000.0, "dB", "lumped extra loss of Bob's arm"
+    )
+    misalignment: float | NDArray[np.float64] = rfield(
+        0.03, 0.0, 0.5, "", "optical misalignment e_d (wrong-detector fraction)"
+    )
+    phase_rms_rad: float | NDArray[np.float64] = rfield(
+        0.0, 0.0, 100.0, "rad", "rms residual phase between the twin fields"
+    )
 
     def __post_init__(self) -> None:
-        checks = {
-            "length_a_km": (0.0, MAX_LENGTH_KM, "km"),
-            "length_b_km": (0.0, MAX_LENGTH_KM, "km"),
-            "loss_db_per_km": (0.0, 10.0, "dB/km"),
-            "extra_loss_a_db": (0.0, 3000.0, "dB"),
-            "extra_loss_b_db": (0.0, 3000.0, "dB"),
-            "misalignment": (0.0, 0.5, ""),
-            "phase_rms_rad": (0.0, 100.0, "rad"),
-        }
-        for name, (lo, hi, unit) in checks.items():
-            arr = require(name, getattr(self, name), lo, hi, unit=unit)
-            object.__setattr__(self, name, scalar_or_array(arr))
+        validate_fields(self)
+        names = [f.name for f in fields(self)]
         try:
-            np.broadcast_shapes(*(np.shape(getattr(self, n)) for n in checks))
+            np.broadcast_shapes(*(np.shape(getattr(self, n)) for n in names))
         except ValueError:
             raise ValueError(
                 "Channel fields have incompatible shapes: "
-                + ", ".join(f"{n}{np.shape(getattr(self, n))}" for n in checks)
+                + ", ".join(f"{n}{np.shape(getattr(self, n))}" for n in names)
             ) from None
 
     @classmethod
     def symmetric(
         cls,
         distance_km: ArrayLike,
-        loss_db_per_km: ArrayLike = 0.2,
+        fiber_loss_db_km: ArrayLike = 0.2,
         misalignment: ArrayLike = 0.03,
         phase_rms_rad: ArrayLike = 0.0,
     ) -> Channel:
@@ -93,7 +102,7 @@ class Channel:
         return cls(
             length_a_km=scalar_or_array(d / 2),
             length_b_km=scalar_or_array(d / 2),
-            loss_db_per_km=loss_db_per_km,  # type: ignore[arg-type]
+            fiber_loss_db_km=fiber_loss_db_km,  # type: ignore[arg-type]
             misalignment=misalignment,  # type: ignore[arg-type]
             phase_rms_rad=phase_rms_rad,  # type: ignore[arg-type]
         )
@@ -112,7 +121,7 @@ class Channel:
         return cls(
             length_a_km=0.0,
             length_b_km=0.0,
-            loss_db_per_km=0.0,
+            fiber_loss_db_km=0.0,
             extra_loss_a_db=scalar_or_array(-10.0 * np.log10(ea)),
             extra_loss_b_db=scalar_or_array(-10.0 * np.log10(eb)),
             misalignment=misalignment,  # type: ignore[arg-type]
@@ -127,12 +136,12 @@ class Channel:
     @property
     def loss_a_db(self) -> NDArray[np.float64]:
         """Total loss of Alice's arm [dB] (fibre + extra)."""
-        return np.multiply(self.loss_db_per_km, self.length_a_km) + self.extra_loss_a_db
+        return np.multiply(self.fiber_loss_db_km, self.length_a_km) + self.extra_loss_a_db
 
     @property
     def loss_b_db(self) -> NDArray[np.float64]:
         """Total loss of Bob's arm [dB] (fibre + extra)."""
-        return np.multiply(self.loss_db_per_km, self.length_b_km) + self.extra_loss_b_db
+        return np.multiply(self.fiber_loss_db_km, self.length_b_km) + self.extra_loss_b_db
 
     @property
     def eta_a(self) -> NDArray[np.float64]:
@@ -171,19 +180,19 @@ class Detector:
     """Threshold single-photon detectors at Charlie (two identical ones).
 
     Attributes:
-        efficiency: detection efficiency eta_d in (0, 1].
-        dark_count_prob: dark-count (plus stray-light) probability p_d per detector per pulse,
-            in [0, 0.1].
+        eta_det: detection efficiency eta_d, in (0, 1].
+        dark_count_prob: dark-count (plus stray-light) probability p_d per detector per pulse.
     """
 
-    efficiency: float | NDArray[np.float64] = 0.6
-    dark_count_prob: float | NDArray[np.float64] = 1e-8
+    eta_det: float | NDArray[np.float64] = rfield(
+        0.6, 0.0, 1.0, "", "detector efficiency eta_d", lo_open=True
+    )
+    dark_count_prob: float | NDArray[np.float64] = rfield(
+        1e-8, 0.0, 0.1, "", "dark-count probability per detector per pulse"
+    )
 
     def __post_init__(self) -> None:
-        e = require("eta_det", self.efficiency, 0.0, 1.0, lo_open=True)
-        p = require("dark_count_prob", self.dark_count_prob, 0.0, 0.1)
-        object.__setattr__(self, "efficiency", scalar_or_array(e))
-        object.__setattr__(self, "dark_count_prob", scalar_or_array(p))
+        validate_fields(self)
 
 
 def arrival(channel: Channel, detector: Detector) -> tuple[NDArray[np.float64], ...]:
@@ -191,7 +200,7 @@ def arrival(channel: Channel, detector: Detector) -> tuple[NDArray[np.float64], 
 
     Returns ``(eta_A, eta_B, V_random, V_fixed, p_d)`` as float arrays, broadcast-compatible.
     """
-    ed = np.asarray(detector.efficiency, dtype=np.float64)
+    ed = np.asarray(detector.eta_det, dtype=np.float64)
     return (
         channel.eta_a * ed,
         channel.eta_b * ed,

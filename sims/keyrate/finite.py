@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from qkdchip.sims.keyrate._validate import require
+from qkdchip.sims.keyrate._validate import rfield, validate_fields
 from scipy import special
 
 
@@ -52,14 +52,16 @@ class Security:
         eps_stat: failure probability of each Chernoff / sampling estimate (xi).
     """
 
-    eps_cor: float = 1e-10
-    eps_pa: float = 1e-10
-    eps_smooth: float = 1e-10
-    eps_stat: float = 1e-10
+    eps_cor: float = rfield(1e-10, 0.0, 0.1, "", "correctness failure probability", lo_open=True)
+    eps_pa: float = rfield(1e-10, 0.0, 0.1, "", "privacy-amplification failure", lo_open=True)
+    eps_smooth: float = rfield(1e-10, 0.0, 0.1, "", "smoothing parameter", lo_open=True)
+    eps_stat: float = rfield(1e-10, 0.0, 0.1, "", "failure of each estimate", lo_open=True)
 
     def __post_init__(self) -> None:
+        validate_fields(self)
         for name in ("eps_cor", "eps_pa", "eps_smooth", "eps_stat"):
-            require(name, getattr(self, name), 0.0, 0.1, lo_open=True)
+            if np.ndim(getattr(self, name)):
+                raise ValueError(f"{name} must be a scalar")
 
     @property
     def cost_bits(self) -> float:

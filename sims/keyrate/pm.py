@@ -23,13 +23,15 @@ first two odd terms (their Eq. (8) and the simulation section)::
 (:func:`~.observables.photon_number_yields_fixed_phase`; infinite-decoy limit).
 """
 
+# ruff: noqa: RUF009  (rfield() returns a dataclasses.field carrying the Range metadata)
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from qkdchip.sims.keyrate._validate import require, scalar_or_array
+from qkdchip.sims.keyrate._validate import rfield, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.observables import (
     photon_number_yields_fixed_phase,
@@ -50,14 +52,12 @@ class PMParams:
             Ma et al.) or ``"uniform"`` (the relative phase uniform within one slice).
     """
 
-    mu: float | Array = 0.1
+    mu: float | Array = rfield(0.1, 0.0, 5.0, "", "PM-QKD total intensity", lo_open=True)
     phase_slices: int = 16
     slice_distribution: str = "triangular"
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "mu", scalar_or_array(require("mu", self.mu, 0.0, 5.0, lo_open=True))
-        )
+        validate_fields(self)
         _check_slices(self.phase_slices, even=True)
         if self.slice_distribution not in ("triangular", "uniform"):
             raise ValueError(

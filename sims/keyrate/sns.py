@@ -71,13 +71,15 @@ phase-flip rate is carried to the Z untagged bits with ``gamma^U``; AOPP gets ``
 ``N_f = n_1 [1 - H(e^ph)] - f n_t H(E_Z) - log2(2/eps_cor) - 2 log2(1/(sqrt2 eps_PA eps_hat))``.
 """
 
+# ruff: noqa: RUF009  (rfield() returns a dataclasses.field carrying the Range metadata)
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
-from qkdchip.sims.keyrate._validate import require, scalar_or_array
+from qkdchip.sims.keyrate._validate import require, rfield, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.finite import (
     Security,
@@ -118,58 +120,49 @@ class SNSParams:
             and the modulator leaks 1/ER of it); exclusive with a non-zero ``mu_vacuum``.
     """
 
-    mu_z: float | Array = 0.4
-    mu_1: float | Array = 0.1
-    mu_2: float | Array = 0.4
-    eps: float | Array = 0.2
-    p_z: float | Array | None = None
-    p_0: float | Array = 0.4
-    p_1: float | Array = 0.4
-    phase_window_rad: float | Array = 0.0
-    mu_vacuum: float | Array = 0.0
-    extinction_ratio_db: float | Array | None = None
+    mu_z: float | Array = rfield(0.4, 0.0, 5.0, "", "SNS sending intensity", lo_open=True)
+    mu_1: float | Array = rfield(0.1, 0.0, 5.0, "", "SNS weak decoy intensity", lo_open=True)
+    mu_2: float | Array = rfield(0.4, 0.0, 5.0, "", "SNS strong decoy intensity", lo_open=True)
+    eps: float | Array = rfield(
+        0.2, 0.0, 1.0, "", "SNS sending probability", lo_open=True, hi_open=True
+    )
+    p_z: float | Array | None = rfield(None, 0.0, 1.0, "", "Z-window probability", lo_open=True)
+    p_0: float | Array = rfield(
+        0.4, 0.0, 1.0, "", "X-window vacuum-decoy probability", lo_open=True, hi_open=True
+    )
+    p_1: float | Array = rfield(
+        0.4, 0.0, 1.0, "", "X-window weak-decoy probability", lo_open=True, hi_open=True
+    )
+    phase_window_rad: float | Array = rfield(
+        0.0, 0.0, float(np.pi), "rad", "X1 acceptance window D_s"
+    )
+    mu_vacuum: float | Array = rfield(
+        0.0, 0.0, 1.0, "", "mean photon number of the nominal vacuum", hi_open=True
+    )
+    extinction_ratio_db: float | Array | None = rfield(
+        None, 10.0, 100.0, "dB", "modulator extinction ratio setting the nominal vacuum"
+    )
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "mu_z", scalar_or_array(require("mu_z", self.mu_z, 0.0, 5.0, lo_open=True)))
-        set_(self, "mu_1", scalar_or_array(require("mu_1", self.mu_1, 0.0, 5.0, lo_open=True)))
-        set_(self, "mu_2", scalar_or_array(require("mu_2", self.mu_2, 0.0, 5.0, lo_open=True)))
-        set_(
-            self,
-            "eps",
-            scalar_or_array(require("eps", self.eps, 0.0, 1.0, lo_open=True, hi_open=True)),
-        )
-        if self.p_z is not None:
-            set_(self, "p_z", scalar_or_array(require("p_z", self.p_z, 0.0, 1.0, lo_open=True)))
-        for name in ("p_0", "p_1"):
-            v = require(name, getattr(self, name), 0.0, 1.0, lo_open=True, hi_open=True)
-            set_(self, name, scalar_or_array(v))
-        set_(
-            self,
-            "phase_window_rad",
-            scalar_or_array(require("phase_window_rad", self.phase_window_rad, 0.0, np.pi)),
-        )
-        set_(
-            self,
-            "mu_vacuum",
-            scalar_or_array(require("mu_vacuum", self.mu_vacuum, 0.0, 1.0, hi_open=True)),
-        )
-        if self.extinction_ratio_db is not None:
-            er = require("extinction_ratio_db", self.extinction_ratio_db, 10.0, 100.0, unit="dB")
-            set_(self, "extinction_ratio_db", scalar_or_array(er))
-            if np.any(np.asarray(self.mu_vacuum) > 0.0):
-                raise ValueError(
-                    f"mu_vacuum={_first(self.mu_vacuum)}: give either mu_vacuum or "
-                    "extinction_ratio_db, not both"
-                )
-        if np.any(np.asarray(self.mu_1) >= np.asarray(self.mu_2)):
+        validate_fields(self)
+        if self.extinction_ratio_db is not None and np.any(np.asarray(self.mu_vacuum) > 0.0):
             raise ValueError(
-                f"mu_1={_first(self.mu_1)} must be smaller than mu_2={_first(self.mu_2)}"
+                f"mu_vacuum={_first(self.mu_vacuum)}: give either mu_vacuum or "
+                "extinction_ratio_db, not both"
             )
-        if np.any(self.mu_v >= np.asarray(self.mu_1)):
+        m1, m2 = np.broadcast_arrays(np.asarray(self.mu_1), np.asarray(self.mu_2))
+        bad = m1 >= m2
+        if np.any(bad):
             raise ValueError(
-                f"mu_vacuum={_first(self.mu_v)} (nominal vacuum) must be smaller than "
-                f"mu_1={_first(self.mu_1)}"
+                f"mu_1={float(m1[bad].flat[0]):g} must be smaller than "
+                f"mu_2={float(m2[bad].flat[0]):g}"
+            )
+        mv, m1 = np.broadcast_arrays(self.mu_v, np.asarray(self.mu_1))
+        bad = mv >= m1
+        if np.any(bad):
+            raise ValueError(
+                f"mu_vacuum={float(mv[bad].flat[0]):g} (nominal vacuum) must be smaller than "
+                f"mu_1={float(m1[bad].flat[0]):g}"
             )
         if np.any(np.asarray(self.p_0) + np.asarray(self.p_1) >= 1.0):
             raise ValueError(

@@ -14,13 +14,15 @@ and error of the single-photon (total photon number one) component; by the symme
 phase bases the single-photon phase error equals its bit error ``e_1``.
 """
 
+# ruff: noqa: RUF009  (rfield() returns a dataclasses.field carrying the Range metadata)
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from qkdchip.sims.keyrate._validate import require, scalar_or_array
+from qkdchip.sims.keyrate._validate import rfield, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.observables import (
     photon_number_yields_fixed_phase,
@@ -35,13 +37,11 @@ Array = NDArray[np.float64]
 class TFParams:
     """Original TF-QKD parameters: total intensity ``mu`` and number M of phase values."""
 
-    mu: float | Array = 0.5
+    mu: float | Array = rfield(0.5, 0.0, 5.0, "", "TF-QKD total intensity", lo_open=True)
     phase_slices: int = 16
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "mu", scalar_or_array(require("mu", self.mu, 0.0, 5.0, lo_open=True))
-        )
+        validate_fields(self)
         _check_slices(self.phase_slices, even=False)
 
 
