@@ -361,6 +361,25 @@ def _as_batch(x: ArrayLike, name: str, rng: Range) -> NDArray[np.float64]:
     return arr
 
 
+def _affine(
+    zeta: NDArray[np.float64],
+    hh: float,
+    static: NDArray[np.complex128],
+    prof0: float,
+    f_b: NDArray[np.float64],
+) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+    """Exact flow of the linear part + pump over hh: a -> E a + p delta_mu0.
+
+    ``E_mu = exp(-(1 + i zeta_0) hh) exp(-i (zeta_mu - zeta_0) hh)`` (``static`` is the second
+    factor); the pumped mode has the rate ``L_0 = -(1 + i (zeta_0 + prof0))`` (prof0 = its mode
+    shift) and receives ``p = f (exp(L_0 hh) - 1) / L_0`` (Re L_0 = -1: never singular).
+    """
+    lin0 = -(1.0 + 1j * (zeta + prof0))
+    e = np.exp(-(1.0 + 1j * zeta) * hh) * static
+    p = f_b * (np.exp(lin0 * hh) - 1.0) / lin0
+    return e, p
+
+
 class LLESolver:
     """Split-step Fourier LLE solver for one :class:`LLEConfig` (see the module docstring).
 
@@ -417,39 +436,90 @@ class LLESolver:
             )
         n_steps = max(1, math.ceil(t / dt - 1e-9))
         h = t / n_steps
-        n = self.n
         prof = self.profile  # (N,)
         # exact linear propagator factors: exp(-(1 + i zeta_mu) h) = exp(-(1 + i zeta_0) h) * static
         static_full = np.exp(-1j * prof * h)
         static_half = np.exp(-1j * prof * h / 2)
         noise_amp = self.config.noise * math.sqrt(h / 2.0)
         trace_every = max(1, n_steps // n_trace) if n_trace else 0
+        ramp = not np.array_equal(zs, ze)
+        prof0 = float(prof[0])
+
+        def zeta_at(m: int) -> NDArray[np.float64]:
+            return zs + (ze - zs) * (m * h / t) if ramp else zs
+
+        # Strang: L(h/2) [N(h) L(h)] x (n_steps - 1) [N(h) L(h/2)], inner half steps merged.
+        e_half, p_half = _affine(zs, h / 2, static_half, prof0, f_b)
+        a = a * e_half
+        a[..., 0:1] += p_half
+        common = (f_b, zs, ze, h, t, static_full, prof0, noise_amp, ramp)
         tr_tau: list[float] = []
         tr_z: list[NDArray[np.float64]] = []
         tr_e: list[NDArray[np.float64]] = []
-        fft, ifft = np.fft.fft, np.fft.ifft
-        ramp = not np.array_equal(zs, ze)
-        chunk = 256
-        cplx = np.array([1.0, 1j]) * noise_amp
-
-        def factors(
-            zeta: NDArray[np.float64], hh: float, static: NDArray[np.complex128]
-        ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
-            """Exact affine flow over hh: a -> E a + p delta_mu0 (E, p for the batch)."""
-            lin0 = -(1.0 + 1j * (zeta + prof[0]))  # pumped mode's linear rate, (batch, 1)
-            e = np.exp(-(1.0 + 1j * zeta) * hh) * static
-            p = f_b * (np.exp(lin0 * hh) - 1.0) / lin0
-            return e, p
-
-        # Strang: L(h/2) [N(h) L(h)] ... [N(h) L(h/2)], consecutive half steps merged
-        e_half, p_half = factors(zs, h / 2, static_half)
-        a *= e_half
+        marks = list(range(trace_every, n_steps, trace_every)) if trace_every else []
+        done = 0
+        for m in [*marks, n_steps - 1]:
+            if m > done:
+                a = self._advance(a, done, m, *common)
+                done = m
+            if m in marks:
+                tr_tau.append(m * h)
+                tr_z.append(np.squeeze(zeta_at(m), -1).copy())
+                tr_e.append(np.sum(a.real**2 + a.imag**2, axis=-1))
+        # last step: N(h) then L(h/2) at the final detuning
+        a = self._kerr(a, h, noise_amp)
+        e_half, p_half = _affine(ze, h / 2, static_half, prof0, f_b)
+        a = a * e_half
         a[..., 0:1] += p_half
-        e_full, p_full = factors(zs, h, static_full)
+        if trace_every and n_steps % trace_every == 0:
+            tr_tau.append(n_steps * h)
+            tr_z.append(np.squeeze(ze, -1).copy())
+            tr_e.append(np.sum(a.real**2 + a.imag**2, axis=-1))
+        trace = {
+            "tau": np.asarray(tr_tau),
+            "zeta": np.asarray(tr_z),
+            "energy": np.asarray(tr_e),
+        }
+        return a, trace, n_steps, h
+
+    def _kerr(
+        self, a: NDArray[np.complex128], h: float, noise_amp: float
+    ) -> NDArray[np.complex128]:
+        """Exact Kerr step in real space (psi e^{i h |psi|^2}) plus the seeded noise kick."""
+        n = self.n
+        psi = np.fft.ifft(a, axis=-1)
+        psi *= n
+        psi *= np.exp(1j * h * (psi.real**2 + psi.imag**2))
+        a = np.fft.fft(psi, axis=-1)
+        a /= n
+        if noise_amp > 0.0:
+            a += self._rng.standard_normal((*a.shape, 2)) @ np.array([noise_amp, 1j * noise_amp])
+        return a
+
+    def _advance(
+        self,
+        a: NDArray[np.complex128],
+        k0: int,
+        k1: int,
+        f_b: NDArray[np.float64],
+        zs: NDArray[np.float64],
+        ze: NDArray[np.float64],
+        h: float,
+        t: float,
+        static_full: NDArray[np.complex128],
+        prof0: float,
+        noise_amp: float,
+        ramp: bool,
+    ) -> NDArray[np.complex128]:
+        """Steps k0..k1-1 of [N(h) L(h)]; the detuning of step k is zeta((k+1) h)."""
+        n = self.n
+        fft, ifft = np.fft.fft, np.fft.ifft
+        e_full, p_full = _affine(zs, h, static_full, prof0, f_b)
+        chunk = 256
         noise_block = None
-        zeta_mid = zs
-        for k in range(n_steps):
-            if noise_amp > 0.0 and k % chunk == 0:
+        cplx = np.array([noise_amp, 1j * noise_amp])
+        for j, k in enumerate(range(k0, k1)):
+            if noise_amp > 0.0 and j % chunk == 0:
                 noise_block = self._rng.standard_normal((chunk, *a.shape, 2)) @ cplx
             psi = ifft(a, axis=-1)
             psi *= n
@@ -457,28 +527,14 @@ class LLESolver:
             a = fft(psi, axis=-1)
             a /= n
             if noise_block is not None:
-                a += noise_block[k % chunk]
-            if k < n_steps - 1:
-                if ramp:
-                    zeta_mid = zs + (ze - zs) * ((k + 1.0) * h / t)
-                    e_full, p_full = factors(zeta_mid, h, static_full)
-                a *= e_full
-                a[..., 0:1] += p_full
-            else:
-                zeta_mid = ze
-                e_half, p_half = factors(ze, h / 2, static_half)
-                a *= e_half
-                a[..., 0:1] += p_half
-            if trace_every and (k % trace_every == trace_every - 1):
-                tr_tau.append((k + 1) * h)
-                tr_z.append(np.squeeze(zeta_mid, -1).copy())
-                tr_e.append(np.sum(a.real**2 + a.imag**2, axis=-1))
-        trace = {
-            "tau": np.asarray(tr_tau),
-            "zeta": np.asarray(tr_z),
-            "energy": np.asarray(tr_e),
-        }
-        return a, trace, n_steps, h
+                a += noise_block[j % chunk]
+            if ramp:
+                e_full, p_full = _affine(
+                    zs + (ze - zs) * ((k + 1.0) * h / t), h, static_full, prof0, f_b
+                )
+            a *= e_full
+            a[..., 0:1] += p_full
+        return a
 
     def propagate_adaptive(
         self,
