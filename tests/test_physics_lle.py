@@ -82,6 +82,21 @@ def test_mi_threshold_closed_form() -> None:
         assert below.growth_rate < 0 < above.growth_rate
 
 
+def test_pump_sweep_finds_the_threshold_at_f_equal_1() -> None:
+    """Adiabatic pump sweep at zeta = 1 (anomalous d2 = 0.01, mode 10 on the MI peak): CW up to
+    f = 1, a comb just above - the numerical onset of MI brackets the closed form f_th = 1."""
+    sol = LLESolver(LLEConfig(d2=0.01, n_modes=64, seed=0))
+    sweep = sol.sweep_pump([0.97, 0.99, 1.03, 1.05], zeta0=1.0, t_hold=200.0)
+    assert [s for s, _ in sweep.states[:2]] == ["cw", "cw"]
+    assert sweep.onset_f() == 1.03
+    # a roll pattern forming near the MI-gain peak mu = sqrt((2 rho - zeta)/d2) = 10
+    state, n_peaks = sweep.states[-1]
+    assert state in ("turing", "soliton") and 9 <= n_peaks <= 12
+    # below threshold the intracavity energy is the CW root
+    assert sweep.energy[0] == pytest.approx(cw_states(0.97, 1.0, 0.01, 64)[0].rho, rel=1e-3)
+    assert sweep.sideband_energy[-1] > 1e4 * sweep.sideband_energy[0]
+
+
 def test_mi_growth_rate_matches_linear_stability() -> None:
     """Anomalous d2 = 0.01, zeta = 1: sidebands mu = +-10 grow at the analytic rate above f = 1."""
     n, d2, zeta, f = 64, 0.01, 1.0, 1.2

@@ -73,6 +73,7 @@ def bus_line_powers_w(
     P_0 = P_in |1 - 2 eta psi_0/f|^2 (transmitted pump); P_mu = P_in (4 eta^2/f^2) |psi_mu|^2
     omega_mu/omega_p for mu != 0 (see the module docstring).
     """
+    COMB_RANGES["pump_power_w"].check("pump_power_w", pump_power_w)
     f = math.sqrt(ring.f2(pump_power_w))
     eta = ring.eta
     mu = mode_numbers(a.shape[-1])

@@ -58,6 +58,7 @@ __all__ = [
     "LLEConfig",
     "LLEResult",
     "LLESolver",
+    "PumpSweep",
     "classify_state",
     "cw_states",
     "detuning_profile",
@@ -234,8 +235,9 @@ def classify_state(
       ``previous`` (a snapshot some photon lifetimes earlier): a non-stationary (chaotic or
       breathing) state. Spectral powers are used because they are translation invariant.
     * ``cw``: less than ``cw_floor`` of the intracavity energy outside the pumped mode.
-    * ``turing``: the spectrum lives on multiples of one mode number mu_T >= 2 (energy off that
-      sub-lattice < 1e-6 of the total): a stationary roll pattern of mu_T identical peaks.
+    * ``turing``: the comb lives on multiples of one mode number mu_T >= 2 (>= 99 % of the
+      energy outside the pumped mode on that sub-lattice): a stationary roll pattern of mu_T
+      peaks (a perfect crystal of mu_T solitons is spectrally the same and is labelled so too).
     * otherwise a stationary localised structure. In normal dispersion (``d2 < 0``) it is a
       ``dark_pulse`` (platicon: a flat bright top bounded by two switching waves, i.e. a dark
       dip in a bright background; its bright fraction shrinks with detuning); in anomalous
@@ -259,7 +261,7 @@ def classify_state(
     side = p.copy()
     side[0] = 0.0
     mu_dom = int(abs(mu[int(np.argmax(side))]))
-    if mu_dom >= 2 and p[(mu % mu_dom) != 0].sum() < 1e-6 * total:
+    if mu_dom >= 2 and p[(mu % mu_dom) != 0].sum() < 1e-2 * (total - p[0]):
         return "turing", mu_dom
     # resolve the profile on a finer grid (zero padding) so that narrow pulses are counted
     pad = max(4 * n, 1024)
@@ -322,6 +324,24 @@ class LLEConfig:
         if self.d2 > 0:
             rho_max = max(rho_max, 2.0 * abs(zeta_max))
         return min(0.05, self.phase_per_step / rho_max)
+
+
+@dataclass(frozen=True, eq=False)
+class PumpSweep:
+    """Result of :meth:`LLESolver.sweep_pump`: per pump step, energy, sideband energy, state."""
+
+    f: NDArray[np.float64]
+    zeta0: float
+    energy: NDArray[np.float64]
+    sideband_energy: NDArray[np.float64]  # energy outside the pumped mode
+    states: tuple[tuple[str, int], ...]
+
+    def onset_f(self) -> float | None:
+        """First pump amplitude whose state is not CW (the comb / MI threshold), or None."""
+        for f, (state, _) in zip(self.f, self.states, strict=True):
+            if state != "cw":
+                return float(f)
+        return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -602,6 +622,39 @@ class LLESolver:
             trace_zeta=tr["zeta"],
             wall_s=time.perf_counter() - t0,
             states=states,
+        )
+
+    def sweep_pump(
+        self,
+        f_values: ArrayLike,
+        zeta0: float,
+        t_hold: float = 60.0,
+    ) -> PumpSweep:
+        """Adiabatic pump sweep at fixed detuning: step f through ``f_values`` (in order), holding
+        each for ``t_hold``; record the intracavity energy, the energy outside the pumped mode and
+        the state at the end of each hold (stationarity judged over the last t_hold/4).
+        """
+        f_arr = _as_batch(f_values, "f_values", _F_RANGE).ravel()
+        if f_arr.size == 0:
+            raise ValueError("f_values=[] must hold at least one pump amplitude")
+        Range(1.0, 1e5, "", "hold time per pump step").check("t_hold", t_hold)
+        self._rng = np.random.default_rng(self.config.seed)
+        a = self.initial()
+        energy, side, states = [], [], []
+        for f in f_arr:
+            a, *_ = self.propagate(a, float(f), zeta0, 0.75 * t_hold)
+            prev = a.copy()
+            a, *_ = self.propagate(a, float(f), zeta0, 0.25 * t_hold)
+            p = np.abs(a) ** 2
+            energy.append(float(p.sum()))
+            side.append(float(p.sum() - p[0]))
+            states.append(classify_state(a, prev, d2=self.config.d2, stationary_rtol=1e-3))
+        return PumpSweep(
+            f=f_arr,
+            zeta0=float(zeta0),
+            energy=np.asarray(energy),
+            sideband_energy=np.asarray(side),
+            states=tuple(states),
         )
 
     def steady_state(
