@@ -57,7 +57,9 @@ class KeyRateResult:
         qber_z: bit-error rate of the key-generating rounds before post-processing.
         qber_x: error rate of the phase-referenced test rounds (SNS: X1 window); NaN where the
             protocol has none (PM, CAL, PLOB).
-        plob, tgw, single_repeater, plob_conditional: bounds [bit per pulse] (inf at eta = 1).
+        plob, tgw, single_repeater, plob_conditional: bounds [bit per pulse] (inf at eta = 1);
+            ``single_repeater`` is that of the weaker arm, ``-log2(1 - min(eta_A, eta_B))``
+            (``-log2(1 - sqrt(eta))`` for equal arms).
         parameters: the protocol parameters used (optimised ones when ``optimize=True``).
         extras: protocol-specific diagnostics (AOPP bookkeeping, s_10, s_01, y_00 ...).
         pulses: N for the finite-key analysis, None if asymptotic.
@@ -188,7 +190,7 @@ def key_rate(
     bounds = {
         "plob": plob(eta),
         "tgw": tgw(eta),
-        "single_repeater": single_repeater_bound(eta),
+        "single_repeater": single_repeater_bound(channel.eta_a, channel.eta_b),
         "plob_conditional": plob_conditional(eta, det.eta_det),
     }
     if protocol == "plob":

@@ -6,7 +6,9 @@
   ``log2((1 + eta)/(1 - eta))``.
 * Single-repeater bound (Pirandola, Commun. Phys. 2, 51, 2019; Lucamarini et al. 2018 use it
   as the twin-field ceiling): a single middle node splits the channel into two of transmittance
-  ``sqrt(eta)`` each, so ``-log2(1 - sqrt(eta))``. No twin-field rate may exceed it.
+  ``sqrt(eta)`` each, so ``-log2(1 - sqrt(eta))``; for unequal links ``eta_A``, ``eta_B`` the
+  chain capacity is that of the weaker link, ``-log2(1 - min(eta_A, eta_B))``. No twin-field
+  rate may exceed it.
 * "Conditional" PLOB: the PLOB bound evaluated with the detector efficiency counted as part of
   the channel, ``-log2(1 - eta * eta_det)``; a fairer comparison for a given detector, reported
   separately from the unconditional bound.
@@ -39,11 +41,22 @@ def tgw(eta: ArrayLike) -> NDArray[np.float64]:
         return (np.log1p(e) - np.log1p(-e)) / _LN2
 
 
-def single_repeater_bound(eta: ArrayLike) -> NDArray[np.float64]:
-    """Single-repeater (one middle node) bound ``-log2(1 - sqrt(eta))`` [bit per pulse]."""
+def single_repeater_bound(eta: ArrayLike, eta_b: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Single-repeater (one middle node) bound [bit per pulse].
+
+    With one argument, ``eta`` is the end-to-end transmittance split evenly by the middle node:
+    ``-log2(1 - sqrt(eta))``. With two, they are the two links' transmittances and the bound is
+    the capacity of the weaker link, ``-log2(1 - min(eta_A, eta_B))`` (Pirandola 2019: the
+    end-to-end capacity of a repeater chain is the minimum over its links); for equal links the
+    two forms agree.
+    """
     e = require("eta", eta, 0.0, 1.0)
+    if eta_b is None:
+        link = np.sqrt(e)
+    else:
+        link = np.minimum(e, require("eta_b", eta_b, 0.0, 1.0))
     with np.errstate(divide="ignore"):
-        return -np.log1p(-np.sqrt(e)) / _LN2
+        return -np.log1p(-link) / _LN2
 
 
 def plob_conditional(eta: ArrayLike, eta_det: ArrayLike) -> NDArray[np.float64]:

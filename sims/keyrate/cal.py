@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from qkdchip.sims.keyrate._validate import rfield, validate_fields
+from qkdchip.sims.keyrate._validate import rfield, safe_div, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.observables import fock_yields_random_phase, single_click_fixed_phase
 from scipy import special
@@ -65,7 +65,7 @@ def cal_rate(
     mu = np.asarray(params.mu, dtype=np.float64)
     right, wrong = single_click_fixed_phase(eta_a * mu, eta_b * mu, v_fixed, p_d)
     q_x = right + wrong
-    e_x = wrong / q_x
+    e_x = safe_div(wrong, q_x)
     shape = np.broadcast_shapes(np.shape(eta_a), np.shape(eta_b), np.shape(v_random), np.shape(p_d))
     y = fock_yields_random_phase(N_MAX, eta_a, eta_b, v_random, p_d)  # (..., N+1, N+1)
     y = np.broadcast_to(y, (*np.broadcast_shapes(shape, mu.shape), N_MAX + 1, N_MAX + 1))
@@ -81,7 +81,7 @@ def cal_rate(
     odd = 1.0 - even
     s_even = np.einsum("...nm,n,m->...", cc, even, even) + 2.0 * tail * c_all
     s_odd = np.einsum("...nm,n,m->...", cc, odd, odd) + 2.0 * tail * c_all
-    e_ph = np.clip(2.0 * (s_even**2 + s_odd**2) / q_x, 0.0, 0.5)
+    e_ph = np.clip(safe_div(2.0 * (s_even**2 + s_odd**2), q_x, 0.5), 0.0, 0.5)
     f = np.asarray(f_ec, dtype=np.float64)
     raw = q_x * (1.0 - binary_entropy(e_ph) - f * binary_entropy(e_x))
     return {

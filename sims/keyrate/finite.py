@@ -11,9 +11,10 @@ Jiang et al., New J. Phys. 23, 063038 (2021), used by the 509, 511 and 1002 km e
       E^U(x) = x / (1 - d2),   [e^{-d2} / (1-d2)^{1-d2}]^{x/(1-d2)} = xi.
 
   Both say: the expectation ``m`` solves ``x ln(x/m) + m - x = ln(1/xi)``; the root below ``x`` is
-  ``E^L``, the one above is ``E^U``. Solved in closed form with the Lambert W function
-  (``m/x = -W_k(-exp(-1 - ln(1/xi)/x))``, k = 0 lower, k = -1 upper) and one Newton polish;
-  ``x = 0`` gives ``E^L = 0``, ``E^U = ln(1/xi)``.
+  ``E^L``, the one above is ``E^U`` (closed form ``m/x = -W_k(-exp(-1 - ln(1/xi)/x))`` with the
+  Lambert function, k = 0 lower, k = -1 upper; solved by a safeguarded Newton iteration, which
+  keeps full precision near the branch point where ``x >> ln(1/xi)``); ``x = 0`` gives
+  ``E^L = 0``, ``E^U = ln(1/xi)``.
 * Expected -> observed (the standard multiplicative Chernoff bound, same papers):
 
       phi^L(m) = m - sqrt(2 beta m),   phi^U(m) = m + beta/2 + sqrt(2 beta m + beta^2/4),
@@ -38,7 +39,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from qkdchip.sims.keyrate._validate import rfield, validate_fields
-from scipy import special
 
 
 @dataclass(frozen=True)
@@ -72,50 +72,58 @@ class Security:
         )
 
 
-def _lambert_ratio(r: NDArray[np.float64], upper: bool) -> NDArray[np.float64]:
-    """Roots t of ``t - 1 - ln t = r`` (r >= 0): t <= 1 (lower) or t >= 1 (upper)."""
+def _ratio_roots(r: NDArray[np.float64], upper: bool) -> NDArray[np.float64]:
+    """Roots t of ``t - 1 - ln t = r`` (r >= 0): t <= 1 (lower) or t >= 1 (upper).
+
+    Newton's method started on the side of the root from which it converges monotonically
+    (the functions are convex): upper, in ``y = t - 1`` from ``y0 = r + sqrt(r^2 + 2r)``
+    (``h(y) = y - ln(1+y) >= y^2 / (2(1+y))`` puts it right of the root); lower, in
+    ``u = ln t`` from ``t0 = 1 - min(sqrt(2r), 1 - e^{-1-r})`` (left of the root in u). Full
+    relative precision for t -> 0 and t -> 1 alike (this is the closed form
+    ``t = -W_k(-exp(-1-r))`` of the Lambert function, without its branch-point trouble).
+    """
     r = np.maximum(np.asarray(r, dtype=np.float64), 0.0)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        z = -np.exp(-1.0 - r)
-        t = -special.lambertw(z, k=-1 if upper else 0).real
         if upper:
-            # W_{-1} of a subnormal/zero argument: use t = 1 + r + ln t by fixed point
-            big = ~np.isfinite(t) | (r > 600.0)
-            if np.any(big):
-                tb = 1.0 + r + np.log1p(r)
-                for _ in range(40):
-                    tb = 1.0 + r + np.log(tb)
-                t = np.where(big, tb, t)
-        else:
-            t = np.where(np.isfinite(t), t, 0.0)
-        # one Newton step on h(y) = y - log1p(y) - r, y = t - 1 (well conditioned near t = 1)
-        y = t - 1.0
-        hp = np.where(np.abs(y) > 1e-300, y / (1.0 + y), 1.0)
-        y_new = y - (y - np.log1p(np.maximum(y, -1.0 + 1e-300)) - r) / hp
-        ok = np.isfinite(y_new) & ((y_new >= 0.0) if upper else (y_new <= 0.0))
-        ok &= y_new > -1.0
-        t = np.where(ok & (r > 0.0), 1.0 + y_new, t)
-    return np.where(r == 0.0, 1.0, t)
+            y = r + np.sqrt(r) * np.sqrt(r + 2.0)
+            for _ in range(_NEWTON_STEPS):
+                step = (y - np.log1p(y) - r) * ((1.0 + y) / np.where(y > 0, y, 1.0))
+                y = np.where(y > 0, np.maximum(y - step, 0.0), 0.0)
+            return 1.0 + y
+        z0 = np.minimum(np.sqrt(2.0 * r), -np.expm1(-1.0 - r))
+        u = np.where(r > 30.0, -1.0 - r, np.log1p(-np.minimum(z0, 1.0 - 1e-16)))
+        for _ in range(_NEWTON_STEPS):
+            em1 = np.expm1(u)
+            step = (em1 - u - r) / np.where(em1 != 0, em1, -1.0)
+            u = np.where(em1 != 0, np.minimum(u - step, 0.0), u)
+        return np.where(r > 0, np.exp(u), 1.0)
+
+
+#: Newton iterations of :func:`_ratio_roots` (quadratic convergence: 8 are ample)
+_NEWTON_STEPS = 8
 
 
 def expected_lower(x: ArrayLike, xi: float) -> NDArray[np.float64]:
     """Lower bound E^L on the expectation of an observed count ``x`` (failure prob ``xi``)."""
     x = np.maximum(np.asarray(x, dtype=np.float64), 0.0)
     beta = np.log(1.0 / xi)
-    with np.errstate(divide="ignore"):
-        r = np.where(x > 0, beta / np.where(x > 0, x, 1.0), np.inf)
-    t = _lambert_ratio(np.where(np.isfinite(r), r, 0.0), upper=False)
-    return np.where(x > 0, x * t, 0.0)
+    some = x > _TINY_COUNT
+    t = _ratio_roots(beta / np.where(some, x, 1.0), upper=False)
+    return np.where(some, x * t, 0.0)
 
 
 def expected_upper(x: ArrayLike, xi: float) -> NDArray[np.float64]:
     """Upper bound E^U on the expectation of an observed count ``x`` (failure prob ``xi``)."""
     x = np.maximum(np.asarray(x, dtype=np.float64), 0.0)
     beta = np.log(1.0 / xi)
-    xs = np.where(x > 0, x, 1.0)
-    t = _lambert_ratio(beta / xs, upper=True)
-    # as x -> 0 the root tends to beta; x t is accurate there too (t ~ beta/x)
-    return np.where(x > 0, x * t, beta)
+    some = x > _TINY_COUNT
+    t = _ratio_roots(beta / np.where(some, x, 1.0), upper=True)
+    # x -> 0: the root tends to beta (x t stays accurate down to _TINY_COUNT)
+    return np.where(some, x * t, beta)
+
+
+#: counts below this are treated as 0 (beta/x would overflow; the bounds are then 0 and beta)
+_TINY_COUNT = 1e-250
 
 
 def observed_lower(m: ArrayLike, xi: float) -> NDArray[np.float64]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from qkdchip.sims.keyrate._validate import rfield, validate_fields
+from qkdchip.sims.keyrate._validate import rfield, safe_div, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.observables import (
     photon_number_yields_fixed_phase,
@@ -94,11 +94,11 @@ def pm_rate(
         eta_a * mu / 2.0, eta_b * mu / 2.0, v_fixed, p_d, width, dist
     )
     q = right + wrong
-    e_z = wrong / q
+    e_z = safe_div(wrong, q)
     y1, _ = photon_number_yields_fixed_phase(1.0, eta_a, eta_b, v_fixed, p_d, width, dist)
     y3, _ = photon_number_yields_fixed_phase(3.0, eta_a, eta_b, v_fixed, p_d, width, dist)
-    q1 = np.exp(-mu) * mu * y1 / q
-    q3 = np.exp(-mu) * mu**3 / 6.0 * y3 / q
+    q1 = safe_div(np.exp(-mu) * mu * y1, q)
+    q3 = safe_div(np.exp(-mu) * mu**3 / 6.0 * y3, q)
     e_x = np.clip(1.0 - q1 - q3, 0.0, 0.5)
     f = np.asarray(f_ec, dtype=np.float64)
     raw = (2.0 / m) * q * (1.0 - f * binary_entropy(e_z) - binary_entropy(e_x))

@@ -79,7 +79,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
-from qkdchip.sims.keyrate._validate import require, rfield, validate_fields
+from qkdchip.sims.keyrate._validate import require, rfield, safe_div, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.finite import (
     Security,
@@ -326,7 +326,7 @@ def sns_rate(
         y0a, y0b = y0a - np.maximum(c0a, 0.0), y0b - np.maximum(c0b, 0.0)
     # how far the decoy bound is from being informative (< 0: s_1^L would be negative);
     # the optimiser climbs this where no key is possible yet
-    margin = np.minimum(y1a, y1b) * ev / (0.5 * (eta_a + eta_b) + 2.0 * p_d)
+    margin = safe_div(np.minimum(y1a, y1b) * ev, 0.5 * (eta_a + eta_b) + 2.0 * p_d)
     s10 = np.maximum(ev * y1a, 0.0)
     s01 = np.maximum(ev * y1b, 0.0)
     y00 = np.maximum(ev * np.maximum(y0a, y0b), 0.0)
@@ -365,7 +365,7 @@ def sns_rate(
     err0 = zz * eps**2 * s_zz
     err1 = zz * (1.0 - eps) ** 2 * s_vv
     gain_z = (1.0 - eps) ** 2 * s_vv + eps * (1.0 - eps) * (s_zv + s_vz) + eps**2 * s_zz
-    qber_z = (err0 + err1) / n_t
+    qber_z = safe_div(err0 + err1, n_t)
     f = np.asarray(f_ec, dtype=np.float64)
     cost = sec.cost_bits if finite else 0.0
 
@@ -377,18 +377,18 @@ def sns_rate(
         "e1_ph": e_ph,
         "gain_z": gain_z,
         "qber_z": qber_z,
-        "qber_x": t_x1 / s_x1,
+        "qber_x": safe_div(t_x1, s_x1),
     }
     if not aopp:
         raw = n1 * (1.0 - binary_entropy(e_ph)) - f * n_t * binary_entropy(qber_z) - cost
     else:
-        e_b0 = err0 / r0
-        e_b1 = err1 / r1
+        e_b0 = safe_div(err0, r0)
+        e_b1 = safe_div(err1, r1)
         n_g = np.minimum(r0, r1)
         keep = (1.0 - e_b0) * (1.0 - e_b1) + e_b0 * e_b1
         n_t2 = n_g * keep
-        qber2 = e_b0 * e_b1 / keep
-        n1p = n_g * (n01 / r0) * (n10 / r1)
+        qber2 = safe_div(e_b0 * e_b1, keep)
+        n1p = n_g * safe_div(n01, r0) * safe_div(n10, r1)
         e_ph_c = np.minimum(e_ph, 0.5)
         if finite:
             n1p = observed_lower(n1p, xi)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from qkdchip.sims.keyrate._validate import rfield, validate_fields
+from qkdchip.sims.keyrate._validate import rfield, safe_div, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.observables import (
     photon_number_yields_fixed_phase,
@@ -58,9 +58,9 @@ def tf_rate(
     mu = np.asarray(params.mu, dtype=np.float64)
     right, wrong = single_click_fixed_phase(eta_a * mu / 2.0, eta_b * mu / 2.0, v_fixed, p_d)
     q = right + wrong
-    e_mu = wrong / q
+    e_mu = safe_div(wrong, q)
     y1, y1w = photon_number_yields_fixed_phase(1.0, eta_a, eta_b, v_fixed, p_d)
-    e1 = np.clip(y1w / y1, 0.0, 0.5)
+    e1 = np.clip(safe_div(y1w, y1), 0.0, 0.5)
     q1 = mu * np.exp(-mu) * y1
     f = np.asarray(f_ec, dtype=np.float64)
     raw = (q1 * (1.0 - binary_entropy(e1)) - f * q * binary_entropy(e_mu)) / params.phase_slices
