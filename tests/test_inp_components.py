@@ -176,7 +176,8 @@ def test_mmi_drawn(taper_w, extra, taper_l, two_by_two):
     fn = inp_mmi2x2 if two_by_two else inp_mmi1x2
     c = fn(width_um=width, taper_width_um=taper_w, taper_length_um=taper_l)
     check_cell(c)
-    beat = PROCESS.mmi_beat_length_um(width)
+    assert c.info["width_um"] == pytest.approx(width, abs=1.5e-3)  # snapped to 2 nm
+    beat = PROCESS.mmi_beat_length_um(c.info["width_um"])
     expected = 1.5 * beat if two_by_two else 3 * beat / 8
     assert c.info["length_um"] == pytest.approx(expected, abs=1e-3)
     assert len([p for p in c.ports if p.dx > 0]) == 2
@@ -202,6 +203,7 @@ def test_phase_modulator_drawn(length):
     c = inp_phase_modulator(length_um=length)
     check_cell(c)
     assert c.info["vpi_V"] == pytest.approx(PROCESS.eo_vpi_l_V_mm / (length * 1e-3), rel=1e-5)
+    assert c.info["length_um"] == pytest.approx(length, abs=5e-4)
     assert {p.name for p in c.ports if p.port_type == "electrical"} == {"e1", "e2"}
     assert all(p.orientation == 270 for p in c.ports if p.port_type == "electrical")
     check_cell(inp_eo_section(length_um=length))
@@ -263,6 +265,10 @@ def test_laser_drawn(gain, phase, front, rear):
     )
     check_cell(c)
     kappa = PROCESS.dbr_kappa_per_cm * 1e-4
+    for name, value in (("gain", gain), ("phase", phase), ("front_dbr", front), ("rear_dbr", rear)):
+        assert c.info[f"{name}_length_um"] == pytest.approx(value, abs=5e-4)  # on the 1 nm grid
+    gain, phase = c.info["gain_length_um"], c.info["phase_length_um"]
+    front, rear = c.info["front_dbr_length_um"], c.info["rear_dbr_length_um"]
     assert c.info["front_reflectivity"] == pytest.approx(math.tanh(kappa * front) ** 2, abs=1e-6)
     assert c.info["rear_reflectivity"] == pytest.approx(math.tanh(kappa * rear) ** 2, abs=1e-6)
     l_eff = gain + phase + 3 * c.info["isolation_length_um"]
@@ -286,8 +292,9 @@ def test_laser_default_is_a_sensible_cavity():
 def test_voa_drawn(length):
     c = inp_voa(length_um=length)
     check_cell(c)
+    assert c.info["length_um"] == pytest.approx(length, abs=5e-4)
     assert c.info["max_attenuation_dB"] == pytest.approx(
-        PROCESS.voa_absorption_dB_per_mm * length * 1e-3, abs=1e-6
+        PROCESS.voa_absorption_dB_per_mm * c.info["length_um"] * 1e-3, abs=1e-6
     )
 
 

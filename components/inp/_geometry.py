@@ -27,6 +27,12 @@ def snap(value_um: float) -> float:
     return round(value_um * DBU_PER_UM) / DBU_PER_UM
 
 
+def snap2(value_um: float) -> float:
+    """``value_um`` rounded to an even number of grid steps: a width whose half is on the grid,
+    so that a feature centred on the grid has both edges on it."""
+    return 2 * round(value_um * DBU_PER_UM / 2) / DBU_PER_UM
+
+
 def to_dbu(value_um: float) -> int:
     return round(value_um * DBU_PER_UM)
 
@@ -101,13 +107,21 @@ def _tangent_angles(r_in: float, r_out: float, phi0: float, span: float) -> list
     return out
 
 
+_AXIS = {0: (1.0, 0.0), 90: (0.0, 1.0), 180: (-1.0, 0.0), 270: (0.0, -1.0)}
+
+
+def cos_sin(angle_deg: float) -> tuple[float, float]:
+    """(cos, sin) of an angle in degrees, exact for multiples of 90 degrees."""
+    if angle_deg % 90 == 0:
+        return _AXIS[int(angle_deg % 360)]
+    a = math.radians(angle_deg)
+    return math.cos(a), math.sin(a)
+
+
 def along(origin: Point, angle_deg: float, s: float, t: float = 0.0) -> Point:
     """Point at distance ``s`` along direction ``angle_deg`` from ``origin``, offset ``t`` left."""
-    a = math.radians(angle_deg)
-    return (
-        origin[0] + s * math.cos(a) - t * math.sin(a),
-        origin[1] + s * math.sin(a) + t * math.cos(a),
-    )
+    c, sn = cos_sin(angle_deg)
+    return (origin[0] + s * c - t * sn, origin[1] + s * sn + t * c)
 
 
 class Band:

@@ -29,6 +29,7 @@ from qkdchip.components.inp._geometry import (
     along,
     box,
     snap,
+    snap2,
     xs_spec,
 )
 from qkdchip.components.inp.waveguides import BEND_RADIUS, bend_radius
@@ -65,7 +66,8 @@ def inp_facet_ssc(
     output_angle_air_deg, coupling_loss_dB, reflection_dB, path_length_um."""
     shallow = xs_spec("inp_shallow")
     radius = bend_radius(bend_radius_um, "inp_shallow", "bend_radius_um")
-    tip = round(tip_width_um / 0.002) * 0.002  # even number of grid steps: centred port
+    tip = snap2(tip_width_um)  # even number of grid steps: centred port
+    taper_length_um = snap(taper_length_um)
     lt = TRANSITION_LENGTH_UM
     c = gf.Component()
     add_transition(c, (0.0, 0.0), 0.0, lt)

@@ -64,6 +64,8 @@ def inp_dbr_laser(
     linewidth_MHz, henry_factor, injection_port ('o1').
     """
     shallow = xs_spec("inp_shallow")
+    gain_length_um, phase_length_um = snap(gain_length_um), snap(phase_length_um)
+    front_dbr_length_um, rear_dbr_length_um = snap(front_dbr_length_um), snap(rear_dbr_length_um)
     lt = TRANSITION_LENGTH_UM
     iso = LASER_ISO_UM
     sections = [

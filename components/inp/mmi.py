@@ -17,7 +17,14 @@ fraction to the upper output, 0.5), excess_loss_dB (``PROCESS.mmi_excess_loss_dB
 from __future__ import annotations
 
 import gdsfactory as gf
-from qkdchip.components.inp._geometry import add_polygon, add_port, snap, taper_polygon, xs_spec
+from qkdchip.components.inp._geometry import (
+    add_polygon,
+    add_port,
+    snap,
+    snap2,
+    taper_polygon,
+    xs_spec,
+)
 from qkdchip.pdk.inp.design_rules import RULES
 from qkdchip.pdk.inp.process import PROCESS
 
@@ -99,12 +106,12 @@ def inp_mmi1x2(
     taper_length_um: float = 25.0,
 ) -> gf.Component:
     """1x2 MMI splitter: o1 west (centre); o2 east-top (+W/4), o3 east-bottom (-W/4)."""
+    width_um, taper_width_um = snap2(width_um), snap2(taper_width_um)
     _check_port_gap(width_um, taper_width_um, 2)
     beat = PROCESS.mmi_beat_length_um(width_um)
-    length = snap(3.0 * beat / 8.0) if length_um is None else length_um
-    c = _mmi(
-        width_um, length, taper_width_um, taper_length_um, [0.0], [width_um / 4, -width_um / 4]
-    )
+    length = snap(3.0 * beat / 8.0 if length_um is None else length_um)
+    q = snap(width_um / 4)
+    c = _mmi(width_um, length, taper_width_um, snap(taper_length_um), [0.0], [q, -q])
     c.info["beat_length_um"] = snap(beat)
     return c
 
@@ -124,10 +131,11 @@ def inp_mmi2x2(
 ) -> gf.Component:
     """2x2 MMI 3-dB coupler (general interference): o1 west-bottom, o2 west-top, o3 east-top,
     o4 east-bottom; ports at +-W/4."""
+    width_um, taper_width_um = snap2(width_um), snap2(taper_width_um)
     _check_port_gap(width_um, taper_width_um, 2)
     beat = PROCESS.mmi_beat_length_um(width_um)
-    length = snap(1.5 * beat) if length_um is None else length_um
-    q = width_um / 4
-    c = _mmi(width_um, length, taper_width_um, taper_length_um, [-q, q], [q, -q])
+    length = snap(1.5 * beat if length_um is None else length_um)
+    q = snap(width_um / 4)
+    c = _mmi(width_um, length, taper_width_um, snap(taper_length_um), [-q, q], [q, -q])
     c.info["beat_length_um"] = snap(beat)
     return c

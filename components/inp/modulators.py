@@ -18,7 +18,14 @@ from __future__ import annotations
 
 import gdsfactory as gf
 from qkdchip.components.inp import electrodes as el
-from qkdchip.components.inp._geometry import add_boxes, add_polygon, add_port, snap, xs_spec
+from qkdchip.components.inp._geometry import (
+    add_boxes,
+    add_polygon,
+    add_port,
+    snap,
+    snap2,
+    xs_spec,
+)
 from qkdchip.components.inp.mmi import inp_mmi1x2
 from qkdchip.components.inp.waveguides import BEND_RADIUS, inp_bend_s
 from qkdchip.pdk.inp.process import PROCESS
@@ -44,6 +51,7 @@ def inp_eo_section(length_um: float = 1000.0) -> gf.Component:
     contacts the cover where its topology allows (see ``inp_phase_modulator``, ``inp_mzm``).
     """
     spec = xs_spec("inp_deep")
+    length_um = snap(length_um)
     end = el.SECTION_END_UM
     total = length_um + 2 * end
     x0, x1 = end, end + length_um
@@ -80,6 +88,7 @@ def inp_phase_modulator(length_um: float = 900.0) -> gf.Component:
     crosses the ridge over the trailing isolation implant.
     ``c.info``: length_um (electrode), path_length_um, vpi_V = V_pi L / L, insertion_loss_dB.
     """
+    length_um = snap(length_um)
     c = gf.Component()
     sec = c.add_ref(inp_eo_section(length_um=length_um), name="section")
     end = el.SECTION_END_UM
@@ -135,6 +144,7 @@ def inp_mzm(
     vpi_push_pull_V (amplitude on each arm, +-V, for a pi change of the phase difference),
     path_length_um, insertion_loss_dB (both MMIs, bends and arm, at maximum transmission).
     """
+    length_um, arm_spacing_um = snap(length_um), snap2(arm_spacing_um)
     c = gf.Component()
     mmi = inp_mmi1x2()
     mmi_in = c.add_ref(mmi, name="mmi_in")

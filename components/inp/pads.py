@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import gdsfactory as gf
 from qkdchip.components.inp import electrodes as el
-from qkdchip.components.inp._geometry import add_boxes, add_port, box, snap
+from qkdchip.components.inp._geometry import add_boxes, add_port, box, snap, snap2
 from qkdchip.pdk.inp.design_rules import RULES
 
 from qkdchip.params import Range, checked
@@ -34,6 +34,7 @@ PAD_OPENING_INSET_UM = 6.0
 
 
 def _pad(size_um: float, kind: str) -> gf.Component:
+    size_um = snap2(size_um)
     c = gf.Component()
     h = size_um / 2
     add_boxes(c, "RFMETAL", [box(-h, -h, h, h)])
@@ -72,6 +73,7 @@ def inp_wire(
     """Manhattan RFMETAL trace through ``points`` (um, absolute). e1 at the first point facing
     away from the trace, e2 at the last. Interior corners are filled square."""
     pts = [(snap(x), snap(y)) for x, y in points]
+    width_um = snap2(width_um)
     if len(pts) < 2:
         raise ValueError(f"points={points!r} needs at least two points")
     hw = width_um / 2

@@ -40,6 +40,7 @@ def inp_voa(length_um: float = 400.0) -> gf.Component:
     max_reverse_bias_V, mechanism, path_length_um.
     """
     shallow = xs_spec("inp_shallow")
+    length_um = snap(length_um)
     lt = TRANSITION_LENGTH_UM
     end = el.SECTION_END_UM
     xa0 = lt + end

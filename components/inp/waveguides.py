@@ -55,6 +55,7 @@ def bend_radius(radius_um: float | None, cross_section: str, name: str = "radius
 def inp_straight(length_um: float = 100.0, cross_section: str = "inp_deep") -> gf.Component:
     """Straight waveguide of ``length_um`` (ports o1 west, o2 east)."""
     spec = _optical_xs(cross_section)
+    length_um = snap(length_um)
     c = gf.Component()
     w = spec.width_um
     add_polygon(c, [(0, -w / 2), (length_um, -w / 2), (length_um, w / 2), (0, w / 2)], spec.layer)
@@ -116,6 +117,7 @@ def inp_bend_s(
         raise ValueError(
             f"dy_um={dy_um} is out of range: allowed 1 um <= |dy_um| <= 2 x radius = {2 * radius} um"
         )
+    dy_um = snap(dy_um)
     theta, dx = s_bend_geometry(dy_um, radius)
     deg = math.degrees(theta) * (1 if dy_um > 0 else -1)
     c = gf.Component()
@@ -137,6 +139,7 @@ def inp_taper_deep_shallow(length_um: float = TRANSITION_LENGTH_UM) -> gf.Compon
 
     The deep ridge flares out while the shallow ridge takes over from mid-length (adiabatic
     mode transfer; loss ``PROCESS.transition_loss_dB``)."""
+    length_um = snap(length_um)
     c = gf.Component()
     add_transition(c, (0.0, 0.0), 0.0, length_um)
     add_port(c, "o1", 0, 0, 180, "inp_deep")
