@@ -147,7 +147,7 @@ def _gaps(slack_nm: int, n: int, gap_nm: int) -> list[int]:
     return gaps
 
 
-@gf.cell
+@gf.cell(basename="inp_client_chip")
 @checked(
     laser_gain_length_um=_LASER["gain_length_um"],
     laser_phase_length_um=_LASER["phase_length_um"],
@@ -186,7 +186,8 @@ def client_chip(
     die_label: str = "QKDCHIP TX",
     order: tuple[str, ...] = DEFAULT_ORDER,
 ) -> gf.Component:
-    """The 4600 x 2000 um InP client transmitter die (see the module docstring).
+    """The 4600 x 2000 um InP client transmitter die (see the module docstring). Its cell name
+    starts with ``inp_client_chip`` (InP cell names are unique across both PDKs).
 
     Args:
         laser_gain_length_um, laser_phase_length_um, laser_front_dbr_length_um,

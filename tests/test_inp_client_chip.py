@@ -60,6 +60,8 @@ def region(c, name: str) -> kdb.Region:
 
 def check_chip(c) -> None:
     """Every invariant of a client chip, whatever its parameters."""
+    assert c.name.startswith("inp_client_chip")
+    assert all(c.kcl[i].name.startswith("inp_") for i in c.kdb_cell.called_cells())
     assert (c.dxmin, c.dymin, c.dxmax, c.dymax) == (0, 0, DIE_WIDTH_UM, DIE_HEIGHT_UM)
     die = region(c, "DIE")
     assert die.count() == 1 and die.bbox() == kdb.Box(0, 0, 4_600_000, 2_000_000)

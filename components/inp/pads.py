@@ -210,6 +210,7 @@ def route_to_edge_pads(
         else:
             y_l = y0 - s * lvl * level_pitch
             pts = ((t.x, t.y), (t.x, y_l), (p, y_l), (p, y_pad))
+        pts = tuple((round(x, 3), round(y, 3)) for x, y in pts)  # tidy cell names
         c.add_ref(inp_wire(points=pts), name=f"wire_{t.label.replace('.', '_')}")
         records.append(
             {

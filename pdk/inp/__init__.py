@@ -2,7 +2,7 @@
 
 A generic HHI/SMART-like active-passive InP platform:
 
-* layers (``layers.LAYERS``; GDS 20-29 for process layers, 95 die outline, 96 text),
+* layers (``layers.LAYERS``; GDS 20-30 for process layers, 95 die outline, 96 text),
 * cross-sections ``inp_deep`` (1.5 um deep ridge, R >= 100 um), ``inp_shallow`` (2 um shallow
   ridge, R >= 500 um) and ``inp_metal`` (plated-gold trace), each with ``radius``/``radius_min``,
 * design rules as data (``RULES``, a :class:`qkdchip.pdk.rules.DesignRules`),
