@@ -1,6 +1,6 @@
 """Fundamental rate bounds for point-to-point and single-relay QKD (bits per channel use).
 
-* PLOB (Pirandola, Laurenza, Ottaviani, Banchi, Nat. Commun. 8, 15043, 2017, Eq. (19)):
+* PLOB (Pirandola, Laurenza, Ottaviani, Banchi, Nat. Commun. 8, 15043, 2017):
   the repeaterless secret-key capacity of a pure-loss channel, ``-log2(1 - eta)``.
 * TGW (Takeoka, Guha, Wilde, Nat. Commun. 5, 5235, 2014): the earlier upper bound
   ``log2((1 + eta)/(1 - eta))``.

@@ -5,7 +5,7 @@ reference; a click of detector c (c = 0: bits equal, c = 1: bits differ) gives t
 Test (Z) rounds: phase-randomised decoys, which in the infinite-decoy limit reveal the Fock
 yields ``Y_nm^c`` (:func:`~.observables.fock_yields_random_phase`).
 
-Phase error (CAL Eq. (3)-(5)). Writing ``|+/-alpha> = |even> +/- |odd>``, the virtual qubit
+Phase error (the CAL bound, derived here in the same way). Writing ``|+/-alpha> = |even> +/- |odd>``, the virtual qubit
 measurement in the complementary basis reveals the photon-number parities; for both detectors
 the wrong outcome is an *even* total photon number (the ideal single-photon event is odd).
 With ``c_n = e^{-mu/2} mu^{n/2} / sqrt(n!)`` and the triangle inequality::

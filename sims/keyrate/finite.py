@@ -20,7 +20,7 @@ Jiang et al., New J. Phys. 23, 063038 (2021), used by the 509, 511 and 1002 km e
       phi^L(m) = m - sqrt(2 beta m),   phi^U(m) = m + beta/2 + sqrt(2 beta m + beta^2/4),
       beta = ln(1/xi).
 
-* Random sampling without replacement (Yin et al., Sci. Rep. 10, 14312 (2020), Eq. (11);
+* Random sampling without replacement (Yin et al., Sci. Rep. 10, 14312 (2020);
   used by Jiang 2020/2021): the error rate ``lambda`` of a random sample of size ``n`` bounds the
   rate of the remaining ``k`` items by ``lambda + gamma^U(n, k, lambda, eps)``,
 
@@ -28,7 +28,7 @@ Jiang et al., New J. Phys. 23, 063038 (2021), used by the 509, 511 and 1002 km e
                 / [2 + 2 A^2 G/(n+k)^2],
       A = max(n, k),   G = (n+k)/(n k) ln[(n+k) / (2 pi n k lambda (1-lambda) eps^2)].
 
-* Composable security cost (Jiang et al. 2019, Eq. (30); Tomamichel-style leftover hash):
+* Composable security cost (Jiang et al. 2019; Tomamichel-style leftover hash):
   ``log2(2/eps_cor) + 2 log2(1/(sqrt(2) eps_PA eps_hat))`` bits subtracted from the final key.
 """
 

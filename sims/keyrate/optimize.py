@@ -469,7 +469,7 @@ def batched_bfgs(
         sy = np.einsum("ki,ki->k", s_step, y_vec)
         upd = ok & (sy > 1e-12 * np.linalg.norm(s_step, axis=1) * np.linalg.norm(y_vec, axis=1))
         hk = hinv[act]
-        # on the first accepted step, rescale the identity (Nocedal & Wright, Eq. (6.20))
+        # first accepted step: rescale the identity (Nocedal & Wright, 2nd ed., Eq. 6.20)
         yy = np.einsum("ki,ki->k", y_vec, y_vec)
         gamma = np.where(upd & first[act], sy / np.maximum(yy, 1e-300), 1.0)
         hk = hk * gamma[:, None, None]

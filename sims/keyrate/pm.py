@@ -8,14 +8,14 @@ phases uniform in a slice of width ``2 pi / M``: a *triangular* distribution on
 ``[-2 pi/M, 2 pi/M]`` (``slice_distribution="uniform"`` gives a window of full width 2 pi/M
 instead, i.e. ``e_M = 1/2 - (M/2 pi) sin(pi/M)`` for an otherwise perfect interference).
 
-Key rate (Ma et al. Eq. (4), with p_Z -> 1)::
+Key rate (Ma et al., with p_Z -> 1)::
 
     R_PM = (2/M) Q_mu [1 - f H(E_mu^Z) - H(E_mu^X)],
 
 with ``Q_mu`` the single-click gain and ``E_mu^Z`` the bit error of the post-selected rounds
 (:func:`~.observables.single_click_fixed_phase`), and the phase error bounded by the fraction of
 detections that come from even total photon numbers, which Ma et al. upper-bound through the
-first two odd terms (their Eq. (8) and the simulation section)::
+first two odd terms (as in their numerical simulation)::
 
     E_mu^X <= 1 - q_1 - q_3,   q_k = e^{-mu} mu^k / k! * Y_k / Q_mu,
 

@@ -16,7 +16,7 @@ Alice sends intensity ``a`` and Bob ``b``, both phase-randomised
 wrong-detector probabilities of the X1 window (:func:`~.observables.single_click_fixed_phase`).
 
 Decoy bound for the single-photon yield ``s_10`` (Alice one photon, Bob zero photons). With an
-ideal vacuum (``mu_v = 0``) this is Wang-Yu-Hu Eq. (11)::
+ideal vacuum (``mu_v = 0``) this is the Wang-Yu-Hu three-intensity bound::
 
     s_10^L = [mu_2^2 e^{mu_1} S_{mu_1 0} - mu_1^2 e^{mu_2} S_{mu_2 0} - (mu_2^2 - mu_1^2) S_00]
              / [mu_1 mu_2 (mu_2 - mu_1)].
@@ -39,12 +39,12 @@ The true vacuum yield that the phase-error bound subtracts is bounded the same w
 The untagged Z events are "one side sends one photon, the other side decides not to send AND
 emits no photon", with probability ``eps (1-eps) mu_z e^{-mu_z} e^{-mu_v}`` each way.
 
-Phase-flip bound (Wang-Yu-Hu Eq. (12); the single-photon X1 state has weight 2 mu_1 e^{-2mu_1}
+Phase-flip bound (Wang-Yu-Hu; the single-photon X1 state has weight 2 mu_1 e^{-2mu_1}
 and yield s_1 = (s_10 + s_01)/2)::
 
     e_1^ph <= [T_X1 - e^{-2 mu_1} y_00 / 2] / [2 mu_1 e^{-2 mu_1} s_1].
 
-Asymptotic key rate per pulse (Wang-Yu-Hu Eq. (9), times p_z^2)::
+Asymptotic key rate per pulse (Wang-Yu-Hu, times p_z^2)::
 
     R = p_z^2 {2 eps (1-eps) mu_z e^{-mu_z} e^{-mu_v} s_1 [1 - H(e_1^ph)] - f S_Z H(E_Z)},
     S_Z = (1-eps)^2 S_vv + eps(1-eps)(S_zv + S_vz) + eps^2 S_zz,
