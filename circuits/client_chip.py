@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import gdsfactory as gf
 import klayout.db as kdb
@@ -60,7 +61,7 @@ from qkdchip.components.inp import (
     route_to_edge_pads,
 )
 from qkdchip.components.inp._geometry import add_boxes, box, layer_index, to_dbu
-from qkdchip.components.inp.pads import Tab
+from qkdchip.components.inp.pads import ROUTE_CLEARANCE_UM, Tab
 from qkdchip.pdk.inp.design_rules import DIE_KEEPOUT_UM
 from qkdchip.pdk.inp.layers import XSECTIONS
 
@@ -113,30 +114,50 @@ def _dx_nm(component: gf.Component) -> int:
     return to_dbu(component.ports["o2"].dx) - to_dbu(component.ports["o1"].dx)
 
 
-def _split_rows(
-    dx: dict[str, int], order: Sequence[str], avail_nm: int, gap_nm: int
-) -> tuple[list[str], list[str]]:
-    """Choose how many EO elements go on row 1 (after the laser): both rows must fit, and the
-    smaller of the two slacks is maximised."""
-    best: tuple[int, int] | None = None
+@dataclass(frozen=True)
+class _Plan:
+    """A floorplan: which elements go on row 1 and on row 2, and the fold geometry."""
+
+    row1: tuple[str, ...]
+    row2: tuple[str, ...]
+    x_turn_um: int  # x where row 1 ends and the U-turn's first bend starts
+    row_pitch_um: int
+    slack1_nm: int
+    slack2_nm: int
+
+
+def _plan(
+    elements: dict[str, gf.Component], order: Sequence[str], dx_facet_nm: int, radius_um: float
+) -> _Plan:
+    """Fold the chain into two rows joined by a U-turn at the east end: row 1 = laser + the first
+    k EO elements, row 2 = the rest, for the k that maximises the smaller of the two slacks.
+    ValueError (naming the parameters to change) if no k fits."""
+    width, keep = DIE_WIDTH_UM, DIE_KEEPOUT_UM
+    w_wg = XSECTIONS["inp_deep"].width_um
+    gap = to_dbu(MIN_GAP_UM)
+    dx = {k: _dx_nm(v) for k, v in elements.items()}
+    x_turn = math.floor(width - keep - radius_um - w_wg / 2 - 10.0)
+    pitch = max(int(MIN_ROW_PITCH_UM), 2 * math.ceil(radius_um + 5.0))
+    avail = to_dbu(x_turn) - dx_facet_nm
+    plans: list[_Plan] = []
     for k in range(len(order) + 1):
-        row1, row2 = ["laser", *order[:k]], list(order[k:])
-        slack1 = avail_nm - sum(dx[e] for e in row1) - len(row1) * gap_nm
-        slack2 = avail_nm - sum(dx[e] for e in row2) - (len(row2) + 1) * gap_nm
-        if slack1 >= 0 and slack2 >= 0 and (best is None or min(slack1, slack2) > best[1]):
-            best = (k, min(slack1, slack2))
-    if best is None:
-        total = sum(dx.values()) * 1e-3
-        raise ValueError(
-            f"client_chip: the optical chain ({total:.0f} um of elements plus "
-            f"{MIN_GAP_UM} um gaps) does not fit two rows of {avail_nm * 1e-3:.0f} um on the "
-            f"{DIE_WIDTH_UM:.0f} x {DIE_HEIGHT_UM:.0f} um die: reduce im_length_um, "
-            f"pm_length_um, pmref_length_um, voa_length_um, the laser_*_length_um, "
-            f"im_arm_spacing_um, wg_radius_um or facet_taper_length_um "
-            f"(element lengths um: " + ", ".join(f"{k}={v * 1e-3:.0f}" for k, v in dx.items()) + ")"
-        )
-    k = best[0]
-    return ["laser", *order[:k]], list(order[k:])
+        row1, row2 = ("laser", *order[:k]), tuple(order[k:])
+        slack1 = avail - sum(dx[e] for e in row1) - len(row1) * gap
+        slack2 = avail - sum(dx[e] for e in row2) - (len(row2) + 1) * gap
+        if slack1 >= 0 and slack2 >= 0:
+            plans.append(_Plan(row1, row2, x_turn, pitch, slack1, slack2))
+    if plans:
+        return max(plans, key=lambda p: min(p.slack1_nm, p.slack2_nm))
+    total = sum(dx.values()) * 1e-3
+    raise ValueError(
+        f"client_chip: the optical chain ({total:.0f} um of elements, {MIN_GAP_UM:.0f} um gaps) "
+        f"does not fold into two rows of {avail * 1e-3:.0f} um on the {DIE_WIDTH_UM:.0f} x "
+        f"{DIE_HEIGHT_UM:.0f} um die: reduce im_length_um, pm_length_um, pmref_length_um, "
+        f"voa_length_um, the laser_*_length_um, im_arm_spacing_um, wg_radius_um or "
+        f"facet_taper_length_um (element lengths um: "
+        + ", ".join(f"{k}={v * 1e-3:.0f}" for k, v in dx.items())
+        + ")"
+    )
 
 
 def _gaps(slack_nm: int, n: int, gap_nm: int) -> list[int]:
@@ -238,24 +259,20 @@ def client_chip(
 
     # --- floorplan ---------------------------------------------------------------------------
     width, height, keep = DIE_WIDTH_UM, DIE_HEIGHT_UM, DIE_KEEPOUT_UM
-    w_wg = XSECTIONS["inp_deep"].width_um
     radius = wg_radius_um
-    x_turn = math.floor(width - keep - radius - w_wg / 2 - 10.0)  # U-turn start (um)
-    row_pitch = max(MIN_ROW_PITCH_UM, 2 * math.ceil(radius + 5.0))
-    if row_pitch > MAX_ROW_PITCH_UM:
+    if 2 * math.ceil(radius + 5.0) > MAX_ROW_PITCH_UM:
         raise ValueError(
             f"wg_radius_um={radius} um is too large for the U-turn between the two rows of the "
             f"{height:.0f} um high die: allowed <= {MAX_ROW_PITCH_UM / 2 - 5:.0f} um"
         )
-    y1 = height / 2 - row_pitch / 2
-    y2 = height / 2 + row_pitch / 2
-    dx = {k: _dx_nm(v) for k, v in elements.items()}
     dx_facet = _dx_nm(facet)
-    avail = to_dbu(x_turn) - dx_facet
+    plan = _plan(elements, order, dx_facet, radius)
+    row1, row2 = list(plan.row1), list(plan.row2)
+    y1 = height / 2 - plan.row_pitch_um / 2
+    y2 = height / 2 + plan.row_pitch_um / 2
     gap = to_dbu(MIN_GAP_UM)
-    row1, row2 = _split_rows(dx, order, avail, gap)
-    gaps1 = _gaps(avail - sum(dx[e] for e in row1) - len(row1) * gap, len(row1), gap)
-    gaps2 = _gaps(avail - sum(dx[e] for e in row2) - (len(row2) + 1) * gap, len(row2) + 1, gap)
+    gaps1 = _gaps(plan.slack1_nm, len(row1), gap)
+    gaps2 = _gaps(plan.slack2_nm, len(row2) + 1, gap)
 
     c = gf.Component()
     n_wg = 0
@@ -267,6 +284,12 @@ def client_chip(
         ref.connect("o1", prev)
         return ref.ports["o2"]
 
+    def place(key: str, prev: gf.Port) -> gf.Port:
+        ref = c.add_ref(elements[key], name=key)
+        ref.connect("o1", prev)
+        refs[key] = ref
+        return ref.ports["o2"]
+
     refs: dict[str, gf.ComponentReference] = {}
     f_in = c.add_ref(facet, name="facet_in")
     f_in.drotate(180)
@@ -274,24 +297,18 @@ def client_chip(
     refs["facet_in"] = f_in
     prev = f_in.ports["o1"]
     for i, key in enumerate(row1):
-        ref = c.add_ref(elements[key], name=key)
-        ref.connect("o1", prev)
-        refs[key] = ref
-        prev = spacer(ref.ports["o2"], gaps1[i])
+        prev = spacer(place(key, prev), gaps1[i])
 
     bend = inp_bend_circular(radius_um=radius, angle_deg=90.0)
     b1 = c.add_ref(bend, name="uturn_1")
     b1.connect("o1", prev)
-    up = c.add_ref(inp_straight(length_um=row_pitch - 2 * radius), name="uturn_wg")
+    up = c.add_ref(inp_straight(length_um=plan.row_pitch_um - 2 * radius), name="uturn_wg")
     up.connect("o1", b1.ports["o2"])
     b2 = c.add_ref(bend, name="uturn_2")
     b2.connect("o1", up.ports["o2"])
     prev = spacer(b2.ports["o2"], gaps2[0])
     for i, key in enumerate(row2):
-        ref = c.add_ref(elements[key], name=key)
-        ref.connect("o1", prev)
-        refs[key] = ref
-        prev = spacer(ref.ports["o2"], gaps2[i + 1])
+        prev = spacer(place(key, prev), gaps2[i + 1])
     f_out = c.add_ref(facet, name="facet_out")
     f_out.connect("o1", prev)
     refs["facet_out"] = f_out
@@ -309,12 +326,16 @@ def client_chip(
         return out
 
     margin = keep + PAD_EDGE_MARGIN_UM
-    route_kw = {"x_min_um": margin, "x_max_um": width - margin, "pitch_um": die_pad_pitch_um}
+    kw = {"pitch_um": die_pad_pitch_um, "clearance_um": ROUTE_CLEARANCE_UM}
     try:
-        pads = route_to_edge_pads(c, tabs(row1), edge="south", edge_y_um=margin, **route_kw)
+        pads = route_to_edge_pads(
+            c, tabs(row1), edge="south", edge_um=margin,
+            along_min_um=margin, along_max_um=width - margin, **kw,
+        )  # fmt: skip
         pads += route_to_edge_pads(
-            c, tabs(row2), edge="north", edge_y_um=height - margin, **route_kw
-        )
+            c, tabs(row2), edge="north", edge_um=height - margin,
+            along_min_um=margin, along_max_um=width - margin, **kw,
+        )  # fmt: skip
     except ValueError as exc:
         raise ValueError(f"die_pad_pitch_um={die_pad_pitch_um}: {exc}") from exc
 

@@ -222,7 +222,7 @@ def test_out_of_range_chip_parameter_names_it(arg):
 
 
 def test_chain_too_long_for_the_die_raises_naming_the_lengths():
-    with pytest.raises(ValueError, match=r"does not fit.*im_length_um"):
+    with pytest.raises(ValueError, match=r"does not fold.*im_length_um"):
         client_chip(im_length_um=2500.0)
     with pytest.raises(ValueError, match="wg_radius_um"):
         client_chip(wg_radius_um=600.0)

@@ -340,3 +340,41 @@ def test_wire_drawn(dx, down, jog):
     check_cell(c)
     assert c.info["length_um"] == pytest.approx(jog + abs(dx) + down, abs=1e-3)
     assert (c.ports["e1"].orientation, c.ports["e2"].orientation) == (90, 270)
+
+
+@FEW
+@given(
+    offsets=st.lists(st.floats(0.0, 400.0), min_size=1, max_size=12),
+    edge=st.sampled_from(["south", "north", "east", "west"]),
+    pitch=st.floats(120.0, 200.0),
+)
+def test_river_routing_is_planar_and_drc_clean(offsets, edge, pitch):
+    """Tabs crowded anywhere along a line: every tab gets its own pad and no two routes touch."""
+    import gdsfactory as gf
+    import klayout.db as kdb
+    from qkdchip.components.inp import route_to_edge_pads
+    from qkdchip.components.inp.pads import Tab
+
+    xs = []
+    for d in offsets:  # tabs at least 20 um apart (trace 10 + space 10)
+        xs.append(round((xs[-1] + 20.0 + d) if xs else d, 3))
+    c = gf.Component()
+    along_x = edge in ("south", "north")
+    s = -1 if edge in ("south", "west") else 1
+    tabs = [
+        Tab(f"t.e{i}", *((x, 0.0) if along_x else (0.0, x)), "rf" if i % 2 else "dc")
+        for i, x in enumerate(xs)
+    ]
+    n = len(xs)
+    span = max(xs[-1] + 200.0, (n + 1) * pitch + 200.0)
+    edge_um = s * (60.0 + 20.0 * n + 150.0)
+    records = route_to_edge_pads(
+        c, tabs, edge=edge, edge_um=edge_um, along_min_um=-100.0, along_max_um=span, pitch_um=pitch
+    )
+    assert len(records) == n
+    assert drc(c) == []
+    rf = kdb.Region(c.kdb_cell.begin_shapes_rec(c.kcl.layer(27, 0))).merged()
+    openings = kdb.Region(c.kdb_cell.begin_shapes_rec(c.kcl.layer(28, 0))).merged()
+    assert rf.count() == n  # one island per electrode: no crossing, no touching
+    for island in rf.each():
+        assert openings.interacting(kdb.Region(island)).count() == 1

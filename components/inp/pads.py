@@ -4,8 +4,8 @@
 * ``inp_pad_rf``: 80 um square probe/bond pad for the GHz modulators (smaller: less capacitance).
 * ``inp_wire``: a Manhattan RFMETAL trace through given points, with ports at both ends, so the
   chip netlist shows electrode -> wire -> pad connections.
-* :func:`route_to_edge_pads`: places one pad per electrode along a die edge and routes every
-  electrode with a planar (crossing-free) three-segment route.
+* :func:`route_to_edge_pads`: places one pad per electrode along a die edge (south, north,
+  east or west) and routes every electrode with a planar (crossing-free) three-segment route.
 
 Routing (planar "river" routing with order preserved): tabs t_1 < ... < t_n (x) are assigned pads
 p_1 < ... < p_n at pitch >= ``pitch_um``, each as close to its tab as possible (least-squares
@@ -31,6 +31,10 @@ from qkdchip.params import Range, checked
 
 #: PADOPEN inset inside the pad metal (>= the 5 um enclosure rule).
 PAD_OPENING_INSET_UM = 6.0
+#: Pitch of the jog levels of the routes (trace + >= 10 um, above the RFMETAL min space), um.
+ROUTE_LEVEL_PITCH_UM = el.TRACE_WIDTH_UM + max(RULES.layer("RFMETAL").min_space_um, 10.0)
+#: Clearance between tabs, the jog levels and the pads, um.
+ROUTE_CLEARANCE_UM = 15.0
 
 
 def _pad(size_um: float, kind: str) -> gf.Component:
@@ -140,38 +144,56 @@ def isotonic_placement(desired: Sequence[float], pitch: float, lo: float, hi: fl
     return [min(max(zi, lo), zmax) + i * pitch for i, zi in enumerate(z)]
 
 
+#: edge -> (along axis is x?, sign of the direction from the tabs towards the edge, pad rotation)
+_EDGES = {
+    "south": (True, -1.0, 0),
+    "north": (True, 1.0, 180),
+    "east": (False, 1.0, 90),
+    "west": (False, -1.0, 270),
+}
+
+
 def route_to_edge_pads(
     c: gf.Component,
     tabs: Sequence[Tab],
     *,
     edge: str,
-    edge_y_um: float,
-    x_min_um: float,
-    x_max_um: float,
+    edge_um: float,
+    along_min_um: float,
+    along_max_um: float,
     pitch_um: float,
-    clearance_um: float = 15.0,
+    clearance_um: float = ROUTE_CLEARANCE_UM,
 ) -> list[dict[str, object]]:
-    """Place a pad for every tab on one die edge and route them without crossings.
+    """Place a pad for every tab along one die edge and route them without crossings.
 
-    ``edge`` is "south" (pads below the tabs, routes run -y) or "north". ``edge_y_um`` is the
-    y of the pads' outer edge (keep-out already applied); pads are centred within
-    [``x_min_um``, ``x_max_um``]. Adds pad and wire instances to ``c`` (named ``pad_<label>``,
-    ``wire_<label>``) and returns one record per electrode: label, pad cell, pad centre.
+    ``edge`` is "south", "north", "east" or "west": the pads sit on that side of the tabs and the
+    routes run towards it. ``edge_um`` is the coordinate (y for south/north, x for east/west) of
+    the pads' outer edge (keep-out already applied); the pads are centred within
+    [``along_min_um``, ``along_max_um``] along the edge. Adds pad and wire instances to ``c``
+    (named ``pad_<label>``, ``wire_<label>``) and returns one record per electrode.
     """
-    if edge not in ("south", "north"):
-        raise ValueError(f"edge={edge!r} must be 'south' or 'north'")
-    s = -1.0 if edge == "south" else 1.0  # direction from tabs towards the edge
-    tabs = sorted(tabs, key=lambda t: t.x)
+    if edge not in _EDGES:
+        raise ValueError(f"edge={edge!r} must be one of {sorted(_EDGES)}")
+    along_x, s, rotation = _EDGES[edge]
+
+    def ac(x: float, y: float) -> tuple[float, float]:  # (along, across) of a point
+        return (x, y) if along_x else (y, x)
+
+    def xy(a: float, cc: float) -> tuple[float, float]:
+        return (a, cc) if along_x else (cc, a)
+
+    tabs = sorted(tabs, key=lambda t: ac(t.x, t.y)[0])
+    ta = [ac(t.x, t.y) for t in tabs]
     pads = {"dc": inp_pad_dc(), "rf": inp_pad_rf()}
     half = max(p.info["size_um"] for p in pads.values()) / 2
-    xs = isotonic_placement([t.x for t in tabs], pitch_um, x_min_um + half, x_max_um - half)
-    xs = [snap(x) for x in xs]
+    ps = isotonic_placement([a for a, _ in ta], pitch_um, along_min_um + half, along_max_um - half)
+    ps = [snap(p) for p in ps]
 
     # Jog levels: runs of consecutive same-direction routes, ordered as in the module docstring.
     w = el.TRACE_WIDTH_UM
-    level_pitch = w + max(RULES.layer("RFMETAL").min_space_um, 10.0)
+    level_pitch = ROUTE_LEVEL_PITCH_UM
     shift = [
-        0 if abs(p - t.x) < 1e-3 else (1 if p > t.x else -1) for p, t in zip(xs, tabs, strict=True)
+        0 if abs(p - a) < 1e-3 else (1 if p > a else -1) for p, (a, _) in zip(ps, ta, strict=True)
     ]
     level = [0] * len(tabs)
     i = 0
@@ -182,34 +204,33 @@ def route_to_edge_pads(
         for k in range(i, j + 1):
             level[k] = (k - i) if shift[i] > 0 else (j - k)
         i = j + 1
-    pad_inner = {
-        kind: edge_y_um - s * p.info["size_um"] for kind, p in pads.items()
-    }  # y of the pad edge facing the chip
+    # across-coordinate of the pad edge facing the chip, per pad kind
+    pad_inner = {kind: edge_um - s * p.info["size_um"] for kind, p in pads.items()}
     inner_most = max(pad_inner.values()) if s < 0 else min(pad_inner.values())
-    y0 = inner_most - s * (clearance_um + w / 2)
-    tab_limit = (max if s > 0 else min)(t.y for t in tabs)
-    y_top = y0 - s * max(level) * level_pitch
-    if (tab_limit - y_top) * (-s) < clearance_um + w / 2:
+    c0 = inner_most - s * (clearance_um + w / 2)
+    tab_limit = (max if s > 0 else min)(cc for _, cc in ta)
+    c_last = c0 - s * max(level) * level_pitch
+    if (tab_limit - c_last) * (-s) < clearance_um + w / 2:
         raise ValueError(
             f"{len(tabs)} electrodes need {max(level) + 1} routing levels: not enough room "
-            f"between the tabs (y={tab_limit}) and the {edge} pads (y={inner_most})"
+            f"between the tabs ({tab_limit}) and the {edge} pads ({inner_most})"
         )
 
     records = []
-    for t, p, lvl in zip(tabs, xs, level, strict=True):
+    for t, (a, cc), p, lvl in zip(tabs, ta, ps, level, strict=True):
         pad_c = pads[t.kind]
         size = pad_c.info["size_um"]
         ref = c.add_ref(pad_c, name=f"pad_{t.label.replace('.', '_')}")
-        if s > 0:
-            ref.drotate(180)
-        yc = edge_y_um - s * size / 2
-        ref.dmove((p, yc))
-        y_pad = pad_inner[t.kind]
-        if abs(p - t.x) < 1e-3:
-            pts = ((t.x, t.y), (t.x, y_pad))
+        if rotation:
+            ref.drotate(rotation)
+        centre = xy(p, edge_um - s * size / 2)
+        ref.dmove(centre)
+        c_pad = pad_inner[t.kind]
+        if abs(p - a) < 1e-3:
+            pts = (xy(a, cc), xy(a, c_pad))
         else:
-            y_l = y0 - s * lvl * level_pitch
-            pts = ((t.x, t.y), (t.x, y_l), (p, y_l), (p, y_pad))
+            c_l = c0 - s * lvl * level_pitch
+            pts = (xy(a, cc), xy(a, c_l), xy(p, c_l), xy(p, c_pad))
         pts = tuple((round(x, 3), round(y, 3)) for x, y in pts)  # tidy cell names
         c.add_ref(inp_wire(points=pts), name=f"wire_{t.label.replace('.', '_')}")
         records.append(
@@ -218,7 +239,7 @@ def route_to_edge_pads(
                 "pad": ref.name,
                 "kind": t.kind,
                 "edge": edge,
-                "pad_center_um": [p, snap(yc)],
+                "pad_center_um": [snap(centre[0]), snap(centre[1])],
             }
         )
     return records
