@@ -109,7 +109,8 @@ def validate_fields(obj: Any) -> None:
 
 def safe_div(num: ArrayLike, den: ArrayLike, default: float = 0.0) -> NDArray[np.float64]:
     """``num / den`` elementwise, ``default`` where ``den == 0`` (e.g. no detections at all)."""
-    n, d = np.broadcast_arrays(np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64))
-    out = np.full(n.shape, default, dtype=np.float64)
+    n = np.asarray(num, dtype=np.float64)
+    d = np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast_shapes(n.shape, d.shape), default, dtype=np.float64)
     np.divide(n, d, out=out, where=d != 0.0)
     return out

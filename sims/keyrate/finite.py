@@ -99,8 +99,8 @@ def _ratio_roots(r: NDArray[np.float64], upper: bool) -> NDArray[np.float64]:
         return np.where(r > 0, np.exp(u), 1.0)
 
 
-#: Newton iterations of :func:`_ratio_roots` (quadratic convergence: 8 are ample)
-_NEWTON_STEPS = 8
+#: Newton iterations of :func:`_ratio_roots` (quadratic from a start within ~sqrt(r)/6)
+_NEWTON_STEPS = 5
 
 
 def expected_lower(x: ArrayLike, xi: float) -> NDArray[np.float64]:

@@ -119,7 +119,7 @@ class Problem:
             v_fixed=flat(vf),
             p_d=flat(pd),
             f_ec=flat(np.asarray(f_ec)),
-            base=_broadcast_base(base, shape, flat),
+            base=_broadcast_base(base, flat),
             pulses=None if pulses is None else flat(np.asarray(pulses)),
             security=security,
         )
@@ -293,9 +293,8 @@ def _fixed_arrays(base: ParamsT) -> dict[str, Array]:
     return {"mu": np.asarray(base.mu)}
 
 
-def _broadcast_base(
-    base: ParamsT, shape: tuple[int, ...], flat: Callable[[Array], Array]
-) -> ParamsT:
+def _broadcast_base(base: ParamsT, flat: Callable[[Array], Array]) -> ParamsT:
+    """``base`` with every numeric field mapped through ``flat``."""
     if isinstance(base, SNSParams):
         return SNSParams(
             mu_z=flat(base.mu_z),
@@ -320,6 +319,11 @@ def _broadcast_base(
     if isinstance(base, TFParams):
         return TFParams(mu=flat(base.mu), phase_slices=base.phase_slices)
     return CALParams(mu=flat(base.mu))
+
+
+def _take_base(base: ParamsT, idx: Array) -> ParamsT:
+    """The flattened base parameters of the problems ``idx`` only."""
+    return _broadcast_base(base, lambda a: np.asarray(a, dtype=np.float64)[idx])
 
 
 # ---- batched Nelder-Mead ----------------------------------------------------------------------
@@ -516,7 +520,29 @@ def optimize(
     for factor in HOMOTOPY_FACTORS[1:]:
         stage = replace(problem, pulses=np.minimum(problem.pulses * factor, 1e22))
         y, _ = batched_bfgs(stage.objective, y, max_iter=30, ftol=1e-6)
-    return _solve(problem, [*starts, y], n_candidates, explore=False)
+    # last step: follow the path locally first. Near the cut-off the continuation point has a
+    # slightly negative rate at N, and a global restart would prefer "send nothing", whose key
+    # fraction (the fixed security cost over dark-count detections) can look better.
+    y, f = batched_nelder_mead(problem.objective, y, step=0.2, max_iter=EXPLORE_ITER, ftol=1e-6)
+    y, f = batched_bfgs(problem.objective, np.clip(y, -Y_MAX, Y_MAX))
+    lost = np.flatnonzero(f >= 0.0)  # no key found along the path: search globally
+    if lost.size:
+        sub = replace(
+            problem,
+            **{
+                k: getattr(problem, k)[lost]
+                for k in ("eta_a", "eta_b", "v_random", "v_fixed", "p_d", "f_ec", "pulses")
+            },
+            base=_take_base(problem.base, lost),
+        )
+        y_g, r_g = _solve(sub, [s[lost] for s in starts] + [y[lost]], n_candidates, explore=True)
+        better = -r_g < f[lost]
+        y[lost[better]] = y_g[better]
+        f[lost[better]] = -r_g[better]
+    y, f = batched_nelder_mead(
+        problem.objective, np.clip(y, -Y_MAX, Y_MAX), step=0.1, max_iter=60, ftol=1e-8
+    )
+    return np.clip(y, -Y_MAX, Y_MAX), -f
 
 
 #: pulse-number factors of the stages of the finite-key continuation (then N itself)

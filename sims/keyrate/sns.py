@@ -259,19 +259,22 @@ def sns_rate(
     else:
         n_tot = np.asarray(1.0)
 
-    def s_rand(a: Array, b: Array) -> Array:
-        return single_click_random_phase(eta_a * a, eta_b * b, v_random, p_d)
-
-    # ---- expectations of the observed yields -------------------------------------------
-    s_vv = s_rand(v, v)
-    s_zv, s_vz, s_zz = s_rand(mu_z, v), s_rand(v, mu_z), s_rand(mu_z, mu_z)
-    s_1v, s_v1 = s_rand(mu1, v), s_rand(v, mu1)
-    s_2v, s_v2 = s_rand(mu2, v), s_rand(v, mu2)
+    # ---- expectations of the observed yields (all random-phase pairs in one call) ---------
+    imperfect_vacuum = bool(np.any(v > 0.0))
+    pairs = [(v, v), (mu_z, v), (v, mu_z), (mu_z, mu_z), (mu1, v), (v, mu1), (mu2, v), (v, mu2)]
+    if imperfect_vacuum:
+        pairs += [(mu1, mu1), (mu1, mu2), (mu2, mu1)]
+    common = np.broadcast_shapes(
+        *(np.shape(x) for x in (eta_a, eta_b, v_random, p_d, mu_z, mu1, mu2, v))
+    )
+    a_int = np.stack([np.broadcast_to(a, common) for a, _ in pairs])
+    b_int = np.stack([np.broadcast_to(b, common) for _, b in pairs])
+    s_all = single_click_random_phase(eta_a * a_int, eta_b * b_int, v_random, p_d)
+    s_vv, s_zv, s_vz, s_zz, s_1v, s_v1, s_2v, s_v2 = s_all[:8]
+    if imperfect_vacuum:
+        s_11, s_12, s_21 = s_all[8:]
     right_x1, t_x1 = single_click_fixed_phase(eta_a * mu1, eta_b * mu1, v_fixed, p_d, window)
     s_x1 = right_x1 + t_x1
-    imperfect_vacuum = bool(np.any(v > 0.0))
-    if imperfect_vacuum:
-        s_11, s_12, s_21 = s_rand(mu1, mu1), s_rand(mu1, mu2), s_rand(mu2, mu1)
 
     # ---- Chernoff bounds on the X-window yields (identity asymptotically) ----------------
     p0 = np.asarray(params.p_0, dtype=np.float64)
@@ -280,21 +283,41 @@ def sns_rate(
     n_x = n_tot * (1.0 - p_z) ** 2  # pulse pairs in which both chose X windows
     prob = {"v": p0, "1": p1, "2": p2}
 
-    def lo(s: Array, ja: str, jb: str) -> Array:
-        if not finite:
-            return s
-        n = n_x * prob[ja] * prob[jb]
-        return expected_lower(n * s, xi) / n
+    # every count bounded at once (one vectorised solve for all lower, one for all upper)
+    yields = {"vv": s_vv, "1v": s_1v, "v1": s_v1, "2v": s_2v, "v2": s_v2}
+    if imperfect_vacuum:
+        yields.update({"11": s_11, "12": s_12, "21": s_21})
+    names = list(yields)
+    if finite:
+        n_pairs = [n_x * prob[k[0]] * prob[k[1]] for k in names]
+        n_x1 = n_x * p1 * p1 * window / np.pi  # pairs whose phases fall in the X1 window
+        arrays = np.broadcast_arrays(
+            *(n * yields[k] for n, k in zip(n_pairs, names, strict=True)),
+            n_x1 * t_x1,
+            *n_pairs,
+            n_x1,
+        )
+        m = len(names)
+        counts = np.stack(arrays[: m + 1])
+        sizes = np.stack(arrays[m + 1 :])
+        lower = expected_lower(counts[:m], xi) / sizes[:m]
+        upper = expected_upper(counts, xi) / sizes
+        bounds_lo = dict(zip(names, lower, strict=True))
+        bounds_hi = dict(zip(names, upper[:m], strict=True))
+        t_x1_u = upper[m]
+    else:
+        bounds_lo = bounds_hi = yields
+        t_x1_u = t_x1
 
-    def hi(s: Array, ja: str, jb: str) -> Array:
-        if not finite:
-            return s
-        n = n_x * prob[ja] * prob[jb]
-        return expected_upper(n * s, xi) / n
+    def lo(name: str) -> Array:
+        return bounds_lo[name]
+
+    def hi(name: str) -> Array:
+        return bounds_hi[name]
 
     e1, e2, ev = np.exp(mu1), np.exp(mu2), np.exp(v)
     den = (mu1 - v) * (mu2 - v) * (mu2 - mu1)
-    svv_u, svv_l = hi(s_vv, "v", "v"), lo(s_vv, "v", "v")
+    svv_u, svv_l = hi("vv"), lo("vv")
 
     def y1_single_side(s1v_l: Array, s2v_u: Array) -> Array:
         return (
@@ -303,25 +326,25 @@ def sns_rate(
             - (mu2**2 - mu1**2) * ev * svv_u
         ) / den
 
-    y1a = y1_single_side(lo(s_1v, "1", "v"), hi(s_2v, "2", "v"))
-    y1b = y1_single_side(lo(s_v1, "v", "1"), hi(s_v2, "v", "2"))
-    y0a = (mu1 * ev * svv_l - v * e1 * hi(s_1v, "1", "v")) / (mu1 - v)
-    y0b = (mu1 * ev * svv_l - v * e1 * hi(s_v1, "v", "1")) / (mu1 - v)
+    y1a = y1_single_side(lo("1v"), hi("2v"))
+    y1b = y1_single_side(lo("v1"), hi("v2"))
+    y0a = (mu1 * ev * svv_l - v * e1 * hi("1v")) / (mu1 - v)
+    y0b = (mu1 * ev * svv_l - v * e1 * hi("v1")) / (mu1 - v)
     if imperfect_vacuum:
         # tails sum_{m>=1} P_v(m) y_{1m} and y_{0m}, bounded with the other party's decoy b
         def ratio(b: Array) -> Array:
             return np.exp(b - v) * v / b
 
         c1a = np.minimum(
-            ratio(mu1) * (e1 * hi(s_11, "1", "1") - ev * lo(s_v1, "v", "1")) / (mu1 - v),
-            ratio(mu2) * (e1 * hi(s_12, "1", "2") - ev * lo(s_v2, "v", "2")) / (mu1 - v),
+            ratio(mu1) * (e1 * hi("11") - ev * lo("v1")) / (mu1 - v),
+            ratio(mu2) * (e1 * hi("12") - ev * lo("v2")) / (mu1 - v),
         )
         c1b = np.minimum(
-            ratio(mu1) * (e1 * hi(s_11, "1", "1") - ev * lo(s_1v, "1", "v")) / (mu1 - v),
-            ratio(mu2) * (e1 * hi(s_21, "2", "1") - ev * lo(s_2v, "2", "v")) / (mu1 - v),
+            ratio(mu1) * (e1 * hi("11") - ev * lo("1v")) / (mu1 - v),
+            ratio(mu2) * (e1 * hi("21") - ev * lo("2v")) / (mu1 - v),
         )
-        c0a = np.minimum(ratio(mu1) * ev * hi(s_v1, "v", "1"), ratio(mu2) * ev * hi(s_v2, "v", "2"))
-        c0b = np.minimum(ratio(mu1) * ev * hi(s_1v, "1", "v"), ratio(mu2) * ev * hi(s_2v, "2", "v"))
+        c0a = np.minimum(ratio(mu1) * ev * hi("v1"), ratio(mu2) * ev * hi("v2"))
+        c0b = np.minimum(ratio(mu1) * ev * hi("1v"), ratio(mu2) * ev * hi("2v"))
         y1a, y1b = y1a - np.maximum(c1a, 0.0), y1b - np.maximum(c1b, 0.0)
         y0a, y0b = y0a - np.maximum(c0a, 0.0), y0b - np.maximum(c0b, 0.0)
     # how far the decoy bound is from being informative (< 0: s_1^L would be negative);
@@ -334,11 +357,6 @@ def sns_rate(
 
     # ---- phase-flip rate from the X1 window ------------------------------------------------
     w1 = 2.0 * mu1 * np.exp(-2.0 * mu1)  # weight of the single-photon twin state
-    if finite:
-        n_x1 = n_x * p1 * p1 * window / np.pi  # pairs whose phases fall in the X1 window
-        t_x1_u = expected_upper(n_x1 * t_x1, xi) / n_x1
-    else:
-        t_x1_u = t_x1
     good = s1 > 0.0
     s1_safe = np.where(good, s1, 1.0)
     e_x = np.where(good, (t_x1_u - np.exp(-2.0 * mu1) * y00 / 2.0) / (w1 * s1_safe), 0.5)
