@@ -312,7 +312,8 @@ def _plot(res: Any, path: Path) -> None:
             y(res.rate_per_pulse),
             "o-" if d.size < 15 else "-",
             lw=2,
-            label=res.protocol.upper() + ("" if res.pulses is None else f" (N = {res.pulses:.0e})"),
+            label=res.protocol.upper()
+            + ("" if res.pulses is None else f" (N = {float(np.max(res.pulses)):.0e})"),
         )
     ax.semilogy(d, y(res.plob), "k--", label="PLOB")
     ax.semilogy(d, y(res.plob_conditional), "k:", label=r"PLOB with $\eta_d$")

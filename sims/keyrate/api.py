@@ -60,9 +60,10 @@ class KeyRateResult:
         plob, tgw, single_repeater, plob_conditional: bounds [bit per pulse] (inf at eta = 1);
             ``single_repeater`` is that of the weaker arm, ``-log2(1 - min(eta_A, eta_B))``
             (``-log2(1 - sqrt(eta))`` for equal arms).
-        parameters: the protocol parameters used (optimised ones when ``optimize=True``).
+        parameters: the protocol parameters used (optimised ones when ``optimize=True``; where
+            no key is possible, the starting parameters, at which the observables are given).
         extras: protocol-specific diagnostics (AOPP bookkeeping, s_10, s_01, y_00 ...).
-        pulses: N for the finite-key analysis, None if asymptotic.
+        pulses: N for the finite-key analysis (broadcast like the rates), None if asymptotic.
     """
 
     protocol: str
@@ -81,7 +82,7 @@ class KeyRateResult:
     plob_conditional: Array
     parameters: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Array] = field(default_factory=dict)
-    pulses: float | None = None
+    pulses: float | Array | None = None
 
     def records(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per channel (NaN/inf become None)."""
@@ -113,7 +114,7 @@ class KeyRateResult:
                     "gain_z": pick(self.gain_z, i),
                     "qber_z": pick(self.qber_z, i),
                     "qber_x": pick(self.qber_x, i),
-                    "pulses": self.pulses,
+                    "pulses": pick(self.pulses, i),
                     "parameters": {k: pick(v, i) for k, v in self.parameters.items()},
                     "extras": {k: pick(v, i) for k, v in self.extras.items()},
                 }
@@ -237,7 +238,10 @@ def key_rate(
                 sec,
             )
             warm = warm_problem.start()
-        y, _ = optimize_problem(problem, warm)
+        y, best = optimize_problem(problem, warm)
+        # where no key is possible the "optimum" is meaningless: report the observables at the
+        # starting (default) parameters instead
+        y = np.where((best > 0.0)[:, None], y, problem.start())
         used = problem.params(idx, y)
     else:
         used = problem.base
@@ -266,7 +270,7 @@ def key_rate(
         qber_x=shaped("qber_x"),
         parameters=param_dict,
         extras=extras,
-        pulses=None if n_pulses is None else float(np.max(n_pulses)),
+        pulses=None if n_pulses is None else np.broadcast_to(n_pulses, shape).astype(np.float64),
         **bounds,
     )
 
