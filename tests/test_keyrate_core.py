@@ -417,6 +417,30 @@ def test_cli_json_contract(cli):
     assert recs[1]["rate_per_pulse"] > recs[1]["plob_per_pulse"]
 
 
+def test_cli_extinction_ratio_and_unequal_arms(cli):
+    r = cli(
+        "--protocol",
+        "sns-aopp",
+        "--distance-km",
+        "370",
+        "--arm-imbalance-km",
+        "10",
+        "--extinction-ratio-db",
+        "30",
+        "--phase-rms-rad",
+        "0.1",
+        "--optimize",
+        "--json",
+    )
+    assert r.exit_code == 0, r.output
+    (rec,) = json.loads(r.stdout)
+    p = rec["parameters"]
+    assert p["mu_v"] == pytest.approx(max(p["mu_z"], p["mu_2"]) * 1e-3, rel=1e-9)
+    assert rec["rate_per_pulse"] > rec["plob_per_pulse"]
+    eta_b = 10 ** (-0.2 * 190 / 10)  # the longer arm sets the relay bound
+    assert rec["single_repeater_bound_per_pulse"] == pytest.approx(-np.log2(1 - eta_b), rel=1e-9)
+
+
 def test_cli_finite_key_and_plot(cli, tmp_path):
     png = tmp_path / "rate.png"
     r = cli(
@@ -457,6 +481,11 @@ def test_cli_finite_key_and_plot(cli, tmp_path):
         (["--protocol", "pm", "--distance-km", "10", "--eps", "0.1"], "eps"),
         (["--protocol", "qkd", "--distance-km", "10"], "protocol"),
         (["--protocol", "tf", "--distance-km", "10", "--misalignment", "0.7"], "misalignment"),
+        (["--protocol", "pm", "--distance-km", "10", "--mu-vacuum", "1e-3"], "mu_vacuum"),
+        (
+            ["--protocol", "sns", "--distance-km", "10", "--arm-imbalance-km", "20"],
+            "arm_imbalance_km",
+        ),
     ],
 )
 def test_cli_bad_input_exits_2_naming_parameter(cli, args, name):
