@@ -1,0 +1,83 @@
+"""Si3N4 process design kit (server chip: the microcomb).
+
+A thin-core ultra-low-loss Si3N4 platform (100 nm LPCVD core in SiO2, heater and pad metal,
+deep-trench facets):
+
+* process and material constants (``process``: core thickness, propagation loss, design
+  wavelength, target FSR, Sellmeier models of Si3N4 and SiO2) — their single home;
+* layers (``layers.LAYERS``; GDS 1-19 for process layers, 90 die outline, 91 text);
+* cross-sections ``xs_sin`` (100 nm x 2.8 um core, radius 600 um, radius_min 300 um; carries its
+  n_eff, n_g and beta2 from the mode tables), ``xs_sin_heater``, ``xs_sin_metal``;
+* mode tables (``modes``: n_eff, n_g, beta2, coupler kappa from femwell, stored in ``data/``);
+* design rules as data (``RULES``, a :class:`qkdchip.pdk.rules.DesignRules`);
+* ``get_pdk()``: the cached ``gf.Pdk(name="qkdchip_sin")``; ``write_lyp(path)``: KLayout layer
+  properties.
+
+Importing this package is cheap and activates nothing: gdsfactory objects (``LAYER``,
+``LAYER_VIEWS``, ``CROSS_SECTIONS``, ``SiNCrossSection``) load on first access. Build cells inside
+``qkdchip.pdk.use_pdk("sin")``.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import TYPE_CHECKING, Any
+
+from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
+from qkdchip.pdk.sin.layers import LAYERS, XSECTIONS, WaveguideSpec
+from qkdchip.pdk.sin.process import (
+    CORE_THICKNESS_UM,
+    DESIGN_WAVELENGTH_UM,
+    PROPAGATION_LOSS_DB_PER_M,
+    TARGET_FSR_GHZ,
+    n_si3n4,
+    n_sio2,
+)
+
+if TYPE_CHECKING:
+    import gdsfactory as gf
+
+__all__ = [
+    "CORE_THICKNESS_UM",
+    "CROSS_SECTIONS",
+    "DESIGN_WAVELENGTH_UM",
+    "DIE_KEEPOUT_UM",
+    "GRID_UM",
+    "LAYER",
+    "LAYERS",
+    "LAYER_VIEWS",
+    "PROPAGATION_LOSS_DB_PER_M",
+    "RULES",
+    "TARGET_FSR_GHZ",
+    "XSECTIONS",
+    "SiNCrossSection",
+    "WaveguideSpec",
+    "get_pdk",
+    "n_si3n4",
+    "n_sio2",
+    "write_lyp",
+]
+
+_LAZY = {"LAYER", "LAYER_VIEWS", "CROSS_SECTIONS", "PDK_NAME", "SiNCrossSection"}
+
+
+def get_pdk() -> gf.Pdk:
+    """The Si3N4 ``gf.Pdk`` named ``qkdchip_sin`` (built once, cached; not activated)."""
+    from qkdchip.pdk.sin import tech
+
+    return tech.get_pdk()
+
+
+def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
+    """Write the KLayout layer-properties file of the Si3N4 process to ``path`` (``*.lyp``)."""
+    from qkdchip.pdk.sin import tech
+
+    return tech.write_lyp(path)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from qkdchip.pdk.sin import tech
+
+        return getattr(tech, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,166 @@
+"""gdsfactory objects of the Si3N4 process: LayerMap, layer views, cross-sections and the ``gf.Pdk``.
+
+Imported lazily by :mod:`qkdchip.pdk.sin` (importing gdsfactory costs seconds). Building these
+objects registers the layer numbers in gdsfactory's layout but activates nothing.
+
+The optical cross-section ``xs_sin`` is a :class:`SiNCrossSection`: a ``gf.CrossSection`` that
+also answers its mode figures (``n_eff``, ``n_g``, ``beta2_ps2_per_km`` at the design wavelength,
+``loss_db_per_m``) from the femwell tables (:mod:`qkdchip.pdk.sin.modes`) for its own core width,
+so the group index lives with the cross-section and follows its width.
+"""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+
+import gdsfactory as gf
+from gdsfactory.technology import LayerView, LayerViews
+from gdsfactory.technology.layer_map import LayerMap
+from qkdchip.pdk.sin import modes
+from qkdchip.pdk.sin.layers import LAYER_DOCS, LAYERS, XSECTIONS
+from qkdchip.pdk.sin.process import (
+    CORE_THICKNESS_UM,
+    DESIGN_WAVELENGTH_UM,
+    PROPAGATION_LOSS_DB_PER_M,
+)
+
+PDK_NAME = "qkdchip_sin"
+
+LAYER: type[LayerMap] = LayerMap("SiNLayerMap", dict(LAYERS))  # type: ignore[call-overload]
+"""Layer enum of the process: ``LAYER.CORE`` ... (numbers from ``layers.LAYERS``)."""
+
+_COLORS: dict[str, tuple[str, str]] = {
+    # name: (fill colour, hatch pattern)
+    "CORE": ("#1f77b4", "solid"),
+    "DEEP_TRENCH": ("#7f7f7f", "left-hatched"),
+    "HEATER": ("#d62728", "right-hatched"),
+    "PAD_METAL": ("#e6b800", "dotted"),
+    "PAD_OPEN": ("#000000", "hollow"),
+    "DICING": ("#bbbbbb", "left-hatched"),
+    "DIE": ("#404040", "hollow"),
+    "TEXT": ("#000000", "solid"),
+}
+
+
+def _layer_views() -> LayerViews:
+    views = LayerViews()
+    for name, (layer, datatype) in LAYERS.items():
+        color, hatch = _COLORS[name]
+        views.add_layer_view(
+            name,
+            LayerView(
+                name=name,
+                layer=(layer, datatype),
+                color=color,
+                hatch_pattern=hatch,
+                info=LAYER_DOCS[name],
+                transparent=name in ("DIE", "PAD_OPEN", "DICING"),
+            ),
+        )
+    return views
+
+
+LAYER_VIEWS: LayerViews = _layer_views()
+
+
+def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
+    """Write the KLayout layer-properties file (.lyp) of the Si3N4 process to ``path``."""
+    path = pathlib.Path(path)
+    if path.suffix != ".lyp":
+        raise ValueError(f"path={str(path)!r} must end in .lyp")
+    return LAYER_VIEWS.to_lyp(path)
+
+
+class SiNCrossSection(gf.CrossSection):
+    """The Si3N4 waveguide cross-section, with its mode figures from the femwell tables."""
+
+    @property
+    def core_width_um(self) -> float:
+        return float(self.width)
+
+    @property
+    def core_thickness_um(self) -> float:
+        return CORE_THICKNESS_UM
+
+    @property
+    def n_eff(self) -> float:
+        """TE0 effective index at the design wavelength."""
+        return float(modes.n_eff(DESIGN_WAVELENGTH_UM, self.width))
+
+    @property
+    def n_g(self) -> float:
+        """TE0 group index at the design wavelength."""
+        return float(modes.group_index(self.width, DESIGN_WAVELENGTH_UM))
+
+    @property
+    def beta2_ps2_per_km(self) -> float:
+        """TE0 group-velocity dispersion at the design wavelength (> 0: normal)."""
+        return float(modes.beta2_ps2_per_km(self.width, DESIGN_WAVELENGTH_UM))
+
+    @property
+    def loss_db_per_m(self) -> float:
+        """Propagation loss (process constant)."""
+        return PROPAGATION_LOSS_DB_PER_M
+
+
+def xs_sin(
+    width: float = XSECTIONS["xs_sin"].width_um,
+    radius: float | None = XSECTIONS["xs_sin"].radius_um,
+    radius_min: float | None = XSECTIONS["xs_sin"].radius_min_um,
+) -> SiNCrossSection:
+    """Si3N4 100 nm core (width um; radius, radius_min um): ring, bus and routing waveguides."""
+    w_lo, w_hi = modes.width_range_um()
+    if not w_lo <= width <= w_hi:
+        raise ValueError(
+            f"width={width} um is out of range of the mode table: allowed [{w_lo}, {w_hi}] um"
+        )
+    section = gf.Section(
+        width=width,
+        offset=0,
+        layer=LAYER.CORE,
+        port_names=("o1", "o2"),
+        port_types=("optical", "optical"),
+        name="_default",
+    )
+    return SiNCrossSection(sections=(section,), radius=radius, radius_min=radius_min)
+
+
+def _metal_xs(name: str):
+    spec = XSECTIONS[name]
+
+    def factory(width: float = spec.width_um) -> gf.CrossSection:
+        return gf.cross_section.cross_section(
+            width=width,
+            layer=getattr(LAYER, spec.layer),
+            radius=None,
+            radius_min=None,
+            port_names=("e1", "e2"),
+            port_types=("electrical", "electrical"),
+        )
+
+    factory.__name__ = name
+    factory.__doc__ = f"{spec.doc} (width {spec.width_um} um)."
+    return factory
+
+
+xs_sin_heater = _metal_xs("xs_sin_heater")
+xs_sin_metal = _metal_xs("xs_sin_metal")
+
+CROSS_SECTIONS = {"xs_sin": xs_sin, "xs_sin_heater": xs_sin_heater, "xs_sin_metal": xs_sin_metal}
+
+
+@functools.cache
+def get_pdk() -> gf.Pdk:
+    """The Si3N4 ``gf.Pdk`` named ``qkdchip_sin`` (built once, cached; not activated)."""
+    from qkdchip.components.sin import CELLS
+
+    return gf.Pdk(
+        name=PDK_NAME,
+        version="0.1.0",
+        layers=LAYER,
+        layer_views=LAYER_VIEWS,
+        cross_sections=dict(CROSS_SECTIONS),
+        cells=dict(CELLS),
+        models={},
+    )
