@@ -53,7 +53,9 @@ def _die_array(
         row, col = divmod(i, columns)
         ref = c.add_ref(die, name=f"die_{die_id}")
         # row 0 at the top, as a reticle is read; every die origin on the grid
-        ref.dmove((die.dxmin, die.dymin), (lane_um + col * pitch_x, lane_um + (rows - 1 - row) * pitch_y))
+        ref.dmove(
+            (die.dxmin, die.dymin), (lane_um + col * pitch_x, lane_um + (rows - 1 - row) * pitch_y)
+        )
         die_ids.append(die_id)
     frame_w = lane_um + columns * pitch_x
     frame_h = lane_um + rows * pitch_y

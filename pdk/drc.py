@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import klayout.db as kdb
-
 from qkdchip.pdk.rules import DesignRules, LayerRule
 
 #: at most this many markers are listed per rule (the count is always complete)
@@ -121,7 +120,7 @@ def _markers(obj: kdb.EdgePairs | kdb.Region, dbu: float) -> tuple[tuple[float, 
 
 
 def _count(obj: kdb.EdgePairs | kdb.Region) -> int:
-    return obj.count() if isinstance(obj, kdb.EdgePairs) else obj.count()
+    return obj.count()
 
 
 def check_layout(

@@ -74,7 +74,6 @@ def render_png(gds: Path, lyp: Path, png: Path, width_px: int = PREVIEW_WIDTH_PX
 
     The image height follows the layout's aspect ratio (plus a 3 % margin on each side).
     """
-    import klayout.db as kdb
     import klayout.lay as lay
 
     view = lay.LayoutView()

@@ -32,6 +32,7 @@ from qkdchip.params import Range, ranges_of
 SOURCES: dict[str, tuple[str, str]] = {
     "server": ("qkdchip.circuits.server_chip", "server_chip"),
     "client": ("qkdchip.circuits.client_chip", "client_chip"),
+    "comb": ("qkdchip.sims.devices", "CombSettings"),
 }
 
 _SCALARS = (bool, int, float, str)

@@ -23,6 +23,7 @@ def built(tmp_path_factory):
 
 def test_all_masks_written_and_drc_clean(built):
     out, result = built
+    assert result.drc_violations == 0
     names = {p.name for p in out.iterdir()}
     assert EXPECTED <= names
     assert {"manifest.json", "qkdchip_sin.lyp", "qkdchip_inp.lyp"} <= names
@@ -43,8 +44,7 @@ def test_all_masks_written_and_drc_clean(built):
 def test_rebuild_in_a_fresh_process_is_byte_identical(built, tmp_path):
     out, _ = built
     code = (
-        "import sys; from qkdchip.build import build; "
-        "build(sys.argv[1], previews=False, drc=False)"
+        "import sys; from qkdchip.build import build; build(sys.argv[1], previews=False, drc=False)"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
     for name in EXPECTED:
@@ -78,7 +78,16 @@ def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
 def test_cli_bad_override_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "o"
     proc = subprocess.run(
-        [sys.executable, "-m", "qkdchip.cli", "build", "--out", str(out), "--set", "server.ring.gap_um=0.01"],
+        [
+            sys.executable,
+            "-m",
+            "qkdchip.cli",
+            "build",
+            "--out",
+            str(out),
+            "--set",
+            "server.ring.gap_um=0.01",
+        ],
         capture_output=True,
         text=True,
     )

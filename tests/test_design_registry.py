@@ -64,7 +64,10 @@ def test_overrides_are_validated_and_routed(registry, tmp_path):
 @pytest.mark.parametrize(
     ("sets", "match"),
     [
-        (["fake.ring.gap_um=0.1"], r"fake\.ring\.gap_um=0\.1 um is out of range: allowed \[0\.5, 8\.0\]"),
+        (
+            ["fake.ring.gap_um=0.1"],
+            r"fake\.ring\.gap_um=0\.1 um is out of range: allowed \[0\.5, 8\.0\]",
+        ),
         (["fake.ring.gapp_um=3"], r"unknown design parameter 'fake\.ring\.gapp_um' \(did you mean"),
         (["nope.x=1"], "unknown design parameter 'nope.x'"),
         (["fake.ring.gap_um=abc"], "must be a number"),

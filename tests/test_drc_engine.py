@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import klayout.db as kdb
 import pytest
-
 from qkdchip.pdk.drc import check_gds, check_layout
 from qkdchip.pdk.rules import DesignRules, LayerRule
 
@@ -75,7 +74,16 @@ def test_clean_layout_has_no_violation():
         ({(2, 0): [kdb.DBox(990, 100, 1010, 110)]}, ("outside_die", "HEATER")),
         ({(2, 0): [kdb.DBox(900, 100, 990, 110)]}, ("keepout", "HEATER")),
     ],
-    ids=["width", "space", "separation", "enclosure-margin", "not-enclosed", "grid", "die", "keepout"],
+    ids=[
+        "width",
+        "space",
+        "separation",
+        "enclosure-margin",
+        "not-enclosed",
+        "grid",
+        "die",
+        "keepout",
+    ],
 )
 def test_each_rule_catches_a_bad_shape(shapes, expected):
     layout, top = make_layout(shapes)

@@ -1,0 +1,133 @@
+"""``qkdchip comb``: the simulated Kerr comb of the server ring, from the layout parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from qkdchip.commands._common import fail, print_json
+
+
+def plot_comb(comb, plan, path: Path) -> Path:
+    """Comb spectrum at the bus output (dBm vs THz), the channels and lambda_0 marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(9, 4.2), dpi=120)
+    f = comb.frequency_hz / 1e12
+    p = comb.power_dbm
+    floor = float(np.max(p)) - 60
+    ax.vlines(f, floor, p, color="0.55", lw=1.2, label="comb lines")
+    ch_f = [ch.frequency_thz for ch in plan.channels]
+    ch_p = [ch.line_power_dbm for ch in plan.channels]
+    ax.plot(ch_f, ch_p, "o", color="tab:blue", ms=6, label="QKD channels")
+    for ch in plan.channels:
+        ax.annotate(
+            str(ch.channel),
+            (ch.frequency_thz, ch.line_power_dbm),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize=7,
+        )
+    f0 = plan.reference_frequency_hz / 1e12
+    ax.axvline(f0, color="tab:red", ls="--", lw=1, label=f"$\\lambda_0$ = {plan.lambda0_nm:.2f} nm")
+    ax.set_ylim(floor, float(np.max(p)) + 5)
+    ax.set_xlabel("frequency (THz)")
+    ax.set_ylabel("power in the bus (dBm)")
+    ax.set_title(
+        f"{comb.state} comb: FSR {comb.fsr_hz / 1e9:.3f} GHz, {comb.n_lines_within(30.0)} lines within 30 dB"
+    )
+    ax.legend(loc="lower center", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("comb")
+    def comb_cmd(
+        design_file: Path | None = typer.Option(None, "--design", help="design YAML file"),
+        sets: list[str] = typer.Option(
+            [], "--set", help="override NAME=VALUE (server.*, comb.*), repeatable"
+        ),
+        plot: Path | None = typer.Option(None, "--plot", help="write the spectrum as PNG"),
+        json_out: bool = typer.Option(False, "--json", help="print JSON"),
+    ) -> None:
+        """Simulate the dark-pulse comb of the server ring (LLE) and place the WDM channels."""
+        from qkdchip import design as design_mod
+
+        try:
+            design = design_mod.load(design_file, sets)
+        except ValueError as exc:
+            fail(str(exc))
+        from qkdchip.sims import devices
+
+        try:
+            ring = devices.ring_params(design)
+            comb = devices.comb(design)
+            plan = devices.channel_plan(design, comb)
+        except ValueError as exc:
+            fail(str(exc))
+        out = comb.to_dict()
+        out["ring"] = {
+            "length_mm": ring.length_m * 1e3,
+            "n_g": ring.n_g,
+            "fsr_ghz": ring.fsr_hz / 1e9,
+            "d2_over_2pi_khz": ring.d2_rad_s / (2 * 3.141592653589793) / 1e3,
+            "q_intrinsic": ring.q_i,
+            "q_external": ring.q_ex,
+            "q_loaded": ring.q_loaded,
+            "kappa2": ring.kappa2,
+            "threshold_mw": ring.threshold_power_w * 1e3,
+        }
+        out["channels"] = plan.to_dict()["channels"]
+        out["lambda0_nm"] = plan.lambda0_nm
+        if plot is not None:
+            plot_comb(comb, plan, plot)
+            out["plot"] = str(plot)
+        if json_out:
+            print_json(out)
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        r = out["ring"]
+        console.print(
+            f"ring: L {r['length_mm']:.3f} mm, FSR {r['fsr_ghz']:.3f} GHz, Q_i {r['q_intrinsic']:.3g}, "
+            f"Q_L {r['q_loaded']:.3g}, |k|^2 {r['kappa2']:.3g}, P_th {r['threshold_mw']:.2f} mW"
+        )
+        console.print(
+            f"comb: {out['state']}, {out['n_lines_within_30db']} lines within 30 dB, "
+            f"lambda_0 {out['lambda0_nm']:.2f} nm, line linewidth {out['line_linewidth_hz']:.1f} Hz"
+        )
+        table = Table(title="WDM channels")
+        for col in (
+            "channel",
+            "k",
+            "frequency (THz)",
+            "wavelength (nm)",
+            "line (dBm)",
+            "after demux (dBm)",
+        ):
+            table.add_column(col, justify="right")
+        for ch in out["channels"]:
+            table.add_row(
+                str(ch["channel"]),
+                str(ch["k"]),
+                f"{ch['frequency_thz']:.4f}",
+                f"{ch['wavelength_nm']:.3f}",
+                f"{ch['power_dbm']:.2f}",
+                f"{ch['demux_power_dbm']:.2f}",
+            )
+        console.print(table)
