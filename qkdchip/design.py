@@ -6,8 +6,9 @@ function or dataclass that owns them.
 - Chip parameters are the keyword arguments of the chip cells (``server_chip``, ``client_chip``),
   whose ranges are declared with :func:`qkdchip.params.checked`. A chip argument
   ``ring_gap_um`` is shown as ``server.ring.gap_um`` (prefix, then the first ``_`` as a dot).
-- System parameters (later: ``link.*``, ``network.*``) are fields of frozen dataclasses whose
-  ``metadata["range"]`` holds a :class:`~qkdchip.params.Range`.
+- System parameters (``comb.*``, ``link.*``, ``network.*``) are fields of frozen dataclasses
+  whose ``metadata["range"]`` holds a :class:`~qkdchip.params.Range`; they keep their field
+  name (``comb.pump_power_w``).
 
 A :class:`Design` is a validated set of overrides on top of those defaults; it is built from a
 YAML file (nested mappings or dotted keys) and/or ``--set name=value`` strings.
@@ -95,7 +96,7 @@ def _params_of(prefix: str, owner: Any) -> list[Param]:
                 default = f.default_factory()  # type: ignore[misc]
             if not isinstance(default, _SCALARS):
                 continue
-            out.append(_make(prefix, f.name, default, rng, f.metadata.get("doc", "")))
+            out.append(_make(prefix, f.name, default, rng, f.metadata.get("doc", ""), split=False))
         return out
     ranges = ranges_of(owner)
     for arg, p in inspect.signature(owner).parameters.items():
@@ -105,9 +106,11 @@ def _params_of(prefix: str, owner: Any) -> list[Param]:
     return out
 
 
-def _make(prefix: str, arg: str, default: Any, rng: Range | None, doc: str) -> Param:
+def _make(
+    prefix: str, arg: str, default: Any, rng: Range | None, doc: str, split: bool = True
+) -> Param:
     return Param(
-        name=dotted(prefix, arg),
+        name=dotted(prefix, arg) if split else f"{prefix}.{arg}",
         value=default,
         unit=(rng.unit if rng and rng.unit else _unit_from_name(arg)),
         min=rng.min if rng else None,

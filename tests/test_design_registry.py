@@ -47,15 +47,15 @@ def test_parameters_come_from_their_homes(registry):
     assert params["fake.die.label"].value == "X"
     assert params["fake.use.heater"].value is True
     assert "fake.cross.section" not in params  # not a scalar: not a design parameter
-    assert params["link.fiber.loss_db_per_km"].max == 1.0
+    assert params["link.fiber_loss_db_per_km"].max == 1.0
 
 
 def test_overrides_are_validated_and_routed(registry, tmp_path):
     yml = tmp_path / "design.yml"
-    yml.write_text("fake:\n  ring:\n    gap_um: 3.0\nlink.fiber.loss_db_per_km: 0.17\n")
+    yml.write_text("fake:\n  ring:\n    gap_um: 3.0\nlink.fiber_loss_db_per_km: 0.17\n")
     design = registry.load(yml, ["fake.n.dies=10"])
     assert design.kwargs("fake") == {"ring_gap_um": 3.0, "n_dies": 10}
-    assert design.value("link.fiber.loss_db_per_km") == 0.17
+    assert design.value("link.fiber_loss_db_per_km") == 0.17
     assert design.value("fake.die.label") == "X"
     # --set wins over the file
     assert registry.load(yml, ["fake.ring.gap_um=4"]).kwargs("fake")["ring_gap_um"] == 4.0

@@ -1,0 +1,239 @@
+"""``qkdchip simulate {server|client|CELL}``: S-parameters over wavelength and derived figures.
+
+The chips are simulated from their own netlists (``sax.circuit`` on ``get_netlist()``) with the
+PDKs' models; any single cell of either PDK can be simulated by its name (``--set`` then sets
+that cell's own keyword arguments, e.g. ``--set length_um=500``).
+
+Outputs: ``--out FILE.npz`` holds ``wl_um`` (n), ``ports`` (m names) and ``S`` (n, m, m complex,
+S[:, i, j] from port j to port i); ``--out FILE.csv`` holds one row per wavelength with the
+|S_ij|^2 (dB) and phase of every port pair; ``--plot FILE.png`` shows |S|^2 in dB.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from qkdchip.commands._common import fail, print_json
+
+CHIPS = ("server", "client")
+
+
+def _wl_grid(wl_min_nm: float, wl_max_nm: float, points: int):
+    import numpy as np
+
+    if not wl_max_nm > wl_min_nm:
+        raise ValueError(f"--wl-max-nm={wl_max_nm} must be above --wl-min-nm={wl_min_nm}")
+    if not 2 <= points <= 1_000_000:
+        raise ValueError(f"--points={points} is out of range: allowed [2, 1000000]")
+    return np.linspace(wl_min_nm, wl_max_nm, points) * 1e-3
+
+
+def simulate_chip(target: str, wl_um, sets: list[str], design_file: Path | None):
+    """(S, ports, figures, marks_nm) of a chip for a design."""
+    from qkdchip import design as design_mod
+
+    design = design_mod.load(design_file, sets)
+    if target == "client":
+        from qkdchip.sims.client import client_figures, client_sparams
+
+        kw = design.kwargs("client")
+        S, ports = client_sparams(wl_um, **kw)
+        figures = client_figures(**kw)
+        return S, ports, figures, [figures.get("wavelength_nm")]
+    from qkdchip.sims.server import server_figures, server_sparams
+
+    kw = design.kwargs("server")
+    S, ports = server_sparams(wl_um, **kw)
+    figures = server_figures(**kw)
+    marks = []
+    wl_res = figures.get("resonance_wl_nm")
+    fsr_ghz = figures.get("fsr_ghz")
+    if wl_res and fsr_ghz:
+        c = 299_792_458.0
+        nu0 = c / (wl_res * 1e-9)
+        lo, hi = c / (wl_um.max() * 1e-6), c / (wl_um.min() * 1e-6)
+        k0, k1 = math.ceil((lo - nu0) / (fsr_ghz * 1e9)), math.floor((hi - nu0) / (fsr_ghz * 1e9))
+        if k1 - k0 < 200:
+            marks = [c / (nu0 + k * fsr_ghz * 1e9) * 1e9 for k in range(k0, k1 + 1)]
+    return S, ports, figures, marks
+
+
+def simulate_cell(name: str, wl_um, sets: list[str]):
+    """(S, ports, figures, marks) of one cell of either PDK, built with ``--set`` kwargs."""
+    import importlib
+
+    import sax
+
+    from qkdchip.design import parse_set
+    from qkdchip.pdk import PROCESSES, get_pdk, use_pdk
+    from qkdchip.sims.models.analysis import to_dense
+
+    kwargs = parse_set(sets)
+    for process in PROCESSES:
+        pdk = get_pdk(process)
+        if name in pdk.cells:
+            break
+    else:
+        cells = sorted({*get_pdk("sin").cells, *get_pdk("inp").cells})
+        raise ValueError(f"cell {name!r} is unknown: chips {CHIPS} or one of {', '.join(cells)}")
+    models_mod = importlib.import_module(f"qkdchip.sims.models.{process}")
+    with use_pdk(process):
+        try:
+            component = pdk.cells[name](**kwargs)
+        except TypeError as exc:
+            raise ValueError(f"cell {name}: {exc}") from exc
+        if hasattr(models_mod, "cell_model"):
+            model = models_mod.cell_model(component)
+        else:  # generic: leaf model with its settings, or the circuit of its netlist
+            model = _generic_cell_model(component, models_mod.MODELS, sax)
+        sdict = model(wl=wl_um)
+    S, ports = to_dense(sdict)
+    return S, ports, {}, []
+
+
+def _generic_cell_model(component, models, sax):
+    import functools
+
+    name = component.function_name
+    if name in models:
+        accepted = sax.get_settings(models[name])
+        given = {**dict(component.settings), **dict(component.info)}
+        return functools.partial(
+            models[name], **{k: v for k, v in given.items() if k in accepted and k != "wl"}
+        )
+    circuit, _ = sax.circuit(component.get_netlist(recursive=True), models)
+    return circuit
+
+
+def write_sparams(path: Path, wl_um, ports: list[str], S) -> Path:
+    """Write ``.npz`` or ``.csv`` atomically (temp file + rename)."""
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    if path.suffix == ".npz":
+        np.savez(tmp, wl_um=np.asarray(wl_um), ports=np.asarray(ports), S=S)
+    elif path.suffix == ".csv":
+        cols = ["wl_um"]
+        data = [np.asarray(wl_um)]
+        for i, p_out in enumerate(ports):
+            for j, p_in in enumerate(ports):
+                s = S[:, i, j]
+                cols += [f"S_{p_out}_{p_in}_db", f"S_{p_out}_{p_in}_phase_rad"]
+                data += [10 * np.log10(np.maximum(np.abs(s) ** 2, 1e-300)), np.angle(s)]
+        np.savetxt(tmp, np.column_stack(data), delimiter=",", header=",".join(cols), comments="")
+    else:
+        raise ValueError(f"--out {str(path)!r}: the suffix must be .npz or .csv")
+    tmp.replace(path)
+    return path
+
+
+def plot_sparams(path: Path, wl_um, ports: list[str], S, title: str, marks_nm=()) -> Path:
+    """|S_ij|^2 in dB for every transmission and reflection with a non-negligible level."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(9, 4.2), dpi=120)
+    wl_nm = np.asarray(wl_um) * 1e3
+    for i, p_out in enumerate(ports):
+        for j, p_in in enumerate(ports):
+            t = np.abs(S[:, i, j]) ** 2
+            if t.max() < 1e-8 or (i < j and np.allclose(S[:, i, j], S[:, j, i])):
+                continue
+            ax.plot(wl_nm, 10 * np.log10(np.maximum(t, 1e-30)), lw=1, label=f"{p_in} -> {p_out}")
+    for m in marks_nm or ():
+        if m is not None:
+            ax.axvline(m, color="0.6", lw=0.6, ls=":")
+    ax.set_xlabel("wavelength (nm)")
+    ax.set_ylabel("|S|$^2$ (dB)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def _scalar_figures(figures: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in figures.items() if isinstance(v, int | float | str | bool | dict)}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("simulate")
+    def simulate_cmd(
+        target: str = typer.Argument(..., help="server, client, or a cell name of either PDK"),
+        wl_min_nm: float = typer.Option(1549.0, "--wl-min-nm", help="sweep start (nm)"),
+        wl_max_nm: float = typer.Option(1551.0, "--wl-max-nm", help="sweep stop (nm)"),
+        points: int = typer.Option(2001, "--points", help="number of wavelengths"),
+        sets: list[str] = typer.Option([], "--set", help="override NAME=VALUE (repeatable)"),
+        design_file: Path | None = typer.Option(None, "--design", help="design YAML file"),
+        out: Path | None = typer.Option(None, "--out", help="write S-parameters (.npz or .csv)"),
+        plot: Path | None = typer.Option(None, "--plot", help="write a |S|^2 plot (PNG)"),
+        json_out: bool = typer.Option(False, "--json", help='print {"figures": {...}}'),
+    ) -> None:
+        """S-parameters of a chip (from its own netlist) or a cell, and the derived figures."""
+        try:
+            wl = _wl_grid(wl_min_nm, wl_max_nm, points)
+            if out is not None and out.suffix not in (".npz", ".csv"):
+                raise ValueError(f"--out {str(out)!r}: the suffix must be .npz or .csv")
+            if target in CHIPS:
+                S, ports, figures, marks = simulate_chip(target, wl, sets, design_file)
+            else:
+                S, ports, figures, marks = simulate_cell(target, wl, sets)
+        except ValueError as exc:
+            fail(str(exc))
+        import numpy as np
+
+        if not np.all(np.isfinite(S)):
+            fail(f"{target}: the S-matrix has non-finite entries", code=1)
+        if out is not None:
+            write_sparams(out, wl, ports, S)
+        if plot is not None:
+            plot_sparams(plot, wl, ports, S, f"{target}: |S|^2", marks)
+        if json_out:
+            print_json(
+                {
+                    "target": target,
+                    "ports": ports,
+                    "points": int(wl.size),
+                    "figures": _scalar_figures(figures),
+                }
+            )
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        console.print(
+            f"{target}: ports {', '.join(ports)}; {wl.size} wavelengths {wl_min_nm}-{wl_max_nm} nm"
+        )
+        table = Table(title="transmission (dB): min / max over the sweep")
+        table.add_column("from -> to")
+        table.add_column("min", justify="right")
+        table.add_column("max", justify="right")
+        for i, p_out in enumerate(ports):
+            for j, p_in in enumerate(ports):
+                t = np.abs(S[:, i, j]) ** 2
+                if t.max() < 1e-8:
+                    continue
+                db = 10 * np.log10(np.maximum(t, 1e-30))
+                table.add_row(f"{p_in} -> {p_out}", f"{db.min():.2f}", f"{db.max():.2f}")
+        console.print(table)
+        if figures:
+            ft = Table(title="derived figures")
+            ft.add_column("figure")
+            ft.add_column("value", justify="right")
+            for k, v in _scalar_figures(figures).items():
+                ft.add_row(k, f"{v:.6g}" if isinstance(v, float) else str(v))
+            console.print(ft)
