@@ -224,6 +224,8 @@ def server_chip(
             ring_n_eff=r["n_eff"],
             ring_n_g=r["n_g"],
             ring_beta2_ps2_per_km=r["beta2_ps2_per_km"],
+            ring_a_eff_um2=r["a_eff_um2"],
+            ring_kerr_core_fraction=r["kerr_core_fraction"],
             ring_loss_db_per_m=r["loss_db_per_m"],
             ring_fsr_ghz=r["fsr_ghz"],
             ring_kappa_per_um=r["kappa_per_um"],

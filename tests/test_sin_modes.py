@@ -94,6 +94,21 @@ def test_coupler_decay_against_the_evanescent_decay_constant():
     np.testing.assert_allclose(modes.coupling_per_um(gaps), fit, rtol=0.1)
 
 
+def test_kerr_table():
+    wl, widths, figs = modes.table_kerr()
+    assert wl == pytest.approx(WL0)
+    a_eff, f2, f4 = figs.T
+    raw = np.loadtxt(modes.KERR_FILE, delimiter=",", comments="#")
+    np.testing.assert_allclose(figs, raw[:, 2:5], rtol=1e-12)
+    assert modes.effective_area_um2(2.8) == pytest.approx(raw[raw[:, 0] == 2.8][0, 2])
+    # a weakly confined mode: most of the field in the oxide; the Kerr overlap (|E|^4) weights
+    # the core more than the energy does; wider cores hold more of the mode
+    assert np.all((f2 > 0.05) & (f2 < 0.2)) and np.all(f4 > f2) and np.all(f4 < 0.5)
+    assert np.all(np.diff(f2) > 0) and np.all(np.diff(f4) > 0)
+    # the area is larger than the core cross-section and of the order of the mode's extent
+    assert np.all(a_eff > 10 * widths * 0.1) and np.all(a_eff < 20)
+
+
 @pytest.mark.parametrize(
     ("call", "name"),
     [
@@ -104,6 +119,8 @@ def test_coupler_decay_against_the_evanescent_decay_constant():
         (lambda: modes.coupling_per_um(0.5), "gap_um"),
         (lambda: modes.coupling_per_um(2.0, 2.8, 1.45), "wl_um"),
         (lambda: modes.coupling_decay_per_um(2.0, "wide"), "width_um"),
+        (lambda: modes.effective_area_um2(1.0), "width_um"),
+        (lambda: modes.kerr_core_fraction(4.5), "width_um"),
     ],
 )
 def test_out_of_table_raises_naming_the_argument(call, name):

@@ -69,6 +69,8 @@ def test_cross_section_carries_its_mode_figures():
         assert xs.n_eff == pytest.approx(modes.n_eff(1.54978, 2.8))
         assert xs.beta2_ps2_per_km == pytest.approx(modes.beta2_ps2_per_km(2.8))
         assert xs.loss_db_per_m == PROPAGATION_LOSS_DB_PER_M
+        assert xs.a_eff_um2 == pytest.approx(modes.effective_area_um2(2.8))
+        assert xs.kerr_core_fraction == pytest.approx(modes.kerr_core_fraction(2.8))
         # the group index follows the width
         wide = pdk.get_cross_section("xs_sin", width=3.6)
         assert wide.n_g == pytest.approx(modes.group_index(3.6))

@@ -8,7 +8,8 @@ coupler. The ring centre is at (0, :func:`ring_center_y_um`).
 Physics in ``c.info`` (design wavelength; mode figures from the femwell tables):
 
 * ring centre-line length ``length_um`` L = 2 pi R + 2 L_c; ``n_eff``, ``n_g``,
-  ``beta2_ps2_per_km`` of the core; ``loss_db_per_m`` (process);
+  ``beta2_ps2_per_km``, nonlinear effective area ``a_eff_um2`` and Kerr core share
+  ``kerr_core_fraction`` of the core; ``loss_db_per_m`` (process);
 * ``fsr_ghz`` = c / (n_g L);
 * coupler: ``kappa_per_um`` = pi (n_even - n_odd)/wl of two parallel cores at ``gap_um``,
   ``kappa_decay_per_um`` gamma = -d ln kappa / d g there; the gap grows away from the straight

@@ -1,7 +1,8 @@
 """Si3N4 waveguide cells: straight and linear taper of the 100 nm core.
 
 Model numbers in ``c.info``: ``length_um``, ``width_um`` and, for the straight, the cross-section's
-mode figures at the design wavelength (``n_eff``, ``n_g``, ``loss_db_per_m``), read from the
+mode figures at the design wavelength (``n_eff``, ``n_g``, ``beta2_ps2_per_km``, ``a_eff_um2``,
+``kerr_core_fraction``, ``loss_db_per_m``), read from the
 ``xs_sin`` cross-section (femwell tables) for the cell's own width.
 """
 
@@ -29,6 +30,8 @@ def xs_figures(width_um: float) -> dict[str, float]:
         "n_eff": round(xs.n_eff, 6),
         "n_g": round(xs.n_g, 6),
         "beta2_ps2_per_km": round(xs.beta2_ps2_per_km, 2),
+        "a_eff_um2": round(xs.a_eff_um2, 4),
+        "kerr_core_fraction": round(xs.kerr_core_fraction, 5),
         "loss_db_per_m": xs.loss_db_per_m,
     }
 

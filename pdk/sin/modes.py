@@ -5,13 +5,16 @@ materials, mesh and convergence in each file's header) and stored in ``pdk/sin/d
 
 * ``sin_te0_neff.csv``: TE0 n_eff of one 100 nm thick core in SiO2 on a width x wavelength grid;
 * ``sin_coupler_supermodes.csv``: even/odd TE supermodes of two identical parallel cores on a
-  width x gap x wavelength grid.
+  width x gap x wavelength grid;
+* ``sin_te0_kerr.csv``: TE0 nonlinear effective area A_eff and the core's share f2 of the field
+  energy and f4 of the Kerr overlap, vs width at the design wavelength.
 
 Derived quantities (wavelength ``wl`` in vacuum):
 
     n_g   = n_eff - wl dn_eff/dwl                           (group index)
     beta2 = wl^3 / (2 pi c^2) d^2 n_eff / dwl^2             (GVD; > 0: normal dispersion)
     kappa = pi (n_even - n_odd) / wl                        (field coupling per unit length)
+    A_eff = (int |E_t|^2)^2 / int |E_t|^4;  n2_eff = f4 n2_core + (1 - f4) n2_clad
 
 n_eff(wl) is fitted per width by a degree-4 polynomial over the table's wavelengths (residual in
 :func:`dispersion_fit_rms`); widths are interpolated by a cubic spline. ln kappa is interpolated
@@ -25,6 +28,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,6 +38,7 @@ from scipy.constants import speed_of_light
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DISPERSION_FILE = DATA_DIR / "sin_te0_neff.csv"
 COUPLER_FILE = DATA_DIR / "sin_coupler_supermodes.csv"
+KERR_FILE = DATA_DIR / "sin_te0_kerr.csv"
 
 #: Degree of the per-width polynomial fit of n_eff(wl).
 FIT_DEGREE = 4
@@ -74,7 +79,8 @@ class _Dispersion:
     rms: float  # rms residual of the polynomial fits
 
     @functools.cached_property
-    def spline(self):
+    def spline(self) -> Any:
+        """Cubic spline over width of the polynomial coefficients (vector valued)."""
         from scipy.interpolate import CubicSpline
 
         return CubicSpline(self.widths_um, self.coef, axis=0)
@@ -166,7 +172,9 @@ class _Coupler:
     kappa: NDArray[np.float64]  # (n_widths, n_gaps, n_wls), 1/um
 
     @functools.cached_property
-    def splines(self):
+    def splines(self) -> tuple[Any, Any, Any]:
+        """Bicubic splines (width, gap) of a0, a1, a2 in ln kappa = a0 + a1 x + a2 x^2,
+        x = wl - the middle table wavelength (exact quadratic through the three wavelengths)."""
         from scipy.interpolate import RectBivariateSpline
 
         x = self.wls_um - self.wls_um[1]
@@ -241,3 +249,48 @@ def coupling_fit(width_um: float = 2.8, wl_um: float = DESIGN_WAVELENGTH_UM) -> 
     ln_k = _ln_kappa(gaps, width_um, wl_um)
     slope, intercept = np.polyfit(gaps, ln_k, 1)
     return float(np.exp(intercept)), float(-slope)
+
+
+# --------------------------------------------------------------------------------------------
+# Kerr figures (design wavelength)
+
+
+@functools.cache
+def _kerr() -> tuple[float, NDArray[np.float64], Any]:
+    """(wl, widths, cubic spline of [a_eff, f2, f4] over width) from the Kerr table."""
+    from scipy.interpolate import CubicSpline
+
+    raw = np.loadtxt(KERR_FILE, delimiter=",", comments="#", ndmin=2)
+    raw = raw[np.argsort(raw[:, 0])]
+    wl = np.unique(raw[:, 1])
+    if wl.size != 1:
+        raise RuntimeError(f"{KERR_FILE.name}: expected one wavelength, got {wl}")
+    return float(wl[0]), raw[:, 0], CubicSpline(raw[:, 0], raw[:, 2:5], axis=0)
+
+
+def _kerr_at(width_um: ArrayLike) -> NDArray[np.float64]:
+    _, widths, spline = _kerr()
+    w = _check("width_um", width_um, float(widths[0]), float(widths[-1]), "um")
+    return spline(w)
+
+
+def effective_area_um2(width_um: ArrayLike = 2.8) -> Float:
+    """TE0 nonlinear effective area A_eff (um^2) at the design wavelength."""
+    return _out(_kerr_at(width_um)[..., 0])
+
+
+def core_fraction(width_um: ArrayLike = 2.8) -> Float:
+    """Share f2 of the TE0 field energy (int |E_t|^2) inside the Si3N4 core."""
+    return _out(_kerr_at(width_um)[..., 1])
+
+
+def kerr_core_fraction(width_um: ArrayLike = 2.8) -> Float:
+    """Share f4 of the Kerr overlap (int |E_t|^4) inside the core: n2_eff = f4 n2_Si3N4 +
+    (1 - f4) n2_SiO2 over the area :func:`effective_area_um2`."""
+    return _out(_kerr_at(width_um)[..., 2])
+
+
+def table_kerr() -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """The stored Kerr figures: (wl_um, widths_um, [a_eff_um2, f2, f4] per width)."""
+    wl, widths, spline = _kerr()
+    return wl, widths.copy(), spline(widths)

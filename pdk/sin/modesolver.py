@@ -8,6 +8,7 @@ through :mod:`qkdchip.pdk.sin.modes` (numpy/scipy only). femwell is the optional
     /work/femwell-venv/bin/python pdk/sin/modesolver.py convergence
     /work/femwell-venv/bin/python pdk/sin/modesolver.py dispersion
     /work/femwell-venv/bin/python pdk/sin/modesolver.py coupler
+    /work/femwell-venv/bin/python pdk/sin/modesolver.py kerr
 
 Method
 ------
@@ -121,7 +122,13 @@ def _x0_wall(x: np.ndarray) -> np.ndarray:
 
 
 def solve_mode(mesh, wl_um: float, *, electric_wall_x0: bool, order: int = MESH["order"]):
-    """Highest-index mode (n_eff, te_fraction) of a quarter mesh at one wavelength.
+    """Highest-index mode (n_eff, te_fraction) of a quarter mesh at one wavelength."""
+    n, te, _, _ = _solve(mesh, wl_um, electric_wall_x0=electric_wall_x0, order=order)
+    return n, te
+
+
+def _solve(mesh, wl_um: float, *, electric_wall_x0: bool, order: int = MESH["order"]):
+    """Highest-index mode of a quarter mesh: (n_eff, te_fraction, field basis, eigenvector).
 
     ``electric_wall_x0`` puts n x E = 0 on x = 0 (TE0 / even supermode); otherwise the natural
     (magnetic-wall) condition holds there (odd supermode). The magnetic wall at y = 0 keeps only
@@ -195,7 +202,38 @@ def solve_mode(mesh, wl_um: float, *, electric_wall_x0: bool, order: int = MESH[
     te = float(sx / (sx + sy))
     if not (n > n_clad and te > 0.5):
         raise RuntimeError(f"no guided TE mode found at wl={wl_um} um (n={n:.6f}, te={te:.3f})")
-    return n, te
+    return n, te, basis, xs[:, 0]
+
+
+def kerr_figures(mesh, wl_um: float) -> tuple[float, float, float]:
+    """TE0 nonlinear figures of a single-core quarter mesh: (A_eff [um^2], f2, f4).
+
+    With the transverse field E_t of the mode (quarter-domain integrals x 4 for the whole plane)::
+
+        A_eff = (int |E_t|^2)^2 / int |E_t|^4            (Agrawal's nonlinear effective area)
+        f2    = int_core |E_t|^2 / int |E_t|^2          (fraction of the field energy in the core)
+        f4    = int_core |E_t|^4 / int |E_t|^4          (weight of the core in the Kerr overlap)
+
+    so that an inhomogeneous Kerr coefficient acts as n2_eff = f4 n2_Si3N4 + (1 - f4) n2_SiO2
+    over the area A_eff (scalar, weak-guidance approximation).
+    """
+    from skfem import Functional
+
+    _, _, basis, x = _solve(mesh, wl_um, electric_wall_x0=True)
+
+    @Functional
+    def e2(w):
+        return np.abs(w.E[0][0]) ** 2 + np.abs(w.E[0][1]) ** 2
+
+    @Functional
+    def e4(w):
+        return (np.abs(w.E[0][0]) ** 2 + np.abs(w.E[0][1]) ** 2) ** 2
+
+    core = basis.with_elements("core")
+    i2, i4 = e2.assemble(basis, E=basis.interpolate(x)), e4.assemble(basis, E=basis.interpolate(x))
+    i2c = e2.assemble(core, E=core.interpolate(x))
+    i4c = e4.assemble(core, E=core.interpolate(x))
+    return float(4 * i2**2 / i4), float(i2c / i2), float(i4c / i4)
 
 
 def solve_mode_femwell(mesh, wl_um: float, *, electric_wall_x0: bool, order: int = MESH["order"]):
@@ -267,6 +305,38 @@ def run_dispersion(out: Path) -> None:
         np.array(rows),
         delimiter=",",
         fmt=["%.3f", "%.4f", "%.10f", "%.5f"],
+        header=header,
+    )
+
+
+def run_kerr(out: Path) -> None:
+    """TE0 effective area and core fractions at the design wavelength -> ``sin_te0_kerr.csv``."""
+    wl = process.DESIGN_WAVELENGTH_UM
+    rows = [(w, wl, *kerr_figures(quarter_mesh(w), wl)) for w in DISPERSION_WIDTHS_UM]
+    checks = [
+        f"{name}: " + ", ".join(f"{v:.6f}" for v in kerr_figures(quarter_mesh(w, **kw), wl))
+        for w in (DISPERSION_WIDTHS_UM[0], 2.8)
+        for name, kw in (
+            (f"width {w} production", {}),
+            (f"width {w} core res 0.01", {"res_core_um": 0.01}),
+            (f"width {w} box x+4 y+4", {"box_margin_x_um": 12.0, "box_y_um": 10.0}),
+        )
+    ]
+    header = _header(
+        "TE0 nonlinear effective area and core fractions of a single core vs width",
+        [
+            "A_eff convergence (a_eff_um2, f2, f4):",
+            *checks,
+            "a_eff = (int|Et|^2)^2 / int|Et|^4; f2, f4: core share of int|Et|^2, int|Et|^4",
+            "columns: width_um, wl_um, a_eff_um2, core_fraction_e2, core_fraction_e4",
+            "width_um,wl_um,a_eff_um2,core_fraction_e2,core_fraction_e4",
+        ],
+    )
+    np.savetxt(
+        out / "sin_te0_kerr.csv",
+        np.array(rows),
+        delimiter=",",
+        fmt=["%.3f", "%.5f", "%.6f", "%.6f", "%.6f"],
         header=header,
     )
 
@@ -356,13 +426,17 @@ def run_convergence(out: Path, width_um: float = 2.8, gap_um: float = 3.0) -> No
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["convergence", "dispersion", "coupler"])
+    ap.add_argument("what", choices=["convergence", "dispersion", "coupler", "kerr"])
     ap.add_argument("--out", type=Path, default=DATA_DIR)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    {"convergence": run_convergence, "dispersion": run_dispersion, "coupler": run_coupler}[
-        args.what
-    ](args.out)
+    runs = {
+        "convergence": run_convergence,
+        "dispersion": run_dispersion,
+        "coupler": run_coupler,
+        "kerr": run_kerr,
+    }
+    runs[args.what](args.out)
     return 0
 
 

@@ -4,8 +4,8 @@ Imported lazily by :mod:`qkdchip.pdk.sin` (importing gdsfactory costs seconds). 
 objects registers the layer numbers in gdsfactory's layout but activates nothing.
 
 The optical cross-section ``xs_sin`` is a :class:`SiNCrossSection`: a ``gf.CrossSection`` that
-also answers its mode figures (``n_eff``, ``n_g``, ``beta2_ps2_per_km`` at the design wavelength,
-``loss_db_per_m``) from the femwell tables (:mod:`qkdchip.pdk.sin.modes`) for its own core width,
+also answers its mode figures (``n_eff``, ``n_g``, ``beta2_ps2_per_km``, ``a_eff_um2``,
+``kerr_core_fraction`` at the design wavelength, ``loss_db_per_m``) from the femwell tables (:mod:`qkdchip.pdk.sin.modes`) for its own core width,
 so the group index lives with the cross-section and follows its width.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import pathlib
+from typing import Any
 
 import gdsfactory as gf
 from gdsfactory.technology import LayerView, LayerViews
@@ -99,6 +100,16 @@ class SiNCrossSection(gf.CrossSection):
         return float(modes.beta2_ps2_per_km(self.width, DESIGN_WAVELENGTH_UM))
 
     @property
+    def a_eff_um2(self) -> float:
+        """TE0 nonlinear effective area at the design wavelength."""
+        return float(modes.effective_area_um2(self.width))
+
+    @property
+    def kerr_core_fraction(self) -> float:
+        """Core share f4 of the TE0 Kerr overlap (n2_eff = f4 n2_Si3N4 + (1 - f4) n2_SiO2)."""
+        return float(modes.kerr_core_fraction(self.width))
+
+    @property
     def loss_db_per_m(self) -> float:
         """Propagation loss (process constant)."""
         return PROPAGATION_LOSS_DB_PER_M
@@ -126,7 +137,8 @@ def xs_sin(
     return SiNCrossSection(sections=(section,), radius=radius, radius_min=radius_min)
 
 
-def _metal_xs(name: str):
+def _metal_xs(name: str) -> Any:
+    """Factory of a metal (electrical) cross-section from ``layers.XSECTIONS[name]``."""
     spec = XSECTIONS[name]
 
     def factory(width: float = spec.width_um) -> gf.CrossSection:
