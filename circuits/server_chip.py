@@ -48,7 +48,7 @@ from qkdchip.components.sin import (
     sin_ring_heater,
     sin_straight,
 )
-from qkdchip.components.sin._geometry import add_box, add_text, snap
+from qkdchip.components.sin._geometry import add_box, add_text, snap, text_region, to_dbu
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
 
 from qkdchip.params import Range, checked, ranges_of
@@ -214,6 +214,14 @@ def server_chip(
     # --- die outline and label
     add_box(c, "DIE", 0, 0, die_width_um, die_height_um)
     label_xy = 2 * DIE_KEEPOUT_UM
+    label_box = text_region(die_label, label_xy, label_xy, LABEL_SIZE_UM).bbox()
+    room = (die_width_um - 2 * label_xy, die_bus_y_um - MIN_CONNECT_UM - label_xy)
+    if label_box.width() > to_dbu(room[0]) or label_box.top > to_dbu(label_xy + room[1]):
+        raise ValueError(
+            f"die_label={die_label!r} is too large: its text spans {label_box.width() / 1000:.0f} x "
+            f"{label_box.height() / 1000:.0f} um, allowed {room[0]:.0f} x {room[1]:.0f} um "
+            f"below the bus"
+        )
     add_text(c, die_label, label_xy, label_xy, LABEL_SIZE_UM, "TEXT")
 
     r = ring_c.info

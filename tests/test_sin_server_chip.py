@@ -197,6 +197,7 @@ def test_chip_ranges_refer_to_the_component_ranges():
         ({"die_height_um": 2000.0}, "die_height_um"),
         ({"die_bus_y_um": 100.0, "facet_trench_width_um": 400.0}, "die_bus_y_um"),
         ({"heater_opening_um": 100.0, "pad_size_um": 150.0}, "heater_opening_um"),
+        ({"die_label": "X" * 200}, "die_label"),
     ],
 )
 def test_invalid_parameters_raise_naming_the_parameter(kw, name):

@@ -227,9 +227,13 @@ def box_dbu(x0: float, y0: float, x1: float, y1: float) -> kdb.Box:
     )
 
 
-def add_text(c: gf.Component, text: str, x: float, y: float, size_um: float, layer: str) -> None:
-    """Text as polygons (KLayout's default font), lower-left corner at (x, y)."""
+def text_region(text: str, x: float, y: float, size_um: float) -> kdb.Region:
+    """Text as polygons (KLayout's default font, dbu), lower-left corner at (x, y) um."""
     gen = kdb.TextGenerator.default_generator()
     region = gen.text(text, 1.0 / DBU_PER_UM, size_um)
-    region.move(to_dbu(x), to_dbu(y))
-    c.shapes(layer_index(layer)).insert(region)
+    return region.moved(to_dbu(x), to_dbu(y))
+
+
+def add_text(c: gf.Component, text: str, x: float, y: float, size_um: float, layer: str) -> None:
+    """Text as polygons (KLayout's default font), lower-left corner at (x, y)."""
+    c.shapes(layer_index(layer)).insert(text_region(text, x, y, size_um))
