@@ -18,8 +18,9 @@ Physics of each block (generic InP; Smit et al., Semicond. Sci. Technol. 29, 083
 * **Waveguides and bends** (``inp_deep``, ``inp_shallow``): t = 10^(-a L / 20) exp(i 2 pi n(wl) L
   / wl) with n(wl) = n_eff + (n_eff - n_g)(wl - wl0)/wl0 (first-order dispersion: group delay n_g
   L / c at wl0, :func:`~qkdchip.sims.models.common.n_eff_dispersive` with beta2 = 0, because the
-  process gives no group-velocity dispersion for InP; over the mm lengths of this chip beta2 ~ 1
-  ps^2/m is negligible). a = the cross-section loss in dB/cm. Bends: the same over their arc
+  process gives no group-velocity dispersion for InP; |beta2| of order 1 ps^2/m gives a few
+  1e-3 ps^2 over this few-mm chain, negligible for 1 GHz pulses). a = the cross-section loss in
+  dB/cm. Bends: the same over their arc
   length (bend radiation loss is not a process figure; radii >= radius_min keep it small).
 * **Deep-to-shallow transition**: half its length at each cross-section's index, lumped loss
   ``PROCESS.transition_loss_dB`` (the cells' loss budgets treat it the same way).
@@ -63,8 +64,9 @@ Physics of each block (generic InP; Smit et al., Semicond. Sci. Technol. 29, 083
   loss and |S_11|^2 the stated reflection; unitary when the coupling loss is 0 dB. The SSC is
   phased with the shallow ridge index (the mode expands in the taper; only the phase is affected).
 
-Circuits: ``sax.circuit(prepare_netlist(c.get_netlist(recursive=True)), MODELS)`` simulates any
-InP cell or chip (see :func:`cell_model`, :func:`prepare_netlist`).
+Circuits: ``sax.circuit(prepare_netlist(c.get_netlist(recursive=True), c.info), MODELS)``
+simulates any InP cell or chip (:func:`cell_model` does it for one component;
+:mod:`qkdchip.sims.client` for the client chip).
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ __all__ = [
 
 #: Reference wavelength of the dispersion expansion and of V_pi (um): the process design wavelength.
 WL0_UM = PROCESS.wavelength_nm * 1e-3
-#: Largest length any model accepts (um): the die is 4.6 mm long.
+#: Largest length any model accepts (um): a generous model-domain bound (the die is 4.6 mm long).
 MAX_LENGTH_UM = 1e5
 #: Largest loss override any model accepts (dB, dB/cm or dB/mm).
 _MAX_LOSS = 1e3
@@ -147,11 +149,10 @@ def _loss(name: str, value: Any, default: float) -> Any:
 
 def _xs(cross_section: str) -> tuple[float, float, float]:
     """(n_eff, n_g, loss dB/cm) of an InP waveguide cross-section, from PROCESS."""
+    p = PROCESS
     if cross_section == "inp_deep":
-        p = PROCESS
         return p.deep_neff, p.deep_ng, p.deep_loss_dB_per_cm
     if cross_section == "inp_shallow":
-        p = PROCESS
         return p.shallow_neff, p.shallow_ng, p.shallow_loss_dB_per_cm
     raise ValueError(
         f"cross_section={cross_section!r} has no optical model: allowed ('inp_deep', 'inp_shallow')"
@@ -186,7 +187,8 @@ def _t(wl, opl_um, loss_db, extra_phase=0.0):
 
 def eo_vpi_v(length_um: float, wl_um: float = WL0_UM) -> float:
     """Half-wave voltage of an EO section of electrode ``length_um`` > 0 (V):
-    V_pi = (V_pi L) / L x wl / wl0 (the closed form the S-matrix figures are checked against)."""
+    V_pi = (V_pi L) / L x wl / wl0. The closed form the tests check the S-matrix against; the
+    client figures use it only to size their voltage sweeps (the results are read from S)."""
     check_param("length_um", length_um, 1e-3, MAX_LENGTH_UM, "um")
     return PROCESS.eo_vpi_l_V_mm / (length_um * 1e-3) * (wl_um / WL0_UM)
 
@@ -414,10 +416,6 @@ MODELS: dict[str, Callable[..., sax.SDict]] = {
 
 
 # --- netlists -> circuits ---------------------------------------------------------------------
-
-
-def _optical(ref: str) -> bool:
-    return ref.split(",", 1)[1].startswith("o")
 
 
 def _optical_flat(net: Mapping[str, Any]) -> dict[str, Any]:
