@@ -95,7 +95,7 @@ _PAD = ranges_of(sin_pad)
 def server_chip(
     ring_radius_um: float = 997.6,
     ring_width_um: float = 2.8,
-    ring_gap_um: float = 2.3,
+    ring_gap_um: float = 2.4,
     ring_coupling_length_um: float = 0.0,
     ring_bus_extension_um: float = 50.0,
     heater_width_um: float = 10.0,

@@ -83,7 +83,7 @@ def ring_figures(radius_um: float, width_um: float, coupling_length_um: float) -
 def sin_ring_bus(
     radius_um: float = 1000.0,
     width_um: float = 2.8,
-    gap_um: float = 2.3,
+    gap_um: float = 2.4,
     coupling_length_um: float = 0.0,
     bus_extension_um: float = 50.0,
 ) -> gf.Component:

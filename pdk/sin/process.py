@@ -34,6 +34,23 @@ PROPAGATION_LOSS_DB_PER_M = 1.7
 #: Sheet resistance of the heater metal (ohm/sq): assumed ~100 nm Pt (thin-film resistivity
 #: ~2e-7 ohm m, about twice bulk); only used to report a heater's resistance.
 HEATER_SHEET_RESISTANCE_OHM_PER_SQ = 2.0
+#: Kerr coefficients (m^2/W) at 1.55 um: stoichiometric LPCVD Si3N4 (Ikeda et al., Opt. Express
+#: 16, 12987 (2008): 2.4e-19) and fused silica (Milam, Appl. Opt. 37, 546 (1998): 2.6e-20 incl.
+#: the electrostrictive part is ~2.7e-20; 2.6e-20 is the value of Agrawal, Nonlinear Fiber Optics).
+N2_SI3N4_M2_PER_W = 2.4e-19
+N2_SIO2_M2_PER_W = 2.6e-20
+
+
+def effective_n2_m2_per_w(kerr_core_fraction: float) -> float:
+    """Effective Kerr coefficient of a mode with a fraction ``kerr_core_fraction`` of its Kerr
+    overlap in the core: n2_eff = f n2_Si3N4 + (1 - f) n2_SiO2 (m^2/W)."""
+    if not 0.0 <= kerr_core_fraction <= 1.0:
+        raise ValueError(
+            f"kerr_core_fraction={kerr_core_fraction!r} is out of range: allowed [0, 1]"
+        )
+    return kerr_core_fraction * N2_SI3N4_M2_PER_W + (1 - kerr_core_fraction) * N2_SIO2_M2_PER_W
+
+
 #: Design (pump) wavelength of the microcomb (um): the comb line lambda_0 of the reference system.
 DESIGN_WAVELENGTH_UM = 1.54978
 #: Target free spectral range of the microcomb (GHz), published.

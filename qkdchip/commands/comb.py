@@ -37,6 +37,9 @@ def plot_comb(comb, plan, path: Path) -> Path:
     f0 = plan.reference_frequency_hz / 1e12
     ax.axvline(f0, color="tab:red", ls="--", lw=1, label=f"$\\lambda_0$ = {plan.lambda0_nm:.2f} nm")
     ax.set_ylim(floor, float(np.max(p)) + 5)
+    shown = f[p > floor]
+    pad = 3 * comb.fsr_hz / 1e12
+    ax.set_xlim(shown.min() - pad, shown.max() + pad)
     ax.set_xlabel("frequency (THz)")
     ax.set_ylabel("power in the bus (dBm)")
     ax.set_title(
