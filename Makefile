@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= gds_out
 
-.PHONY: install run build test test-all lint format bench clean
+.PHONY: install run build test test-all lint format bench docs-images clean
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,11 @@ format: install
 
 bench: install
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+docs-images: install
+	$(BIN)/qkdchip build --out $(OUT)
+	mkdir -p docs
+	cp $(OUT)/server_chip.png $(OUT)/client_chip.png $(OUT)/mask_clients.png docs/
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
