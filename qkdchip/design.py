@@ -34,6 +34,8 @@ SOURCES: dict[str, tuple[str, str]] = {
     "server": ("qkdchip.circuits.server_chip", "server_chip"),
     "client": ("qkdchip.circuits.client_chip", "client_chip"),
     "comb": ("qkdchip.sims.devices", "CombSettings"),
+    "link": ("qkdchip.sims.network.settings", "LinkSettings"),
+    "network": ("qkdchip.sims.network.settings", "NetworkSettings"),
 }
 
 _SCALARS = (bool, int, float, str)

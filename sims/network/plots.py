@@ -1,0 +1,132 @@
+"""Figures of the network (matplotlib, Agg): key rate vs distance, ratio to PLOB, sweeps.
+
+Every figure is written atomically (a temporary file beside the target, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_rate_curves", "plot_ratios", "plot_sweep", "save"]
+
+#: the published ratio range of the reference network (rate / PLOB at 370 km)
+REFERENCE_RATIO = (1.515, 3.514)
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig, path: str | Path) -> Path:
+    """Save ``fig`` to ``path`` atomically and close it."""
+    plt = _plt()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        fig.savefig(tmp)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def plot_rate_curves(curves: dict[str, Any], result, path: str | Path) -> Path:
+    """Secret-key rate per pulse vs distance for every channel, with PLOB, the reference's
+    ratio band and the operating point of each channel."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8.5, 5.2), dpi=120)
+    d = curves["distance_km"]
+    cmap = plt.get_cmap("viridis")
+    n = max(1, len(curves["channels"]))
+    for j, (ch, rate) in enumerate(zip(curves["channels"], curves["rate"], strict=True)):
+        r = np.where(rate > 0, rate, np.nan)
+        ax.semilogy(d, r, color=cmap(j / n), lw=1.2, label=f"ch {ch}")
+    plob = np.asarray(curves["plob"], dtype=float)
+    ax.semilogy(d, plob, "k-", lw=2.0, label="PLOB (fibre)")
+    ax.fill_between(
+        d, REFERENCE_RATIO[0] * plob, REFERENCE_RATIO[1] * plob, color="0.85", zorder=0,
+        label="reference ratio range",
+    )  # fmt: skip
+    for c in result.channels:
+        if c.has_key:
+            ax.plot(c.distance_km, c.rate_per_pulse, "o", color="tab:red", ms=4)
+    ax.axvline(result.distance_km, color="tab:red", ls=":", lw=1)
+    ax.set_xlabel("Alice-Bob fibre distance (km)")
+    ax.set_ylabel("secret key (bit per pulse)")
+    proto = result.net.protocol.upper()
+    n_txt = f"N = {result.net.pulses:.0e}" if result.net.finite_pulses else "asymptotic"
+    ax.set_title(f"{proto} key rate per channel ({n_txt}) vs PLOB")
+    finite = plob[np.isfinite(plob) & (plob > 0)]
+    lo = max(1e-12, float(finite.min()) / 100) if finite.size else 1e-12
+    ax.set_ylim(lo, 1.0)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, ncol=3, loc="upper right")
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_ratios(result, path: str | Path) -> Path:
+    """Ratio of the key rate to PLOB per channel at the network's distance, with the
+    reference's published range; channels without key are marked with their reason."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8.5, 4.2), dpi=120)
+    chans = [c.channel for c in result.channels]
+    ratio = [c.ratio_to_plob for c in result.channels]
+    colors = ["tab:blue" if c.has_key else "tab:gray" for c in result.channels]
+    ax.bar(chans, ratio, color=colors)
+    ax.axhspan(
+        *REFERENCE_RATIO, color="tab:green", alpha=0.15, label="reference (+51.5 % to +251.4 %)"
+    )
+    ax.axhline(1.0, color="k", lw=1, label="PLOB")
+    top = max([*ratio, REFERENCE_RATIO[1]]) * 1.15
+    for c in result.channels:
+        if not c.has_key:
+            ax.text(
+                c.channel, 0.05 * top, "no key", rotation=90, ha="center", va="bottom", fontsize=8
+            )
+    ax.set_ylim(0, top)
+    ax.set_xticks(chans)
+    ax.set_xlabel("channel")
+    ax.set_ylabel("key rate / PLOB")
+    ax.set_title(f"Ratio to PLOB at {result.distance_km:g} km ({result.net.protocol})")
+    ax.legend(fontsize=8, loc="upper right")
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_sweep(
+    names: Sequence[str], grids: Sequence[np.ndarray], values: np.ndarray, metric: str,
+    path: str | Path,
+) -> Path:  # fmt: skip
+    """A 1-D sweep as a line, a 2-D sweep as a colour map of ``metric``."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 4.6), dpi=120)
+    if len(names) == 1:
+        ax.plot(grids[0], values.reshape(-1), "o-")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+    elif len(names) == 2:
+        v = values.reshape(len(grids[0]), len(grids[1]))
+        mesh = ax.pcolormesh(grids[1], grids[0], v, shading="nearest")
+        fig.colorbar(mesh, ax=ax, label=metric)
+        ax.set_xlabel(names[1])
+        ax.set_ylabel(names[0])
+    else:
+        raise ValueError(f"--plot needs one or two swept parameters, got {len(names)}")
+    ax.set_title(f"{metric} vs {' and '.join(names)}")
+    fig.tight_layout()
+    return save(fig, path)
