@@ -114,10 +114,20 @@ def comb_of(design: Design) -> CombResult:
     return _comb(_items(design, ("server.", "comb.")))
 
 
+#: the network fields that define the dies (the wafer cache key)
+_WAFER_FIELDS = (
+    "clients",
+    "channels",
+    "seed",
+    *tuple(f.name for f in dataclasses.fields(NetworkSettings) if f.name.startswith("wafer_")),
+)
+
+
 @lru_cache(maxsize=32)
 def _wafer(
-    client_items: tuple[tuple[str, Any], ...], net: NetworkSettings
+    client_items: tuple[tuple[str, Any], ...], wafer_items: tuple[tuple[str, Any], ...]
 ) -> tuple[tuple[ClientChip, ...], tuple[Die, ...]]:
+    net = NetworkSettings(**dict(wafer_items))
     mounted, rejected = draw_wafer(net)
     names = [f"{side}{i + 1}" for i in range(net.channels) for side in "AB"]
     chips = chip_figures(mounted, names, **dict(client_items))
@@ -128,11 +138,9 @@ def wafer_of(
     design: Design, net: NetworkSettings
 ) -> tuple[tuple[ClientChip, ...], tuple[Die, ...]]:
     """(mounted client chips with their figures, set-aside dies), cached per client design and
-    wafer settings. Client i of the list is A_(i//2+1) (even) or B_(i//2+1) (odd)."""
-    wafer_net = dataclasses.replace(
-        net, protocol="sns-aopp", pulses=0.0, mode="sequential", detector_pairs=1
-    )  # only the wafer fields matter for the dies
-    return _wafer(tuple(sorted(design.kwargs("client").items())), wafer_net)
+    wafer fields of ``net``. Client 2i is A_(i+1), client 2i+1 is B_(i+1)."""
+    wafer_items = tuple((k, getattr(net, k)) for k in _WAFER_FIELDS)
+    return _wafer(tuple(sorted(design.kwargs("client").items())), wafer_items)
 
 
 # --- results -------------------------------------------------------------------------------------
