@@ -21,6 +21,7 @@ Importing this package is cheap and activates nothing: gdsfactory objects (``LAY
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
@@ -61,11 +62,45 @@ __all__ = [
 _LAZY = {"LAYER", "LAYER_VIEWS", "CROSS_SECTIONS", "PDK_NAME", "SiNCrossSection"}
 
 
+class _LazyModels(Mapping[str, Callable[..., Any]]):
+    """The PDK's sax models (``qkdchip.sims.models.sin.MODELS``), imported on first access.
+
+    Importing sax costs seconds and switches JAX to 64 bit: building masks must not pay for it,
+    so ``pdk.models`` stays this empty proxy until a model is looked up."""
+
+    _models: dict[str, Callable[..., Any]] | None = None
+
+    def _load(self) -> dict[str, Callable[..., Any]]:
+        if self._models is None:
+            from qkdchip.sims.models.sin import MODELS
+
+            self._models = dict(MODELS)
+        return self._models
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        return self._load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __repr__(self) -> str:
+        state = "not loaded" if self._models is None else f"{len(self._models)} models"
+        return f"<Si3N4 sax models ({state})>"
+
+
 def get_pdk() -> gf.Pdk:
-    """The Si3N4 ``gf.Pdk`` named ``qkdchip_sin`` (built once, cached; not activated)."""
+    """The Si3N4 ``gf.Pdk`` named ``qkdchip_sin`` (built once, cached; not activated).
+
+    Its ``models`` are the Si3N4 sax models, keyed by cell name, loaded on first access."""
     from qkdchip.pdk.sin import tech
 
-    return tech.get_pdk()
+    pdk = tech.get_pdk()
+    if not isinstance(pdk.models, _LazyModels):
+        pdk.models = _LazyModels()  # type: ignore[assignment]
+    return pdk
 
 
 def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
