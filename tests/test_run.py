@@ -1,0 +1,113 @@
+"""``qkdchip run``: the main job writes a complete, reproducible report, atomically."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from qkdchip.sims.network import model
+from typer.testing import CliRunner
+
+from qkdchip import report
+from qkdchip.cli import app
+from qkdchip.commands.network import result_json
+from qkdchip.design import Design, validate
+
+runner = CliRunner()
+
+FIGURES = (
+    "client_sparams.png",
+    "server_sparams.png",
+    "comb_spectrum.png",
+    "rate_vs_distance.png",
+    "ratio_to_plob.png",
+)
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    steps: list[str] = []
+    res = report.run(out, Design(), progress=lambda key, _desc: steps.append(key))
+    return out, res, steps
+
+
+def test_run_writes_the_report_figures_and_masks(job):
+    out, _res, steps = job
+    assert steps == [k for k, _ in report.STEPS]
+    for name in FIGURES:
+        assert (out / "figures" / name).stat().st_size > 10_000, name
+    man = json.loads((out / "masks" / "manifest.json").read_text())
+    assert len(man["files"]) == 4
+    assert all(f["drc_violations"] == 0 for f in man["files"])
+    text = (out / "report.md").read_text()
+    for name in FIGURES:
+        assert f"figures/{name}" in text
+    for f in man["files"]:
+        assert f"masks/{f['preview']}" in text
+    assert "## Network at 370 km" in text
+    assert "model assumptions" in text
+    assert not list(out.parent.glob(".out.tmp-*"))  # the staging folder is gone
+
+
+def test_results_json_holds_the_network_and_the_checks(job):
+    out, _res, _ = job
+    data = json.loads((out / "results.json").read_text())
+    assert {"design", "checks", "masks", "client_chip", "server_chip", "comb", "network"} <= set(
+        data
+    )
+    net = data["network"]
+    assert net["distance_km"] == 370.0
+    assert net["networking_capability_km"] == 3700.0
+    assert len(net["channels"]) == 10
+    assert data["checks"]["every_channel_beats_PLOB"] is True
+    assert data["checks"]["X_QBER_in_reference_range"] is True
+    assert data["checks"]["capability_3700_km"] is True
+    assert data["comb"]["state"] == "dark_pulse"
+    assert data["client_chip"]["insertion_loss_db"] > 0
+    assert len(net["curves"]["channels"]) == 10
+    assert len(data["model_assumptions"]) == len(report.sensitivity_variants())
+    timings = json.loads((out / "timings.json").read_text())
+    assert timings["total"] > 0
+
+
+def test_rerun_is_byte_identical_and_reuses_the_masks(job):
+    out, _res, _ = job
+    before = (out / "results.json").read_bytes(), (out / "report.md").read_bytes()
+    again = report.run(out, Design())
+    assert "masks (reused)" in again.timings_s
+    assert (out / "results.json").read_bytes() == before[0]
+    assert (out / "report.md").read_bytes() == before[1]
+
+
+def test_a_failing_step_leaves_nothing_behind(tmp_path, monkeypatch):
+    def boom(*_a, **_k):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(report, "_plot_client", boom)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        report.run(out, Design())
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_says_why_channels_have_no_key():
+    net = model.simulate_network(validate({"server.ring.gap_um": 3.5}))
+    text = "\n".join(report.network_markdown(result_json(net)))
+    assert "Channels without key, and why" in text
+    assert text.count("not locked") >= 10
+    assert "no key" in text
+
+
+def test_cli_run_bad_input_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", "--out", str(out), "--set", "server.ring.gap_um=99"])
+    assert res.exit_code == 2 and res.stderr.startswith("error: server.ring.gap_um")
+    res = runner.invoke(app, ["run", "--out", str(out), "--set", "network.mode=parallel"])
+    assert res.exit_code == 2 and "network.mode" in res.stderr
+    assert not out.exists()
+    f = tmp_path / "file"
+    f.write_text("x")
+    res = runner.invoke(app, ["run", "--out", str(f)])
+    assert res.exit_code == 2
