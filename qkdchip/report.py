@@ -108,19 +108,9 @@ class RunResult:
 
 
 def _jsonable(o: Any) -> Any:
-    if isinstance(o, dict):
-        return {str(k): _jsonable(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_jsonable(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return _jsonable(o.tolist())
-    if isinstance(o, np.generic):
-        o = o.item()
-    if isinstance(o, float) and not np.isfinite(o):
-        return None
-    if isinstance(o, Path):
-        return str(o)
-    return o
+    from qkdchip.sims.network.model import jsonable
+
+    return jsonable(str(o) if isinstance(o, Path) else o)
 
 
 def _layout_hash() -> str:

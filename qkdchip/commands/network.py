@@ -108,6 +108,10 @@ def channel_table(result, title: str | None = None):
 
 
 def result_json(result, curves: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON object of a network result (and its curves); non-finite numbers become null
+    (e.g. PLOB at 0 km)."""
+    from qkdchip.sims.network.model import jsonable
+
     out = result.to_dict()
     if curves is not None:
         out["curves"] = {
@@ -118,7 +122,7 @@ def result_json(result, curves: dict[str, Any] | None = None) -> dict[str, Any]:
                 for ch, row in zip(curves["channels"], curves["rate"], strict=True)
             },
         }
-    return out
+    return jsonable(out)
 
 
 def register(app: typer.Typer) -> None:

@@ -72,6 +72,7 @@ __all__ = [
     "NetworkResult",
     "Prepared",
     "evaluate",
+    "jsonable",
     "prepare",
     "rate_curves",
     "settings_of",
@@ -88,6 +89,21 @@ _COMB_WINDOW_DB = 30.0
 _LATTICE_WINDOW_DB = 200.0
 
 Progress = Callable[[str], None] | None
+
+
+def jsonable(o: Any) -> Any:
+    """``o`` with numpy scalars/arrays as Python values and non-finite floats as None (JSON)."""
+    if isinstance(o, dict):
+        return {str(k): jsonable(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [jsonable(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return jsonable(o.tolist())
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
 
 
 def settings_of(design: Design) -> tuple[LinkSettings, NetworkSettings]:
