@@ -20,8 +20,7 @@ def register(app: typer.Typer) -> None:
             False, "--rebuild", help="rebuild the masks even if the previous run's are current"
         ),
     ) -> None:
-        """Build + DRC the masks, simulate both chips and the comb, evaluate the network and
-        write report.md, results.json and the figures into --out."""
+        """The main job: masks + DRC, both chips, the comb, the network, report.md + results.json."""
         import time
 
         from qkdchip.commands.network import load_design

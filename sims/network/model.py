@@ -654,7 +654,7 @@ def _solve_group(prepared, active, group, protocol, finite, extra_pd):
     return out
 
 
-def _assemble(d, prep, active, outputs, extra_pd, t_key) -> NetworkResult:
+def _assemble(d, prep, outputs, t_key) -> NetworkResult:
     link, net = prep.link, prep.net
     eta_fibre = 10.0 ** (-link.fibre_loss_db_per_km * link.distance_km / 10.0)
     bound = float(plob(eta_fibre)) if eta_fibre < 1.0 else float("inf")
