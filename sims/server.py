@@ -99,7 +99,7 @@ def _ranges() -> dict[str, tuple[float, float, str]]:
         "ring_gap_um": (*modes.gap_range_um(), "um"),
         "ring_radius_um": (*sin.RADIUS_RANGE_UM, "um"),
         "ring_coupling_length_um": (0.0, sin.MAX_LENGTH_UM, "um"),
-        "loss_db_per_m": (0.0, 1e4, "dB/m"),
+        "loss_db_per_m": (0.0, sin.MAX_LOSS, "dB/m"),
         "pump_air_gap_um": (*sin.AIR_GAP_RANGE_UM, "um"),
     }
 

@@ -96,7 +96,7 @@ def max_singular_value(S: np.ndarray) -> float:
     return float(np.linalg.svd(S, compute_uv=False).max())
 
 
-# --- generic physics on every cell --------------------------------------------------------------
+# --- generic physics on every cell ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("cid", [c[0] for c in CELLS])
@@ -120,7 +120,7 @@ def test_every_cell_with_optical_ports_has_a_model():
     assert electrical == {"sin_ring_heater", "sin_pad", "sin_metal_straight"}
 
 
-# --- lossless limits ----------------------------------------------------------------------------
+# --- lossless limits ------------------------------------------------------------------------------
 
 W_L = LASER_MODE_RADII_UM
 LOSSLESS = [
@@ -197,7 +197,7 @@ def test_taper_of_equal_widths_is_a_straight():
     assert lo < n_mid < hi
 
 
-# --- ring-bus coupler ------------------------------------------------------------------------------
+# --- ring-bus coupler -----------------------------------------------------------------------------
 
 
 @settings(max_examples=30, deadline=None)
@@ -235,7 +235,7 @@ def test_power_coupling_is_the_cells_documented_model(cells):
     )
 
 
-# --- all-pass ring against the closed form ---------------------------------------------------------
+# --- all-pass ring against the closed form --------------------------------------------------------
 
 
 def allpass_t(
@@ -365,7 +365,7 @@ def test_add_drop_against_the_closed_form():
     assert unitarity_error(lossless) < 1e-12
 
 
-# --- facets -----------------------------------------------------------------------------------------
+# --- facets ---------------------------------------------------------------------------------------
 
 
 def test_edge_coupler_loss_and_reflection(cells, models):
@@ -482,7 +482,7 @@ def test_facet_mode_radii_estimate():
     assert np.all(np.diff([facet_mode_radii_um(w)[0] for w in widths]) > 0)
 
 
-# --- bad input -------------------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------------------
 
 BAD = [
     ("sin_straight", {"wl": 1.45, "length_um": 10.0}, "wl"),

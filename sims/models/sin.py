@@ -5,7 +5,8 @@ Conventions (:mod:`qkdchip.sims.models`): 64-bit JAX, sax "optical" port naming,
 um), lengths in um, losses in dB. Each model is keyed in :data:`MODELS` by the name of the cell
 function it describes and returns a reciprocal ``sax.SDict`` over exactly the cell's optical
 ports. The heater ``sin_ring_heater``, the pads and the metal traces have no optical port and no
-model.
+model; the process states no thermo-optic coefficient, so no heater power -> ring phase model
+exists and the ring is simulated unheated (its resonance sits where the layout puts it).
 
 Where the numbers come from (one home each):
 
@@ -53,8 +54,8 @@ Physics of each block:
   (``power_coupling`` at wl0; a test keeps the two equal).
 * **All-pass ring** (``sin_ring_bus``): a sax circuit of the coupler and the ring loop (a
   waveguide of the racetrack length L = 2 pi R + 2 L_c, ``racetrack_length`` of the layout),
-  between the two halves of the bus. Its through transmission is the all-pass formula (Bogaerts et al., Laser Photonics
-  Rev. 6, 47 (2012))
+  between the two halves of the bus. Its through transmission is the all-pass formula
+  (Bogaerts et al., Laser Photonics Rev. 6, 47 (2012))
 
       T = (a^2 - 2 a r cos phi + r^2) / (1 - 2 a r cos phi + (a r)^2),  r = cos theta,
       a = 10^(-loss L / 20),  phi = 2 pi n(wl) L / wl,
@@ -88,10 +89,11 @@ Physics of each block:
   radii follow from its width (:func:`facet_mode_radii_um`). With ``laser_facet_reflection_dB``
   given, the laser's own facet (reflection +sqrt(R_L) from inside the laser, port o1 then inside
   the laser) closes the air-gap Fabry-Perot: the two blocks are cascaded (Redheffer star
-  product), giving fringes with period wl/2 in the gap.
+  product), giving fringes with period wl/2 in the gap (lengthened by the Gouy lag, ~1 %).
 
-Circuits: ``sax.circuit(prepare_netlist(c.get_netlist(recursive=True)), MODELS)`` simulates any
-Si3N4 cell or chip (:func:`cell_model`).
+Circuits: ``localize(sax.circuit(prepare_netlist(c.get_netlist(recursive=True)), MODELS)[0])``
+simulates any Si3N4 cell or chip (:func:`cell_model`). :func:`localize` keeps the core widths
+Python numbers under ``jax.jit`` (sax would otherwise turn every setting into a tracer).
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ __all__ = [
     "EDGE_COUPLER_REFLECTION_DB",
     "LASER_MODE_RADII_UM",
     "MAX_LENGTH_UM",
+    "MAX_LOSS",
     "MODELS",
     "WL0_UM",
     "cell_model",
@@ -157,7 +160,7 @@ AIR_GAP_RANGE_UM = (0.0, 100.0)
 #: Mode radii any override may take (um).
 MODE_RADIUS_RANGE_UM = (0.1, 50.0)
 #: Largest loss override (dB, dB/m).
-_MAX_LOSS = 1e4
+MAX_LOSS = 1e4
 
 #: Fibre-to-chip coupling loss of the inverse-taper edge coupler (dB, per facet): an assumed
 #: typical value for a thin Si3N4 core tapered to a lensed or high-NA fibre (1-3 dB is the usual
@@ -203,7 +206,7 @@ def _loss(value: Any, name: str = "loss_db_per_m", default: float = PROPAGATION_
     """A loss override (None: ``default``), range-checked >= 0."""
     if value is None:
         return default
-    return check_param(name, value, 0.0, _MAX_LOSS)
+    return check_param(name, value, 0.0, MAX_LOSS)
 
 
 def _static_width(name: str, value: Any, clamp: bool = False) -> float:
