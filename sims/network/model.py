@@ -602,7 +602,7 @@ def evaluate(prepared: Sequence[Prepared], progress: Progress = None) -> list[Ne
                         extra_pd[(d, i)] = pd
                 outputs.update(_solve_group(prepared, active, simul, protocol, finite, extra_pd))
     t_key = time.perf_counter() - t0
-    return [_assemble(d, p, active[d], outputs, extra_pd, t_key) for d, p in enumerate(prepared)]
+    return [_assemble(d, p, outputs, t_key) for d, p in enumerate(prepared)]
 
 
 def _reason_pre(prep: Prepared, i: int) -> str:
