@@ -34,7 +34,10 @@ def test_get_pdk_is_cached_and_named():
     assert pdk.name == "qkdchip_sin"
     assert set(pdk.cross_sections) == set(XSECTIONS)
     assert pdk.cells and all(name.startswith("sin_") for name in pdk.cells)
-    assert pdk.models == {}
+    from qkdchip.sims.models.sin import MODELS
+
+    # every Si3N4 cell with optical ports has its sax model registered in the PDK
+    assert set(pdk.models) == set(MODELS)
 
 
 def test_layer_numbers_stay_in_the_sin_block():
