@@ -163,6 +163,11 @@ def _coerce(p: Param, value: Any) -> Any:
             return value
         raise ValueError(f"{p.name}={value!r} must be true or false")
     if isinstance(default, int | float):
+        if isinstance(value, str):  # YAML 1.1 reads "1e12" as a string
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError(f"{p.name}={value!r} must be a number") from None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{p.name}={value!r} must be a number")
         if isinstance(default, int) and not isinstance(default, bool) and int(value) != value:

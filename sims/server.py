@@ -350,6 +350,9 @@ def _ring_params(geom: Mapping[str, float], wl_um: float) -> RingParams:
             wl_um, geom["gap_um"], geom["radius_um"], geom["width_um"], geom["coupling_length_um"]
         )
     )
+    from qkdchip.pdk.sin import modes
+    from qkdchip.pdk.sin.process import effective_n2_m2_per_w
+
     return RingParams(
         length_m=length_um * 1e-6,
         n_g=n_g,
@@ -357,6 +360,8 @@ def _ring_params(geom: Mapping[str, float], wl_um: float) -> RingParams:
         loss_db_per_m=geom["loss_db_per_m"],
         kappa2=kappa2,
         pump_wavelength_m=wl_um * 1e-6,
+        n2_m2_per_w=effective_n2_m2_per_w(float(modes.kerr_core_fraction(geom["width_um"]))),
+        a_eff_m2=float(modes.effective_area_um2(geom["width_um"])) * 1e-12,
     )
 
 

@@ -57,6 +57,8 @@ def test_overrides_are_validated_and_routed(registry, tmp_path):
     assert design.kwargs("fake") == {"ring_gap_um": 3.0, "n_dies": 10}
     assert design.value("link.fiber_loss_db_per_km") == 0.17
     assert design.value("fake.die.label") == "X"
+    # YAML reads 1e1 as a string: numeric parameters still accept it
+    assert registry.load(None, ["fake.ring.gap_um=5e0"]).kwargs("fake")["ring_gap_um"] == 5.0
     # --set wins over the file
     assert registry.load(yml, ["fake.ring.gap_um=4"]).kwargs("fake")["ring_gap_um"] == 4.0
 

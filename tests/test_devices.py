@@ -122,3 +122,16 @@ def test_comb_cli_json_contract_and_bad_input():
         text=True,
     )
     assert bad.returncode == 2 and "comb.pump_power_w" in bad.stderr
+
+
+def test_layout_info_and_s_matrix_models_give_the_same_ring():
+    """Two routes to the ring (the cell's c.info; the sax models' geometry) must agree."""
+    from qkdchip.sims.server import server_ring_params
+
+    a = devices.ring_params(d("server.ring.gap_um=2.5"))
+    b = server_ring_params(ring_gap_um=2.5)
+    for name in ("length_m", "n_g", "beta2_s2_per_m", "loss_db_per_m", "n2_m2_per_w", "a_eff_m2"):
+        assert getattr(b, name) == pytest.approx(getattr(a, name), rel=1e-6), name
+    assert b.kappa2 == pytest.approx(a.kappa2, rel=1e-6)
+    # c.info carries the Kerr overlap rounded to 5 digits: the thresholds agree to ~1e-5
+    assert b.threshold_power_w == pytest.approx(a.threshold_power_w, rel=1e-4)
