@@ -40,7 +40,7 @@ def bench_client(points: int, batch: int, repeat: int) -> dict[str, float]:
     t0 = time.perf_counter()
     cc = client.client_circuit()
     t_circuit = time.perf_counter() - t0
-    f, ports = client.client_fn()
+    f, _ports = client.client_fn()
     wl = np.linspace(1.545, 1.555, points)
     drive = {"im1_v": 0.0, "pm_v": 1.0, "voa_v": 1.0}
     _, t_first = timed(f, wl, drive)
@@ -73,7 +73,7 @@ def bench_server(points: int, batch: int, repeat: int) -> dict[str, float]:
     t0 = time.perf_counter()
     server.server_circuit()
     t_circuit = time.perf_counter() - t0
-    f, ports = server.server_fn()
+    f, _ports = server.server_fn()
     wl = np.linspace(1.5497, 1.5499, points)
     _, t_first = timed(f, wl, {})
     _, t_calls = timed(f, wl, {}, repeat=repeat)

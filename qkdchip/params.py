@@ -36,7 +36,9 @@ class Range:
     def check(self, name: str, value: Any) -> None:
         """Raise ValueError naming ``name`` if ``value`` is not a finite number in range."""
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name}={value!r} must be a number in [{self.min}, {self.max}] {self.unit}".rstrip())
+            raise ValueError(
+                f"{name}={value!r} must be a number in [{self.min}, {self.max}] {self.unit}".rstrip()
+            )
         if self.integer and int(value) != value:
             raise ValueError(f"{name}={value!r} must be an integer in [{self.min}, {self.max}]")
         if not math.isfinite(value) or not (self.min <= value <= self.max):
