@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml setup.py
 install: $(STAMP)
 
 run: install
-	$(BIN)/qkdchip build --out $(OUT)
+	$(BIN)/qkdchip run --out $(OUT)
 
-build: run
+build: install
+	$(BIN)/qkdchip build --out $(OUT)
 
 test: install
 	$(BIN)/python -m pytest -q -n 2
