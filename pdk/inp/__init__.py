@@ -19,9 +19,9 @@ Importing this package is cheap and activates nothing: gdsfactory objects (``LAY
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from qkdchip.pdk._lazy import LazyModels
 from qkdchip.pdk.inp.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
 from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS, WaveguideSpec
 from qkdchip.pdk.inp.process import PROCESS, InPProcess
@@ -48,35 +48,6 @@ __all__ = [
 _LAZY = {"LAYER", "LAYER_VIEWS", "CROSS_SECTIONS", "PDK_NAME"}
 
 
-class _LazyModels(Mapping[str, Callable[..., Any]]):
-    """The PDK's sax models (``qkdchip.sims.models.inp.MODELS``), imported on first access.
-
-    Importing sax costs seconds and switches JAX to 64 bit: building masks must not pay for it,
-    so ``pdk.models`` stays this empty proxy until a model is looked up."""
-
-    _models: dict[str, Callable[..., Any]] | None = None
-
-    def _load(self) -> dict[str, Callable[..., Any]]:
-        if self._models is None:
-            from qkdchip.sims.models.inp import MODELS
-
-            self._models = dict(MODELS)
-        return self._models
-
-    def __getitem__(self, name: str) -> Callable[..., Any]:
-        return self._load()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._load())
-
-    def __len__(self) -> int:
-        return len(self._load())
-
-    def __repr__(self) -> str:
-        state = "not loaded" if self._models is None else f"{len(self._models)} models"
-        return f"<InP sax models ({state})>"
-
-
 def get_pdk() -> gf.Pdk:
     """The InP ``gf.Pdk`` named ``qkdchip_inp`` (built once, cached; not activated).
 
@@ -84,8 +55,8 @@ def get_pdk() -> gf.Pdk:
     from qkdchip.pdk.inp import tech
 
     pdk = tech.get_pdk()
-    if not isinstance(pdk.models, _LazyModels):
-        pdk.models = _LazyModels()  # type: ignore[assignment]
+    if not isinstance(pdk.models, LazyModels):
+        pdk.models = LazyModels("qkdchip.sims.models.inp", "InP")  # type: ignore[assignment]
     return pdk
 
 

@@ -21,9 +21,9 @@ Importing this package is cheap and activates nothing: gdsfactory objects (``LAY
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from qkdchip.pdk._lazy import LazyModels
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
 from qkdchip.pdk.sin.layers import LAYERS, XSECTIONS, WaveguideSpec
 from qkdchip.pdk.sin.process import (
@@ -62,35 +62,6 @@ __all__ = [
 _LAZY = {"LAYER", "LAYER_VIEWS", "CROSS_SECTIONS", "PDK_NAME", "SiNCrossSection"}
 
 
-class _LazyModels(Mapping[str, Callable[..., Any]]):
-    """The PDK's sax models (``qkdchip.sims.models.sin.MODELS``), imported on first access.
-
-    Importing sax costs seconds and switches JAX to 64 bit: building masks must not pay for it,
-    so ``pdk.models`` stays this empty proxy until a model is looked up."""
-
-    _models: dict[str, Callable[..., Any]] | None = None
-
-    def _load(self) -> dict[str, Callable[..., Any]]:
-        if self._models is None:
-            from qkdchip.sims.models.sin import MODELS
-
-            self._models = dict(MODELS)
-        return self._models
-
-    def __getitem__(self, name: str) -> Callable[..., Any]:
-        return self._load()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._load())
-
-    def __len__(self) -> int:
-        return len(self._load())
-
-    def __repr__(self) -> str:
-        state = "not loaded" if self._models is None else f"{len(self._models)} models"
-        return f"<Si3N4 sax models ({state})>"
-
-
 def get_pdk() -> gf.Pdk:
     """The Si3N4 ``gf.Pdk`` named ``qkdchip_sin`` (built once, cached; not activated).
 
@@ -98,8 +69,8 @@ def get_pdk() -> gf.Pdk:
     from qkdchip.pdk.sin import tech
 
     pdk = tech.get_pdk()
-    if not isinstance(pdk.models, _LazyModels):
-        pdk.models = _LazyModels()  # type: ignore[assignment]
+    if not isinstance(pdk.models, LazyModels):
+        pdk.models = LazyModels("qkdchip.sims.models.sin", "Si3N4")  # type: ignore[assignment]
     return pdk
 
 
