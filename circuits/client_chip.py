@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import gdsfactory as gf
 import klayout.db as kdb
+from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.inp import (
     inp_bend_circular,
     inp_dbr_laser,
@@ -373,25 +374,3 @@ def client_chip(
     c.info["ports"] = {"o1": "injection input (comb line)", "o2": "quantum-signal output"}
     c.info["label"] = die_label
     return c
-
-
-def optical_netlist(netlist: dict) -> dict:
-    """The optical part of a ``get_netlist()`` dict, ready for ``sax.circuit``.
-
-    Keeps the nets between optical ports (names ``o<n>``) and the instances they (or the
-    top-level ports) reference; drops the electrical nets (electrode -> wire -> pad) and the
-    pad/wire instances, for which an optical simulation has no model.
-    """
-
-    def optical(ref: str) -> bool:
-        return ref.split(",", 1)[1].startswith("o")
-
-    nets = [n for n in netlist["nets"] if optical(n["p1"]) and optical(n["p2"])]
-    used = {ref.split(",", 1)[0] for n in nets for ref in (n["p1"], n["p2"])}
-    used |= {ref.split(",", 1)[0] for ref in netlist["ports"].values()}
-    out = dict(netlist)
-    out["nets"] = nets
-    out["instances"] = {k: v for k, v in netlist["instances"].items() if k in used}
-    out["placements"] = {k: v for k, v in netlist.get("placements", {}).items() if k in used}
-    out["ports"] = {k: v for k, v in netlist["ports"].items() if optical(v)}
-    return out

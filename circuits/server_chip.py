@@ -39,6 +39,7 @@ R = c / (2 pi n_g FSR) - L_c / pi.
 from __future__ import annotations
 
 import gdsfactory as gf
+from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.sin import (
     sin_edge_coupler,
     sin_metal_straight,
@@ -252,25 +253,3 @@ def _ring_center_y(ring_c: gf.Component) -> float:
 
     i = ring_c.info
     return ring_center_y_um(i["radius_um"], i["width_um"], i["gap_um"])
-
-
-def optical_netlist(netlist: dict) -> dict:
-    """The optical part of a ``server_chip`` ``get_netlist()`` dict, ready for ``sax.circuit``.
-
-    Keeps the nets between optical ports (names ``o<n>``) and the instances they (or the chip's
-    optical ports) reference; drops the heater, traces and pads, which have no optical model.
-    """
-
-    def optical(ref: str) -> bool:
-        return ref.split(",", 1)[1].startswith("o")
-
-    nets = [n for n in netlist["nets"] if optical(n["p1"]) and optical(n["p2"])]
-    ports = {k: v for k, v in netlist["ports"].items() if optical(v)}
-    used = {ref.split(",", 1)[0] for n in nets for ref in (n["p1"], n["p2"])}
-    used |= {ref.split(",", 1)[0] for ref in ports.values()}
-    out = dict(netlist)
-    out["nets"] = nets
-    out["instances"] = {k: v for k, v in netlist["instances"].items() if k in used}
-    out["placements"] = {k: v for k, v in netlist.get("placements", {}).items() if k in used}
-    out["ports"] = ports
-    return out
