@@ -65,8 +65,32 @@ def save_options():
 
 
 def write_gds(component, path: Path) -> Path:
-    """Write ``component`` to ``path`` reproducibly (no timestamps, fixed library name)."""
-    return component.write_gds(gdspath=path, save_options=save_options())
+    """Write ``component`` to ``path`` reproducibly: the bytes depend on the design only.
+
+    KLayout writes shapes layer by layer in the order the process registered its layers, which
+    depends on whatever was built before. The cell tree is therefore copied into a fresh layout
+    whose layers are created in (layer, datatype) order, and written without timestamps under a
+    fixed library name. (gdsfactory's port/settings metadata is not written: a mask carries
+    geometry only; the settings are in the manifest and the design.)
+    """
+    import klayout.db as kdb
+
+    src = component.kcl.layout
+    dst = kdb.Layout()
+    dst.dbu = src.dbu
+    infos = sorted(
+        (src.get_info(i) for i in src.layer_indexes()),
+        key=lambda info: (info.layer, info.datatype, info.name),
+    )
+    for info in infos:
+        dst.layer(info)
+    top = dst.create_cell(component.name)
+    top.copy_tree(component.kdb_cell)
+    opts = save_options()
+    opts.write_context_info = False
+    path = Path(path)
+    dst.write(str(path), opts)
+    return path
 
 
 def render_png(gds: Path, lyp: Path, png: Path, width_px: int = PREVIEW_WIDTH_PX) -> Path:

@@ -16,6 +16,12 @@ EXPECTED = {f"{stem}.gds" for stem in MASKS}
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    import gdsfactory as gf
+
+    # register some layers in an odd order first, as an unrelated earlier build might: the
+    # written bytes must not depend on the process's layer registration order
+    for layer in [(96, 0), (30, 0), (13, 0), (25, 0), (1, 0), (95, 0)]:
+        gf.kcl.layout.layer(*layer)
     out = tmp_path_factory.mktemp("gds")
     result = build(out, previews=True)
     return out, result

@@ -11,8 +11,10 @@ import pathlib
 from collections.abc import Callable
 
 import gdsfactory as gf
-from gdsfactory.technology import LayerView, LayerViews
+from gdsfactory.technology import LayerViews
 from gdsfactory.technology.layer_map import LayerMap
+from qkdchip.pdk._views import layer_views
+from qkdchip.pdk._views import write_lyp as _write_lyp
 from qkdchip.pdk.inp.layers import LAYER_DOCS, LAYERS, XSECTIONS
 
 PDK_NAME = "qkdchip_inp"
@@ -38,33 +40,14 @@ _COLORS: dict[str, tuple[str, str]] = {
 }
 
 
-def _layer_views() -> LayerViews:
-    views = LayerViews()
-    for name, (layer, datatype) in LAYERS.items():
-        color, hatch = _COLORS[name]
-        views.add_layer_view(
-            name,
-            LayerView(
-                name=name,
-                layer=(layer, datatype),
-                color=color,
-                hatch_pattern=hatch,
-                info=LAYER_DOCS[name],
-                transparent=name in ("DIE", "PADOPEN", "DICING"),
-            ),
-        )
-    return views
-
-
-LAYER_VIEWS: LayerViews = _layer_views()
+LAYER_VIEWS: LayerViews = layer_views(
+    LAYERS, _COLORS, LAYER_DOCS, transparent=("DIE", "PADOPEN", "DICING")
+)
 
 
 def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
     """Write the KLayout layer-properties file (.lyp) of the InP process to ``path``."""
-    path = pathlib.Path(path)
-    if path.suffix != ".lyp":
-        raise ValueError(f"path={str(path)!r} must end in .lyp")
-    return LAYER_VIEWS.to_lyp(path)
+    return _write_lyp(LAYER_VIEWS, path)
 
 
 def _xs_factory(name: str) -> Callable[..., gf.CrossSection]:

@@ -16,8 +16,10 @@ import pathlib
 from typing import Any
 
 import gdsfactory as gf
-from gdsfactory.technology import LayerView, LayerViews
+from gdsfactory.technology import LayerViews
 from gdsfactory.technology.layer_map import LayerMap
+from qkdchip.pdk._views import layer_views
+from qkdchip.pdk._views import write_lyp as _write_lyp
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.layers import LAYER_DOCS, LAYERS, XSECTIONS
 from qkdchip.pdk.sin.process import (
@@ -44,33 +46,14 @@ _COLORS: dict[str, tuple[str, str]] = {
 }
 
 
-def _layer_views() -> LayerViews:
-    views = LayerViews()
-    for name, (layer, datatype) in LAYERS.items():
-        color, hatch = _COLORS[name]
-        views.add_layer_view(
-            name,
-            LayerView(
-                name=name,
-                layer=(layer, datatype),
-                color=color,
-                hatch_pattern=hatch,
-                info=LAYER_DOCS[name],
-                transparent=name in ("DIE", "PAD_OPEN", "DICING"),
-            ),
-        )
-    return views
-
-
-LAYER_VIEWS: LayerViews = _layer_views()
+LAYER_VIEWS: LayerViews = layer_views(
+    LAYERS, _COLORS, LAYER_DOCS, transparent=("DIE", "PAD_OPEN", "DICING")
+)
 
 
 def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
     """Write the KLayout layer-properties file (.lyp) of the Si3N4 process to ``path``."""
-    path = pathlib.Path(path)
-    if path.suffix != ".lyp":
-        raise ValueError(f"path={str(path)!r} must end in .lyp")
-    return LAYER_VIEWS.to_lyp(path)
+    return _write_lyp(LAYER_VIEWS, path)
 
 
 class SiNCrossSection(gf.CrossSection):
