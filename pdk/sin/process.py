@@ -51,6 +51,18 @@ def effective_n2_m2_per_w(kerr_core_fraction: float) -> float:
     return kerr_core_fraction * N2_SI3N4_M2_PER_W + (1 - kerr_core_fraction) * N2_SIO2_M2_PER_W
 
 
+#: Fibre-to-chip coupling loss of the inverse-taper edge coupler (dB, per facet): an assumed
+#: typical value for a thin Si3N4 core tapered to a lensed or high-NA fibre (1-3 dB is the usual
+#: range); the process states none. Override ``coupling_loss_dB`` with a measured figure.
+EDGE_COUPLER_LOSS_DB = 2.0
+#: Power reflection of the edge-coupler facet back into the waveguide (dB): an index-matched fibre
+#: attach (epoxy/gel between facet and fibre); a bare facet in air would give ~-15 dB.
+EDGE_COUPLER_REFLECTION_DB = -40.0
+#: Gaussian mode radii (1/e^2 intensity, x lateral, y vertical) of the InP DFB pump laser's output
+#: mode (um): a ridge laser without spot-size converter, far field ~28 deg x 48 deg FWHM
+#: (theta_FWHM = 1.177 wl / (pi w)). A property of the laser chip, assumed here.
+LASER_MODE_RADII_UM = (1.2, 0.7)
+
 #: Design (pump) wavelength of the microcomb (um): the comb line lambda_0 of the reference system.
 DESIGN_WAVELENGTH_UM = 1.54978
 #: Target free spectral range of the microcomb (GHz), published.

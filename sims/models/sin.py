@@ -108,7 +108,14 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 from qkdchip.pdk.sin import modes
-from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM, PROPAGATION_LOSS_DB_PER_M, n_sio2
+from qkdchip.pdk.sin.process import (  # facet and pump-laser assumptions live there too
+    DESIGN_WAVELENGTH_UM,
+    EDGE_COUPLER_LOSS_DB,
+    EDGE_COUPLER_REFLECTION_DB,
+    LASER_MODE_RADII_UM,
+    PROPAGATION_LOSS_DB_PER_M,
+    n_sio2,
+)
 
 # (importing qkdchip.sims.models.* runs the package __init__ first: 64-bit JAX, port naming)
 from qkdchip.sims.models.common import (
@@ -162,17 +169,6 @@ MODE_RADIUS_RANGE_UM = (0.1, 50.0)
 #: Largest loss override (dB, dB/m).
 MAX_LOSS = 1e4
 
-#: Fibre-to-chip coupling loss of the inverse-taper edge coupler (dB, per facet): an assumed
-#: typical value for a thin Si3N4 core tapered to a lensed or high-NA fibre (1-3 dB is the usual
-#: range); the process states none. Override ``coupling_loss_dB`` with a measured figure.
-EDGE_COUPLER_LOSS_DB = 2.0
-#: Power reflection of the edge-coupler facet back into the waveguide (dB): an index-matched fibre
-#: attach (epoxy/gel between facet and fibre); a bare facet in air would give ~-15 dB.
-EDGE_COUPLER_REFLECTION_DB = -40.0
-#: Gaussian mode radii (1/e^2 intensity, x lateral, y vertical) of the InP DFB pump laser's output
-#: mode (um): a ridge laser without spot-size converter, far field ~28 deg x 48 deg FWHM
-#: (theta_FWHM = 1.177 wl / (pi w)). A property of the laser chip, assumed here.
-LASER_MODE_RADII_UM = (1.2, 0.7)
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 
