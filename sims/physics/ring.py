@@ -40,9 +40,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 
+from qkdchip.pdk.sin import modes as _modes
+from qkdchip.pdk.sin.layers import XSECTIONS as _XS
+from qkdchip.pdk.sin.process import N2_SI3N4_M2_PER_W, PROPAGATION_LOSS_DB_PER_M, TARGET_FSR_GHZ
+
 from qkdchip.params import Range
 
 from .constants import C_M_PER_S, HBAR_J_S, LAMBDA0_M
+
+# Reference ring defaults, read from their homes (the Si3N4 PDK's core cross-section and mode
+# tables, the process loss and target FSR): a RingParams() with no arguments is the default design.
+_CORE_WIDTH_UM = _XS["xs_sin"].width_um
+_N_G = float(_modes.group_index(_CORE_WIDTH_UM, LAMBDA0_M * 1e6))
+_BETA2_S2_PER_M = float(_modes.beta2_ps2_per_km(_CORE_WIDTH_UM, LAMBDA0_M * 1e6)) * 1e-27
 
 __all__ = ["RING_RANGES", "RingParams"]
 
@@ -63,21 +73,22 @@ RING_RANGES: dict[str, Range] = {
 class RingParams:
     """A single-bus (all-pass) Kerr microring, SI units; all rates derived.
 
-    Defaults: the reference server ring (DESIGN.md section 1/3): a 100 nm x 2.8 um Si3N4 core,
-    n_g = 1.593, beta2 = +700 ps^2/km (normal), 1.7 dB/m, L = c / (n_g x 30.03 GHz) = 6.267 mm
-    (radius ~1.0 mm), critically coupled (|k|^2 = alpha L = 2.453e-3), pump at 1549.78 nm.
-    n2 = 2.4e-19 m^2/W is the bulk Si3N4 value; A_eff = 10 um^2 is an estimate for this thin,
-    weakly confining core (the mode lives mostly in the oxide), chosen so that P_th ~10 mW
-    (DESIGN.md: 8-12 mW). Both should come from the mode solver when the layout is connected.
+    Defaults: the reference server ring (DESIGN.md section 1/3), read from the Si3N4 PDK: the
+    100 nm x 2.8 um core's n_g (1.5928) and beta2 (+703.7 ps^2/km, normal) from the femwell
+    tables, the process loss (1.7 dB/m), L = c / (n_g x 30.03 GHz) = 6.268 mm (radius ~1.0 mm),
+    critically coupled (|k|^2 = alpha L = 2.45e-3), pump at 1549.78 nm. n2 = 2.4e-19 m^2/W is the
+    bulk Si3N4 value and A_eff = 10 um^2 a stand-alone estimate (P_th ~10 mW); the design's ring
+    (:func:`qkdchip.sims.devices.ring_params`) takes both from the mode solver instead (A_eff 3.9
+    um^2, n2 weighted by the Kerr overlap).
     """
 
-    length_m: float = C_M_PER_S / (1.593 * 30.03e9)
-    n_g: float = 1.593
-    beta2_s2_per_m: float = 700e-27  # 700 ps^2/km
-    loss_db_per_m: float = 1.7
+    length_m: float = C_M_PER_S / (_N_G * TARGET_FSR_GHZ * 1e9)
+    n_g: float = _N_G
+    beta2_s2_per_m: float = _BETA2_S2_PER_M
+    loss_db_per_m: float = PROPAGATION_LOSS_DB_PER_M
     kappa2: float | None = None  # None: critical coupling, |k|^2 = alpha L
     pump_wavelength_m: float = LAMBDA0_M
-    n2_m2_per_w: float = 2.4e-19
+    n2_m2_per_w: float = N2_SI3N4_M2_PER_W
     a_eff_m2: float = 10e-12
     _kappa2_default: bool = field(default=False, init=False, repr=False, compare=False)
 
