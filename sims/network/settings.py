@@ -41,6 +41,8 @@ from typing import Any
 from qkdchip.sims.keyrate.api import PROTOCOLS, key_rate
 from qkdchip.sims.keyrate.channel import MAX_LENGTH_KM, Channel, Detector
 from qkdchip.sims.physics.channels import (
+    DEMUX_RANGES,
+    DISTRIBUTION_RANGES,
     REFERENCE_DOWNSTREAM_KM,
     DemuxFilter,
     Distribution,
@@ -126,7 +128,7 @@ class LinkSettings:
     )
     downstream_default_km: float = _f(
         _default_of(Distribution, "default_km"),
-        Range(0.0, 500.0, "km"),
+        DISTRIBUTION_RANGES["default_km"],
         "downstream fibre comb -> client (every pair but the long one)",
     )
     downstream_long_pair: int = _f(
@@ -135,7 +137,7 @@ class LinkSettings:
         "pair with the long downstream link (0: none)",
     )
     downstream_long_km: float = _f(
-        _LONG_KM, Range(0.0, 500.0, "km"), "downstream fibre per client of the long pair"
+        _LONG_KM, DISTRIBUTION_RANGES["default_km"], "downstream fibre per client of the long pair"
     )
     fibre_loss_db_per_km: float = _f(
         _default_of(Channel, "fiber_loss_db_km"),
@@ -168,12 +170,12 @@ class LinkSettings:
     )
     server_filter_loss_db: float = _f(
         _default_of(_DEMUX, "insertion_loss_db"),
-        Range(0.0, 30.0, "dB"),
+        DEMUX_RANGES["insertion_loss_db"],
         "insertion loss of the server's receive filter (per arm, in front of the detectors)",
     )
     server_filter_isolation_db: float = _f(
         _default_of(_DEMUX, "isolation_db"),
-        Range(0.0, 100.0, "dB"),
+        DEMUX_RANGES["isolation_db"],
         "stop-band isolation of the server's receive filter (simultaneous-mode crosstalk)",
     )
 

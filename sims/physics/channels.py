@@ -58,6 +58,24 @@ __all__ = [
 REFERENCE_DOWNSTREAM_KM: dict[int, tuple[float, float]] = {5: (60.0, 60.0)}
 
 
+#: Allowed ranges of the :class:`DemuxFilter` fields (their single home).
+DEMUX_RANGES: dict[str, Range] = {
+    "bandwidth_3db_hz": Range(1e8, 1e12, "Hz", "3 dB bandwidth"),
+    "order": Range(1, 10, "", "super-Gaussian order", integer=True),
+    "insertion_loss_db": Range(0.0, 30.0, "dB", "insertion loss"),
+    "isolation_db": Range(0.0, 100.0, "dB", "isolation floor"),
+    "min_port_spacing_hz": Range(1e9, 1e13, "Hz", "minimum port spacing"),
+}
+
+#: Allowed ranges of the :class:`Distribution` fields (their single home).
+DISTRIBUTION_RANGES: dict[str, Range] = {
+    "fibre_loss_db_per_km": Range(0.0, 2.0, "dB/km", "fibre loss"),
+    "splitter_excess_db": Range(0.0, 10.0, "dB", "splitter excess loss"),
+    "coupling_loss_db": Range(0.0, 30.0, "dB", "fibre-to-chip coupling loss"),
+    "default_km": Range(0.0, 500.0, "km", "downstream fibre"),
+}
+
+
 @dataclass(frozen=True)
 class DemuxFilter:
     """One demultiplexer port (tunable super-Gaussian band-pass with an isolation floor)."""
@@ -69,13 +87,8 @@ class DemuxFilter:
     min_port_spacing_hz: float = 50e9
 
     def __post_init__(self) -> None:
-        Range(1e8, 1e12, "Hz", "3 dB bandwidth").check("bandwidth_3db_hz", self.bandwidth_3db_hz)
-        Range(1, 10, "", "super-Gaussian order", integer=True).check("order", self.order)
-        Range(0.0, 30.0, "dB", "insertion loss").check("insertion_loss_db", self.insertion_loss_db)
-        Range(0.0, 100.0, "dB", "isolation floor").check("isolation_db", self.isolation_db)
-        Range(1e9, 1e13, "Hz", "minimum port spacing").check(
-            "min_port_spacing_hz", self.min_port_spacing_hz
-        )
+        for name, rng in DEMUX_RANGES.items():
+            rng.check(name, getattr(self, name))
 
     def transmission_db(self, offset_hz: ArrayLike) -> NDArray[np.float64]:
         """Port transmission in dB (insertion loss included) at a detuning from its centre."""
@@ -252,19 +265,11 @@ class Distribution:
     )
 
     def __post_init__(self) -> None:
-        Range(0.0, 2.0, "dB/km", "fibre loss").check(
-            "fibre_loss_db_per_km", self.fibre_loss_db_per_km
-        )
-        Range(0.0, 10.0, "dB", "splitter excess loss").check(
-            "splitter_excess_db", self.splitter_excess_db
-        )
-        Range(0.0, 30.0, "dB", "fibre-to-chip coupling loss").check(
-            "coupling_loss_db", self.coupling_loss_db
-        )
-        Range(0.0, 500.0, "km", "downstream fibre").check("default_km", self.default_km)
+        for name, rng in DISTRIBUTION_RANGES.items():
+            rng.check(name, getattr(self, name))
         for pair, (la, lb) in self.per_pair_km.items():
-            Range(0.0, 500.0, "km", "downstream fibre").check(f"per_pair_km[{pair}]", la)
-            Range(0.0, 500.0, "km", "downstream fibre").check(f"per_pair_km[{pair}]", lb)
+            DISTRIBUTION_RANGES["default_km"].check(f"per_pair_km[{pair}]", la)
+            DISTRIBUTION_RANGES["default_km"].check(f"per_pair_km[{pair}]", lb)
 
 
 def deliver(plan: ChannelPlan, distribution: Distribution | None = None) -> list[ClientFeed]:
