@@ -16,6 +16,7 @@ import platform
 import time
 
 import numpy as np
+
 from qkdchip.sims.physics.comb import simulate_comb
 from qkdchip.sims.physics.lle import LLEConfig, LLESolver
 from qkdchip.sims.physics.ring import RingParams

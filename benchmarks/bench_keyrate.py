@@ -23,11 +23,12 @@ import platform
 import time
 
 import numpy as np
+from scipy.optimize import minimize
+
 from qkdchip.sims.keyrate import Channel, Detector, SNSParams, key_rate, sns_rate
 from qkdchip.sims.keyrate.channel import arrival
 from qkdchip.sims.keyrate.finite import Security
 from qkdchip.sims.keyrate.optimize import Problem
-from scipy.optimize import minimize
 
 DET = Detector(0.6, 1e-8)
 N_PULSES = 1e13

@@ -17,10 +17,9 @@ from pathlib import Path
 
 def main() -> None:
     t0 = time.perf_counter()
-    from qkdchip.sims.network.model import evaluate, prepare
-
     from qkdchip.design import Design, validate
     from qkdchip.report import run
+    from qkdchip.sims.network.model import evaluate, prepare
 
     t_import = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import gdsfactory as gf
 import klayout.db as kdb
+
 from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.inp import (
     inp_bend_circular,
@@ -63,10 +64,9 @@ from qkdchip.components.inp import (
 )
 from qkdchip.components.inp._geometry import add_boxes, box, layer_index, to_dbu
 from qkdchip.components.inp.pads import ROUTE_CLEARANCE_UM, Tab
+from qkdchip.params import Range, checked, defaults_of, ranges_of
 from qkdchip.pdk.inp.design_rules import DIE_KEEPOUT_UM
 from qkdchip.pdk.inp.layers import XSECTIONS
-
-from qkdchip.params import Range, checked, defaults_of, ranges_of
 
 DIE_WIDTH_UM = 4600.0
 DIE_HEIGHT_UM = 2000.0

@@ -39,6 +39,7 @@ R = c / (2 pi n_g FSR) - L_c / pi.
 from __future__ import annotations
 
 import gdsfactory as gf
+
 from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.sin import (
     sin_edge_coupler,
@@ -50,9 +51,8 @@ from qkdchip.components.sin import (
     sin_straight,
 )
 from qkdchip.components.sin._geometry import add_box, add_text, snap, text_region, to_dbu
-from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
-
 from qkdchip.params import Range, checked, ranges_of
+from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
 
 #: distance of the pads' outer edge from the top die edge (twice the keep-out: bonding room), um
 PAD_EDGE_MARGIN_UM = 2 * DIE_KEEPOUT_UM

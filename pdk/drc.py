@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import klayout.db as kdb
+
 from qkdchip.pdk.rules import DesignRules, LayerRule
 
 #: at most this many markers are listed per rule (the count is always complete)

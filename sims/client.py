@@ -58,10 +58,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import sax
+from scipy import optimize
+
 from qkdchip.pdk.inp.process import PROCESS
 from qkdchip.sims.models.common import check_param
 from qkdchip.sims.models.inp import MAX_LENGTH_UM, MODELS, WL0_UM, prepare_netlist
-from scipy import optimize
 
 __all__ = [
     "DRIVE_KEYS",

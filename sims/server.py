@@ -50,6 +50,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import sax
+
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.process import PROPAGATION_LOSS_DB_PER_M
 from qkdchip.sims.models import sin

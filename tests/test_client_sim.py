@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+
 from qkdchip.pdk.inp.process import PROCESS
 from qkdchip.sims.client import (
     DRIVE_KEYS,

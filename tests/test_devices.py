@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from qkdchip.sims import devices
-from qkdchip.sims.physics.constants import C_M_PER_S
 
 from qkdchip import design as design_mod
+from qkdchip.sims import devices
+from qkdchip.sims.physics.constants import C_M_PER_S
 
 
 def d(*sets: str):

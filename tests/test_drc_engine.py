@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import klayout.db as kdb
 import pytest
+
 from qkdchip.pdk.drc import check_gds, check_layout
 from qkdchip.pdk.rules import DesignRules, LayerRule
 

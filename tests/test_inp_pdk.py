@@ -9,6 +9,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+
 from qkdchip.pdk import inp
 from qkdchip.pdk.inp import LAYERS, PROCESS, RULES, XSECTIONS
 from qkdchip.pdk.inp.process import InPProcess

@@ -15,6 +15,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import poisson
+from typer.testing import CliRunner
+
 from qkdchip.sims.keyrate import (
     CALParams,
     Channel,
@@ -45,8 +48,6 @@ from qkdchip.sims.keyrate.observables import (
     single_click_fixed_phase,
     single_click_random_phase,
 )
-from scipy.stats import poisson
-from typer.testing import CliRunner
 
 # ---------------------------------------------------------------------------------- bounds
 

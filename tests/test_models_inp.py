@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import optimize
+
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.inp.process import PROCESS
 from qkdchip.sims.models.analysis import (
@@ -33,7 +35,6 @@ from qkdchip.sims.models.inp import (
     optical_ports,
     prepare_netlist,
 )
-from scipy import optimize
 
 C = pytest.importorskip("qkdchip.components.inp")
 

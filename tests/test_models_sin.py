@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import special
+
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.process import PROPAGATION_LOSS_DB_PER_M, n_sio2
@@ -46,7 +48,6 @@ from qkdchip.sims.models.sin import (
     ring_length_um,
     wl_range_um,
 )
-from scipy import special
 
 C = pytest.importorskip("qkdchip.components.sin")
 

@@ -8,16 +8,16 @@ import math
 
 import numpy as np
 import pytest
-from qkdchip.sims.keyrate import Channel, Detector, plob
-from qkdchip.sims.network import model, wafer
-from qkdchip.sims.network.settings import LinkSettings, NetworkSettings
-from qkdchip.sims.physics.channels import REFERENCE_DOWNSTREAM_KM, Distribution
-from qkdchip.sims.physics.phasenoise import SUBTRACTED_DRIFT_RAD_PER_MS, PhaseNoiseBudget
 from typer.testing import CliRunner
 
 from qkdchip import design as design_mod
 from qkdchip.cli import app
 from qkdchip.design import Design
+from qkdchip.sims.keyrate import Channel, Detector, plob
+from qkdchip.sims.network import model, wafer
+from qkdchip.sims.network.settings import LinkSettings, NetworkSettings
+from qkdchip.sims.physics.channels import REFERENCE_DOWNSTREAM_KM, Distribution
+from qkdchip.sims.physics.phasenoise import SUBTRACTED_DRIFT_RAD_PER_MS, PhaseNoiseBudget
 
 runner = CliRunner()
 

@@ -7,8 +7,9 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from qkdchip.sims.physics.budget import Transmitter, link_budget, mu_to_dbm
 from scipy.constants import c, h
+
+from qkdchip.sims.physics.budget import Transmitter, link_budget, mu_to_dbm
 
 
 def test_mu_0p1_at_1ghz_is_minus_79_dbm() -> None:

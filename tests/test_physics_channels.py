@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from qkdchip.sims.physics.channels import DemuxFilter, Distribution, deliver, plan_channels
 from qkdchip.sims.physics.comb import simulate_comb
 from qkdchip.sims.physics.constants import C_BAND_HZ

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from qkdchip.sims.physics.comb import bus_line_powers_w, simulate_comb
 from qkdchip.sims.physics.constants import C_BAND_HZ, C_M_PER_S
 from qkdchip.sims.physics.lle import cw_states

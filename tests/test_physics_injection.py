@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.integrate import solve_ivp
+
 from qkdchip.sims.physics.constants import C_M_PER_S
 from qkdchip.sims.physics.injection import SlaveLaser, injection_lock, locking_range_hz
-from scipy.integrate import solve_ivp
 
 REF = SlaveLaser(cavity_length_m=1e-3, group_index=3.7, mirror_reflectivity=0.3, alpha_h=3.0)
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from qkdchip.sims.physics.phasenoise import (
     RAW_DRIFT_RAD_PER_MS,
     SUBTRACTED_DRIFT_RAD_PER_MS,

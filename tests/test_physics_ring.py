@@ -7,6 +7,7 @@ import math
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+
 from qkdchip.sims.physics.constants import C_M_PER_S, HBAR_J_S, LAMBDA0_M
 from qkdchip.sims.physics.ring import RING_RANGES, RingParams
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from qkdchip.sims.network import model
 from typer.testing import CliRunner
 
 from qkdchip import report
 from qkdchip.cli import app
 from qkdchip.commands.network import result_json
 from qkdchip.design import Design, validate
+from qkdchip.sims.network import model
 
 runner = CliRunner()
 

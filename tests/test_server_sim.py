@@ -11,6 +11,7 @@ import math
 import jax
 import numpy as np
 import pytest
+
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM, PROPAGATION_LOSS_DB_PER_M
 from qkdchip.sims.models import sin

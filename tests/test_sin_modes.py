@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from scipy.constants import speed_of_light
+
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM, n_si3n4, n_sio2
-from scipy.constants import speed_of_light
 
 WL0 = DESIGN_WAVELENGTH_UM
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from qkdchip.pdk import get_pdk, use_pdk
 from qkdchip.pdk.sin import (
     CORE_THICKNESS_UM,

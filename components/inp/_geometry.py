@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import gdsfactory as gf
 import klayout.db as kdb
+
 from qkdchip.pdk.inp.design_rules import GRID_UM
 from qkdchip.pdk.inp.layers import XSECTIONS, WaveguideSpec
 

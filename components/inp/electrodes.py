@@ -19,6 +19,7 @@ construction; the tests check every cell against the rules.
 from __future__ import annotations
 
 import klayout.db as kdb
+
 from qkdchip.components.inp._geometry import box
 
 PMETAL_WIDTH_UM = 4.0

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 import gdsfactory as gf
+
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
     Band,
@@ -33,9 +34,8 @@ from qkdchip.components.inp._geometry import (
     xs_spec,
 )
 from qkdchip.components.inp.waveguides import BEND_RADIUS, bend_radius
-from qkdchip.pdk.inp.process import PROCESS
-
 from qkdchip.params import Range, checked
+from qkdchip.pdk.inp.process import PROCESS
 
 #: Straight tip between the end of the SSC taper and the facet (cleave tolerance), um.
 TIP_STRAIGHT_UM = 10.0

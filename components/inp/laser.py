@@ -17,6 +17,8 @@ laser (k_c = (1 - R_rear) / (tau_in sqrt(R_rear))).
 from __future__ import annotations
 
 import gdsfactory as gf
+from scipy.constants import c as C_M_PER_S
+
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
@@ -28,10 +30,8 @@ from qkdchip.components.inp._geometry import (
     snap,
     xs_spec,
 )
-from qkdchip.pdk.inp.process import PROCESS
-from scipy.constants import c as C_M_PER_S
-
 from qkdchip.params import Range, checked
+from qkdchip.pdk.inp.process import PROCESS
 
 #: Isolation gap between laser sections (um): the implant plus the contact set-back.
 LASER_ISO_UM = 20.0

@@ -17,6 +17,7 @@ fraction to the upper output, 0.5), excess_loss_dB (``PROCESS.mmi_excess_loss_dB
 from __future__ import annotations
 
 import gdsfactory as gf
+
 from qkdchip.components.inp._geometry import (
     add_polygon,
     add_port,
@@ -25,10 +26,9 @@ from qkdchip.components.inp._geometry import (
     taper_polygon,
     xs_spec,
 )
+from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.design_rules import RULES
 from qkdchip.pdk.inp.process import PROCESS
-
-from qkdchip.params import Range, checked
 
 _TAPER_W = Range(1.5, 3.0, "um", "width of the access tapers at the MMI body")
 _TAPER_L = Range(10.0, 100.0, "um", "length of the access tapers")

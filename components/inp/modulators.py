@@ -17,6 +17,7 @@ as-fabricated imbalance the model must use (generic MMIs are 50:50 within a few 
 from __future__ import annotations
 
 import gdsfactory as gf
+
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import (
     add_boxes,
@@ -28,9 +29,8 @@ from qkdchip.components.inp._geometry import (
 )
 from qkdchip.components.inp.mmi import inp_mmi1x2
 from qkdchip.components.inp.waveguides import BEND_RADIUS, inp_bend_s
-from qkdchip.pdk.inp.process import PROCESS
-
 from qkdchip.params import Range, checked
+from qkdchip.pdk.inp.process import PROCESS
 
 #: Electrode length range of every EO section (um).
 EO_LENGTH = Range(100.0, 3000.0, "um", "electrode length of the EO phase shifter")

@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import gdsfactory as gf
+
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import add_boxes, add_port, box, snap, snap2
-from qkdchip.pdk.inp.design_rules import RULES
-
 from qkdchip.params import Range, checked
+from qkdchip.pdk.inp.design_rules import RULES
 
 #: PADOPEN inset inside the pad metal (>= the 5 um enclosure rule).
 PAD_OPENING_INSET_UM = 6.0

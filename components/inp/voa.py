@@ -13,6 +13,7 @@ photons, which matters at the single-photon output of a QKD transmitter.
 from __future__ import annotations
 
 import gdsfactory as gf
+
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
@@ -25,9 +26,8 @@ from qkdchip.components.inp._geometry import (
     xs_spec,
 )
 from qkdchip.components.inp.laser import ACTIVE_HALF_WIDTH_UM
-from qkdchip.pdk.inp.process import PROCESS
-
 from qkdchip.params import Range, checked
+from qkdchip.pdk.inp.process import PROCESS
 
 
 @gf.cell

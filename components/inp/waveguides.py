@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import gdsfactory as gf
+
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
     Band,
@@ -21,9 +22,8 @@ from qkdchip.components.inp._geometry import (
     snap,
     xs_spec,
 )
-from qkdchip.pdk.inp.layers import WaveguideSpec
-
 from qkdchip.params import Range, checked
+from qkdchip.pdk.inp.layers import WaveguideSpec
 
 WAVEGUIDE_CROSS_SECTIONS = ("inp_deep", "inp_shallow")
 

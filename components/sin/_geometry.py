@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import gdsfactory as gf
 import klayout.db as kdb
 import numpy as np
+
 from qkdchip.pdk.sin.design_rules import GRID_UM
 from qkdchip.pdk.sin.layers import LAYERS
 

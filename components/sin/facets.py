@@ -11,6 +11,7 @@ inner end (east, the ``xs_sin`` width).
 from __future__ import annotations
 
 import gdsfactory as gf
+
 from qkdchip.components.sin._geometry import (
     add_box,
     add_polygon,
@@ -20,9 +21,8 @@ from qkdchip.components.sin._geometry import (
     taper_points,
 )
 from qkdchip.components.sin.waveguides import CORE_WIDTH, DRAWN_WIDTH
-from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
-
 from qkdchip.params import Range, checked
+from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
 
 TRENCH_LENGTH = Range(DIE_KEEPOUT_UM, 300.0, "um", "facet trench depth into the die (>= keep-out)")
 #: wide enough for any facet width (<= 6 um) plus a minimum-width trench wall on each side

@@ -8,11 +8,11 @@ connects to a pad port to port (and the netlist shows it).
 from __future__ import annotations
 
 import gdsfactory as gf
+
 from qkdchip.components.sin._geometry import add_box, add_port, snap, snap_width
+from qkdchip.params import Range, checked
 from qkdchip.pdk.sin.design_rules import RULES
 from qkdchip.pdk.sin.layers import XSECTIONS
-
-from qkdchip.params import Range, checked
 
 _OPEN = RULES.layer("PAD_OPEN")
 _METAL = RULES.layer("PAD_METAL")

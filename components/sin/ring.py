@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 
 import gdsfactory as gf
+from scipy.constants import speed_of_light
+
 from qkdchip.components.sin._geometry import (
     add_band,
     add_box,
@@ -33,13 +35,11 @@ from qkdchip.components.sin._geometry import (
     snap_width,
 )
 from qkdchip.components.sin.waveguides import xs_figures
+from qkdchip.params import Range, checked
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.design_rules import RULES
 from qkdchip.pdk.sin.layers import XSECTIONS
 from qkdchip.pdk.sin.process import HEATER_SHEET_RESISTANCE_OHM_PER_SQ
-from scipy.constants import speed_of_light
-
-from qkdchip.params import Range, checked
 
 _W_LO = max(modes.width_range_um()[0], modes.coupler_width_range_um()[0])
 _W_HI = min(modes.width_range_um()[1], modes.coupler_width_range_um()[1])

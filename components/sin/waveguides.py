@@ -9,11 +9,11 @@ mode figures at the design wavelength (``n_eff``, ``n_g``, ``beta2_ps2_per_km``,
 from __future__ import annotations
 
 import gdsfactory as gf
+
 from qkdchip.components.sin._geometry import add_polygon, add_port, snap, snap_width, taper_points
+from qkdchip.params import Range, checked
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.design_rules import RULES
-
-from qkdchip.params import Range, checked
 
 #: Core width range of waveguides whose modes the tables describe (um).
 CORE_WIDTH = Range(*modes.width_range_um(), "um", "Si3N4 core width (range of the mode table)")

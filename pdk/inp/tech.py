@@ -13,6 +13,7 @@ from collections.abc import Callable
 import gdsfactory as gf
 from gdsfactory.technology import LayerViews
 from gdsfactory.technology.layer_map import LayerMap
+
 from qkdchip.pdk._views import layer_views
 from qkdchip.pdk._views import write_lyp as _write_lyp
 from qkdchip.pdk.inp.layers import LAYER_DOCS, LAYERS, XSECTIONS

@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM
 from scipy.constants import speed_of_light
+
+from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DISPERSION_FILE = DATA_DIR / "sin_te0_neff.csv"

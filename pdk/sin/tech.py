@@ -18,6 +18,7 @@ from typing import Any
 import gdsfactory as gf
 from gdsfactory.technology import LayerViews
 from gdsfactory.technology.layer_map import LayerMap
+
 from qkdchip.pdk._views import layer_views
 from qkdchip.pdk._views import write_lyp as _write_lyp
 from qkdchip.pdk.sin import modes

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from qkdchip.sims.keyrate._validate import require
 from qkdchip.sims.keyrate.bounds import plob, plob_conditional, single_repeater_bound, tgw
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from qkdchip.sims.keyrate._validate import require
 
 _LN2 = np.log(2.0)

@@ -30,10 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special
+
 from qkdchip.sims.keyrate._validate import rfield, safe_div, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.observables import fock_yields_random_phase, single_click_fixed_phase
-from scipy import special
 
 Array = NDArray[np.float64]
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from qkdchip.sims.keyrate._validate import require, rfield, scalar_or_array, validate_fields
 
 #: length of fibre that one arm may have [km]; beyond ~5000 km every rate underflows to 0

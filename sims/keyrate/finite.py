@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from qkdchip.sims.keyrate._validate import rfield, validate_fields
 
 

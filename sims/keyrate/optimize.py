@@ -29,13 +29,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.stats import qmc
+
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate
 from qkdchip.sims.keyrate.channel import Channel, Detector, arrival
 from qkdchip.sims.keyrate.finite import Security
 from qkdchip.sims.keyrate.pm import PMParams, pm_rate
 from qkdchip.sims.keyrate.sns import SNSParams, sns_rate
 from qkdchip.sims.keyrate.tf import TFParams, tf_rate
-from scipy.stats import qmc
 
 Array = NDArray[np.float64]
 ParamsT = SNSParams | PMParams | TFParams | CALParams

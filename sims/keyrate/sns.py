@@ -79,6 +79,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
+
 from qkdchip.sims.keyrate._validate import require, rfield, safe_div, validate_fields
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.finite import (

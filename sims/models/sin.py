@@ -107,6 +107,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import sax
+
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.process import (  # facet and pump-laser assumptions live there too
     DESIGN_WAVELENGTH_UM,

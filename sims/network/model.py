@@ -48,6 +48,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from qkdchip.design import Design
 from qkdchip.sims.keyrate import Channel, Detector, SNSParams, default_params, key_rate, plob
 from qkdchip.sims.physics.budget import Transmitter, link_budget
 from qkdchip.sims.physics.channels import (
@@ -60,8 +62,6 @@ from qkdchip.sims.physics.channels import (
 from qkdchip.sims.physics.comb import CombResult
 from qkdchip.sims.physics.injection import LockingResult, injection_lock
 from qkdchip.sims.physics.phasenoise import PhaseNoiseBudget
-
-from qkdchip.design import Design
 
 from .settings import LinkSettings, NetworkSettings
 from .wafer import ClientChip, Die, chip_figures, draw_wafer

@@ -38,6 +38,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
+from qkdchip.params import Range
 from qkdchip.sims.keyrate.api import PROTOCOLS, key_rate
 from qkdchip.sims.keyrate.channel import MAX_LENGTH_KM, Channel, Detector
 from qkdchip.sims.physics.channels import (
@@ -53,8 +54,6 @@ from qkdchip.sims.physics.phasenoise import (
     SUBTRACTED_DRIFT_RAD_PER_MS,
     PhaseNoiseBudget,
 )
-
-from qkdchip.params import Range
 
 __all__ = ["FINITE_KEY_PROTOCOLS", "KEY_PROTOCOLS", "MODES", "LinkSettings", "NetworkSettings"]
 

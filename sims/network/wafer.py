@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from qkdchip.sims.physics.injection import SlaveLaser
 
 from .settings import NetworkSettings
@@ -227,6 +228,7 @@ class _Batch:
 
         import jax
         import jax.numpy as jnp
+
         from qkdchip.pdk.inp.process import PROCESS
 
         defaults = {
@@ -303,6 +305,7 @@ def _injection_batch(cv, wl_um: float) -> _Batch:
     faces the laser's injection mirror (``o1``) to the laser (port ``laser``); a few elements,
     so it compiles in a fraction of a second."""
     import sax
+
     from qkdchip.sims.models.inp import MODELS
 
     name = next(iter(cv.netlist))
