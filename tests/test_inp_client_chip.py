@@ -6,6 +6,7 @@ import klayout.db as kdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from qkdchip.circuits.client_chip import (
     DIE_HEIGHT_UM,
     DIE_WIDTH_UM,
@@ -21,11 +22,12 @@ from qkdchip.components.inp import (
     inp_phase_modulator,
     inp_voa,
 )
+from qkdchip.params import defaults_of, ranges_of
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.drc import check_component
 from qkdchip.pdk.inp import LAYERS, RULES, XSECTIONS
 
-from qkdchip.params import defaults_of, ranges_of
+from layout_helpers import layer_region
 
 CELL_OF = {
     "laser": "inp_dbr_laser",
@@ -52,10 +54,7 @@ def chip(inp_pdk):
 
 
 def region(c, name: str) -> kdb.Region:
-    layer, datatype = LAYERS[name]
-    idx = c.kcl.layout.find_layer(layer, datatype)
-    r = kdb.Region(c.kdb_cell.begin_shapes_rec(idx)) if idx is not None else kdb.Region()
-    return r.merged()
+    return layer_region(c, LAYERS[name]).merged()
 
 
 def check_chip(c) -> None:

@@ -7,6 +7,7 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from qkdchip.components.inp import (
     CELLS,
     inp_bend_circular,
@@ -25,11 +26,11 @@ from qkdchip.components.inp import (
     inp_voa,
     inp_wire,
 )
+from qkdchip.params import ranges_of
 from qkdchip.pdk import use_pdk
-from qkdchip.pdk.drc import check_component
 from qkdchip.pdk.inp import PROCESS, XSECTIONS
 
-from qkdchip.params import ranges_of
+from layout_helpers import cell_drc, ports_of
 
 FEW = settings(max_examples=10, deadline=None)
 
@@ -41,25 +42,7 @@ def inp_pdk():
 
 
 def drc(c) -> list:
-    """DRC violations of a stand-alone cell (which has no die outline of its own)."""
-    report = check_component(c, "inp")
-    return [
-        (v.rule, v.layer, v.count, v.where_um[:3])
-        for v in report.violations
-        if not (v.rule == "outside_die" and "no die outline" in v.detail)
-    ]
-
-
-def ports_of(c) -> dict:
-    return {
-        p.name: {
-            "center": [round(p.dx, 3), round(p.dy, 3)],
-            "width": round(p.dwidth, 3),
-            "orientation": round(p.orientation, 3),
-            "type": p.port_type,
-        }
-        for p in c.ports
-    }
+    return cell_drc(c, "inp")
 
 
 def check_cell(c) -> None:
@@ -352,6 +335,7 @@ def test_river_routing_is_planar_and_drc_clean(offsets, edge, pitch):
     """Tabs crowded anywhere along a line: every tab gets its own pad and no two routes touch."""
     import gdsfactory as gf
     import klayout.db as kdb
+
     from qkdchip.components.inp import route_to_edge_pads
     from qkdchip.components.inp.pads import Tab
 

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.constants import speed_of_light
+
 from qkdchip.components.sin import (
     CELLS,
     sin_edge_coupler,
@@ -21,13 +23,12 @@ from qkdchip.components.sin import (
     sin_taper,
 )
 from qkdchip.components.sin.ring import ring_center_y_um
+from qkdchip.params import defaults_of, ranges_of
 from qkdchip.pdk import use_pdk
-from qkdchip.pdk.drc import check_component
 from qkdchip.pdk.sin import LAYERS, RULES, modes
 from qkdchip.pdk.sin.process import HEATER_SHEET_RESISTANCE_OHM_PER_SQ
-from scipy.constants import speed_of_light
 
-from qkdchip.params import defaults_of, ranges_of
+from layout_helpers import cell_drc, layer_region, ports_of
 
 FEW = settings(max_examples=10, deadline=None)
 GDS_MAX_VERTICES = 8190
@@ -40,30 +41,11 @@ def sin_pdk():
 
 
 def drc(c) -> list:
-    """DRC violations of a stand-alone cell (which has no die outline of its own)."""
-    report = check_component(c, "sin")
-    return [
-        (v.rule, v.layer, v.count, v.where_um[:3])
-        for v in report.violations
-        if not (v.rule == "outside_die" and "no die outline" in v.detail)
-    ]
+    return cell_drc(c, "sin")
 
 
 def region(c, name: str) -> kdb.Region:
-    idx = c.kcl.layout.find_layer(*LAYERS[name])
-    return kdb.Region(c.kdb_cell.begin_shapes_rec(idx)) if idx is not None else kdb.Region()
-
-
-def ports_of(c) -> dict:
-    return {
-        p.name: {
-            "center": [round(p.dx, 3), round(p.dy, 3)],
-            "width": round(p.dwidth, 3),
-            "orientation": round(p.orientation, 3),
-            "type": p.port_type,
-        }
-        for p in c.ports
-    }
+    return layer_region(c, LAYERS[name])
 
 
 def check_cell(c) -> None:

@@ -8,6 +8,8 @@ import klayout.db as kdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.constants import speed_of_light
+
 from qkdchip.circuits.server_chip import optical_netlist, server_chip
 from qkdchip.components.sin import (
     sin_edge_coupler,
@@ -16,12 +18,12 @@ from qkdchip.components.sin import (
     sin_ring_bus,
     sin_ring_heater,
 )
+from qkdchip.params import defaults_of, ranges_of
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.drc import check_component
 from qkdchip.pdk.sin import LAYERS, RULES, TARGET_FSR_GHZ, modes
-from scipy.constants import speed_of_light
 
-from qkdchip.params import defaults_of, ranges_of
+from layout_helpers import layer_region
 
 CELL_OF = {
     "pump": "sin_pump_facet",
@@ -49,9 +51,7 @@ def chip(sin_pdk):
 
 
 def region(c, name: str) -> kdb.Region:
-    idx = c.kcl.layout.find_layer(*LAYERS[name])
-    r = kdb.Region(c.kdb_cell.begin_shapes_rec(idx)) if idx is not None else kdb.Region()
-    return r.merged()
+    return layer_region(c, LAYERS[name]).merged()
 
 
 def fsr_from_geometry_ghz(c) -> float:

@@ -80,6 +80,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import sax
+
 from qkdchip.pdk.inp.process import PROCESS
 
 # (importing qkdchip.sims.models.* runs the package __init__ first: 64-bit JAX, port naming)
@@ -215,21 +216,17 @@ def inp_straight(
 def inp_bend_circular(
     wl=WL0_UM, length_um=0.0, cross_section: str = "inp_deep", loss_dB_per_cm=None
 ) -> sax.SDict:
-    """Circular bend (o1, o2) of arc length ``length_um`` (= R theta, from the cell's info)."""
-    wl = check_wl(wl)
-    length_um = _length("length_um", length_um)
-    loss_db = _guide_loss_db(length_um, cross_section, loss_dB_per_cm)
-    return two_port(_t(wl, _opl(wl, length_um, cross_section), loss_db))
+    """Circular bend (o1, o2) of arc length ``length_um`` (= R theta, from the cell's info):
+    a straight guide of that length (bend radiation loss neglected)."""
+    return inp_straight(wl, length_um, cross_section, loss_dB_per_cm)
 
 
 def inp_bend_s(
     wl=WL0_UM, length_um=0.0, cross_section: str = "inp_deep", loss_dB_per_cm=None
 ) -> sax.SDict:
-    """Two-arc S-bend (o1, o2) of path length ``length_um`` (= 2 R theta, from the cell's info)."""
-    wl = check_wl(wl)
-    length_um = _length("length_um", length_um)
-    loss_db = _guide_loss_db(length_um, cross_section, loss_dB_per_cm)
-    return two_port(_t(wl, _opl(wl, length_um, cross_section), loss_db))
+    """Two-arc S-bend (o1, o2) of path length ``length_um`` (= 2 R theta, from the cell's info):
+    a straight guide of that length (bend radiation loss neglected)."""
+    return inp_straight(wl, length_um, cross_section, loss_dB_per_cm)
 
 
 def inp_taper_deep_shallow(wl=WL0_UM, length_um=0.0, transition_loss_dB=None) -> sax.SDict:
