@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= gds_out
 
-.PHONY: install run build test test-all lint format bench docs-images clean
+.PHONY: install run build test test-all lint format bench docs-images gds-ref clean
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,10 @@ docs-images: install
 	$(BIN)/qkdchip build --out $(OUT)
 	mkdir -p docs
 	cp $(OUT)/server_chip.png $(OUT)/client_chip.png $(OUT)/mask_clients.png docs/
+
+# refresh the stored reference geometry (tests/gds_ref) after an intended layout change
+gds-ref: install
+	$(BIN)/python tests/gds_reference.py --update
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
