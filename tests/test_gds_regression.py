@@ -7,6 +7,7 @@ any difference fails. After an intended change: ``make gds-ref`` (see ``tests/gd
 from __future__ import annotations
 
 import pytest
+
 from gds_reference import REF_DIR, build, cases, xor
 
 CASES = list(cases())
