@@ -34,7 +34,7 @@ from qkdchip.design import Design, parameters
 
 __all__ = ["REFERENCE", "STEPS", "RunResult", "run", "sensitivity_variants"]
 
-#: the reference network's published figures (DESIGN.md section 1)
+#: the reference network's published figures (docs/assumptions.md, section 1)
 REFERENCE: dict[str, Any] = {
     "distance_km": 370.0,
     "ratio_to_plob": (1.515, 3.514),
@@ -61,22 +61,23 @@ def _pname(prefix: str, arg: str) -> str:
 
 
 def sensitivity_variants() -> list[tuple[str, dict[str, Any]]]:
-    """Documented alternatives of the model assumptions that set the ratio to PLOB (DESIGN.md
-    ranges; each is applied on top of the design, one at a time, then the three that lower
-    the rate together). Used to *explain* the gap to the reference, not to tune the model."""
+    """Documented alternatives of the model assumptions that set the ratio to PLOB (ranges of
+    docs/assumptions.md; each is applied on top of the design, one at a time, then the three
+    that lower the rate together). Used to *explain* the gap to the reference, not to tune
+    the model."""
     return [
-        ("finite key N = 1e12 (DESIGN.md lower end)", {_pname("network", "pulses"): 1e12}),
+        ("finite key N = 1e12 (documented lower end)", {_pname("network", "pulses"): 1e12}),
         ("asymptotic key (N -> infinity)", {_pname("network", "pulses"): 0.0}),
         (
-            "dark counts 2e-8 per pulse (20 Hz at 1 GHz, DESIGN.md upper end)",
+            "dark counts 2e-8 per pulse (20 Hz at 1 GHz, documented upper end)",
             {_pname("link", "detector_dark_count_prob"): 2e-8},
         ),
-        ("SNSPD efficiency 0.8 (DESIGN.md upper end)", {_pname("link", "detector_eta"): 0.8}),
+        ("SNSPD efficiency 0.8 (documented upper end)", {_pname("link", "detector_eta"): 0.8}),
         (
             "3 dB more loss per arm at the server (e.g. circulator, polarisation control)",
             {_pname("link", "server_filter_loss_db"): 6.0},
         ),
-        ("f_EC = 1.16 (DESIGN.md alternative)", {_pname("network", "ec_f"): 1.16}),
+        ("f_EC = 1.16 (documented alternative)", {_pname("network", "ec_f"): 1.16}),
         ("misalignment e_d = 3 % (key-rate core default)", {_pname("link", "misalignment"): 0.03}),
         (
             "no dual-wavelength subtraction (raw drift 2.871 rad/ms)",
@@ -269,7 +270,7 @@ def _markdown(res: dict[str, Any], network, sens: list[dict[str, Any]]) -> str:
     add(
         "Design: "
         + (
-            "default (the reference system of DESIGN.md)"
+            "default (the reference system of docs/assumptions.md)"
             if not ov
             else "overrides " + ", ".join(f"`{k}={v}`" for k, v in ov.items())
         )
@@ -435,7 +436,7 @@ def _assumptions_text(res: dict[str, Any], sens: list[dict[str, Any]]) -> str:
         out.append(
             f"The simulated ratios ({lo:.2f}-{hi:.2f}) are {side} the reference's range "
             f"({ref[0]}-{ref[1]}). The defaults were not adjusted to land in it; the gap comes from "
-            "these model assumptions (each a documented default, DESIGN.md section 1):\n"
+            "these model assumptions (each a documented default, docs/assumptions.md):\n"
         )
         lk = res["network"]["settings"]["link"]
         nw = res["network"]["settings"]["network"]

@@ -31,7 +31,7 @@ a one-FSR sweep and measured on zoomed grids) and
   of Q_i = Q_ex, as :class:`~qkdchip.sims.physics.ring.RingParams` classifies), ``finesse``;
 * ``insertion_loss_db`` (facet to facet, off resonance) and ``pump_reflection_db`` (|S11|^2 back
   into the laser, off resonance);
-* ``analytic``: the same figures from the ring's parameters with the DESIGN.md relations
+* ``analytic``: the same figures from the ring's parameters with the relations of docs/physics.md
   (FSR = c / (n_g L), Q_i = 2 pi n_g / (lambda alpha), Q_ex = 2 pi nu / (|k|^2 FSR), 1/Q_L =
   1/Q_i + 1/Q_ex; :func:`server_ring_params`), plus the exact all-pass FWHM
   (``q_loaded_allpass`` = pi n_g L sqrt(r a) / (lambda (1 - r a))) and depth

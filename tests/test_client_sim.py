@@ -134,7 +134,7 @@ def test_extinction_ratios_match_the_imbalance_formula(cc, figs):
         assert value == pytest.approx(er, abs=1e-6)
     # cascaded intensity modulators: the extinction ratios add in dB
     assert figs["im_extinction_ratio_total_db"] == pytest.approx(3 * er, abs=1e-5)
-    assert er == pytest.approx(34.0, abs=0.1)  # the 52/48 splitter of DESIGN.md
+    assert er == pytest.approx(34.0, abs=0.1)  # the 52/48 splitter (docs/physics.md, section 6)
 
 
 def test_modulator_half_wave_voltages(cc, figs):

@@ -25,12 +25,38 @@ def test_import_activates_nothing_and_does_not_load_gdsfactory():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_pdk_attribute_is_lazy_cached_and_not_activated():
+    code = (
+        "import sys; from qkdchip.pdk import inp;"
+        "assert 'gdsfactory' not in sys.modules, 'gdsfactory imported';"
+        "from qkdchip.pdk.inp import PDK; import gdsfactory.pdk as g;"
+        "assert PDK is inp.get_pdk() and PDK.name == 'qkdchip_inp';"
+        "assert g._ACTIVE_PDK is None, 'activated';"
+        "print(type(PDK).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "Pdk"
+
+
 def test_pdk_object():
     pdk = inp.get_pdk()
     assert pdk.name == "qkdchip_inp"
     assert pdk is inp.get_pdk()  # cached
     assert set(pdk.cross_sections) == set(XSECTIONS)
-    assert all(name.startswith("inp_") for name in pdk.cells)
+    # every registered cell is a process cell (the routing names are aliases of inp_ cells)
+    assert all(fn.__name__.startswith("inp_") for fn in pdk.cells.values())
+    assert not pdk.base_pdks
+    from qkdchip.components.inp import CELLS
+    from qkdchip.sims.models.inp import MODELS
+
+    assert pdk.cells["straight"] is CELLS["inp_straight"]
+    assert pdk.cells["bend_euler"] is CELLS["inp_bend_euler"]
+    assert pdk.cells["bend_circular"] is CELLS["inp_bend_circular"]
+    assert set(pdk.layer_transitions.values()) == {"inp_taper_deep_shallow"}
+    # the routing cells and the transition all have their sax model in the PDK
+    routed = {pdk.cells[n].__name__ for n in ("straight", "bend_euler", "bend_circular")}
+    assert routed | {"inp_taper_deep_shallow"} <= set(MODELS) == set(pdk.models)
 
 
 def test_layer_numbers_are_in_the_inp_window():
@@ -85,7 +111,7 @@ def test_process_constants_are_inside_their_generic_ranges():
     for row in rows:
         assert row["min"] <= row["value"] <= row["max"], row
         assert row["doc"]
-    # DESIGN.md generic ranges
+    # generic ranges (docs/assumptions.md, section 6)
     assert 2 <= PROCESS.deep_loss_dB_per_cm <= 4
     assert 4 <= PROCESS.eo_vpi_l_V_mm <= 15
     assert 0.3 <= PROCESS.mmi_excess_loss_dB <= 1

@@ -263,7 +263,8 @@ def _mzm_t(model, v: float) -> float:
 
 
 def er_closed_form_db(k1: float, k2: float, t1: float = 1.0, t2: float = 1.0) -> float:
-    """ER = ((A + B)/(A - B))^2, A = sqrt(k1 k2) t1, B = sqrt((1-k1)(1-k2)) t2 (DESIGN.md)."""
+    """ER = ((A + B)/(A - B))^2, A = sqrt(k1 k2) t1, B = sqrt((1-k1)(1-k2)) t2 (docs/physics.md,
+    section 6)."""
     a, b = math.sqrt(k1 * k2) * t1, math.sqrt((1 - k1) * (1 - k2)) * t2
     return 10 * math.log10(((a + b) / (a - b)) ** 2)
 

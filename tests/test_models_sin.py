@@ -328,7 +328,7 @@ def test_gap_moves_the_loaded_q_by_the_analytic_amount(cells):
         lam = res.wl_res_um * 1e-6
         q_allpass = math.pi * n_g * length * math.sqrt(ra) / (lam * (1 - ra))
         assert res.q_loaded == pytest.approx(q_allpass, rel=1e-4)
-        # the DESIGN.md relations: 1/Q_L = 1/Q_i + 1/Q_ex, Q_ex = 2 pi nu / (|k|^2 FSR)
+        # docs/physics.md, section 2: 1/Q_L = 1/Q_i + 1/Q_ex, Q_ex = 2 pi nu / (|k|^2 FSR)
         q_i = 2 * math.pi * n_g / (lam * ALPHA_PER_M)
         q_ex = 2 * math.pi * n_g * length / (lam * k2)
         assert res.q_loaded == pytest.approx(1 / (1 / q_i + 1 / q_ex), rel=5e-3)

@@ -29,7 +29,7 @@ def test_reference_budget_arithmetic() -> None:
     assert b.voa_setting_db == pytest.approx(expected_voa)
     assert b.voa_ok and b.reachable and not b.notes
     lv = {x.name: x for x in b.levels}
-    # 85-90 dB from a +7 dBm laser to mu = 0.1 (DESIGN.md)
+    # 85-90 dB from a +7 dBm laser to mu = 0.1 (docs/physics.md, section 7)
     assert 85.0 <= lv["mu_1"].total_attenuation_db <= 90.0
     assert lv["mu_1"].im_attenuation_db == pytest.approx(10 * math.log10(4))
     assert lv["mu_z"].im_attenuation_db == 0.0

@@ -17,7 +17,7 @@ REF = SlaveLaser(cavity_length_m=1e-3, group_index=3.7, mirror_reflectivity=0.3,
 
 
 def test_reference_range_1mm_dbr_at_minus_30_db() -> None:
-    """DESIGN.md: about [-0.8, +0.26] GHz for a 1 mm DBR at rho = -30 dB."""
+    """docs/physics.md, section 5: about [-0.8, +0.26] GHz for a 1 mm DBR at rho = -30 dB."""
     assert REF.round_trip_s == pytest.approx(2 * 3.7 * 1e-3 / C_M_PER_S)
     assert REF.coupling_rate == pytest.approx(0.7 / (REF.round_trip_s * math.sqrt(0.3)))
     lo, hi = locking_range_hz(REF, 1e-3 * REF.power_w)

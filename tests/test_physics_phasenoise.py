@@ -59,7 +59,7 @@ def test_drift_residual_rT_over_sqrt12() -> None:
 
 def test_laser_delay_term() -> None:
     assert delay_per_km_s() == pytest.approx(4.9e-6, rel=0.001)
-    # DESIGN.md: ~1.85e-3 rad^2 per km of imbalance at 60 Hz
+    # docs/physics.md, section 8: ~1.85e-3 rad^2 per km of imbalance at 60 Hz
     assert laser_delay_variance(60.0, 1.0) == pytest.approx(2 * math.pi * 60.0 * 4.897e-6, rel=1e-4)
     assert laser_delay_variance(60.0, 1.0) == pytest.approx(1.85e-3, rel=0.005)
     assert laser_delay_variance(60.0, 3.0) == pytest.approx(3 * laser_delay_variance(60.0, 1.0))

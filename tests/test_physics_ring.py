@@ -17,7 +17,8 @@ def test_reference_ring_matches_design_figures() -> None:
     assert r.fsr_hz == pytest.approx(30.03e9, rel=1e-12)
     assert r.length_m == pytest.approx(6.27e-3, rel=2e-3)
     assert r.length_m / (2 * math.pi) == pytest.approx(1.0e-3, rel=3e-3)  # radius ~1.00 mm
-    # Q_i = 2 pi n_g / (lambda alpha) with alpha = 0.2303 x 1.7 dB/m: ~1.65e7 (DESIGN.md)
+    # Q_i = 2 pi n_g / (lambda alpha) with alpha = 0.2303 x 1.7 dB/m: ~1.65e7
+    # (docs/physics.md, section 2)
     # the defaults are the PDK's: n_g ~1.593 and beta2 ~+700 ps^2/km from the mode tables
     assert r.n_g == pytest.approx(1.593, abs=1e-3)
     assert r.beta2_s2_per_m == pytest.approx(700e-27, rel=0.01)

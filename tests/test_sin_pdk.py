@@ -29,16 +29,40 @@ def test_import_is_cheap_and_activates_nothing():
     assert float(out.stdout) == pytest.approx(modes.group_index(2.8))
 
 
+def test_pdk_attribute_is_lazy_cached_and_not_activated():
+    code = (
+        "import sys; from qkdchip.pdk import sin;"
+        "assert 'gdsfactory' not in sys.modules, 'gdsfactory imported';"
+        "from qkdchip.pdk.sin import PDK; import gdsfactory.pdk as g;"
+        "assert PDK is sin.get_pdk() and PDK.name == 'qkdchip_sin';"
+        "assert g._ACTIVE_PDK is None, 'activated';"
+        "assert 'sax' not in sys.modules, 'models loaded before first use';"
+        "print(type(PDK).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "Pdk"
+
+
 def test_get_pdk_is_cached_and_named():
     pdk = get_pdk("sin")
     assert pdk is get_pdk("sin")
     assert pdk.name == "qkdchip_sin"
     assert set(pdk.cross_sections) == set(XSECTIONS)
-    assert pdk.cells and all(name.startswith("sin_") for name in pdk.cells)
+    # every registered cell is a process cell (the routing names are aliases of sin_ cells)
+    assert pdk.cells and all(fn.__name__.startswith("sin_") for fn in pdk.cells.values())
+    assert not pdk.base_pdks
+    from qkdchip.components.sin import CELLS
     from qkdchip.sims.models.sin import MODELS
 
+    assert {k: v for k, v in pdk.cells.items() if k in CELLS} == CELLS
+    # gdsfactory's routers find their cells: process cells, each with a sax model
+    assert pdk.cells["straight"] is CELLS["sin_straight"]
+    assert pdk.cells["bend_euler"] is CELLS["sin_bend_euler"]
+    assert pdk.cells["taper"] is CELLS["sin_taper"]
     # every Si3N4 cell with optical ports has its sax model registered in the PDK
     assert set(pdk.models) == set(MODELS)
+    assert {pdk.cells[n].__name__ for n in ("straight", "bend_euler", "taper")} <= set(MODELS)
 
 
 def test_layer_numbers_stay_in_the_sin_block():

@@ -3,7 +3,9 @@
 Every cell name starts with ``inp_`` (gdsfactory caches cells by name across PDKs), every numeric
 parameter has a unit in its name and a range declared with :func:`qkdchip.params.checked`, and the
 numbers a model needs are in ``c.info``. Optical ports o1, o2, ...; electrical ports e1, ...
-Build them inside ``qkdchip.pdk.use_pdk("inp")``.
+Build them inside ``qkdchip.pdk.use_pdk("inp")``. The waveguide cells also take gdsfactory's
+keywords (``cross_section`` as a ``gf.CrossSection``, ``length``, ``radius``) and answer
+gdsfactory's routers (:mod:`qkdchip.components.inp.routing`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from qkdchip.components.inp.pads import inp_pad_dc, inp_pad_rf, inp_wire, route_
 from qkdchip.components.inp.voa import inp_voa
 from qkdchip.components.inp.waveguides import (
     inp_bend_circular,
+    inp_bend_euler,
     inp_bend_s,
     inp_straight,
     inp_taper_deep_shallow,
@@ -27,6 +30,7 @@ CELLS = {
     for f in (
         inp_straight,
         inp_bend_circular,
+        inp_bend_euler,
         inp_bend_s,
         inp_taper_deep_shallow,
         inp_mmi1x2,

@@ -1,17 +1,28 @@
-"""Passive InP waveguide cells: straight, circular bend, S-bend, deep-to-shallow transition.
+"""Passive InP waveguide cells: straight, circular bend, Euler routing bend, S-bend, deep-to-shallow
+transition.
 
 Model numbers in ``c.info``: ``length_um`` (optical path length along the centre line),
 ``cross_section``, and for bends ``radius_um``; the propagation loss and group index live in
 ``qkdchip.pdk.inp.PROCESS`` (per cross-section), so the model computes
 ``loss_dB = length_um * 1e-4 * PROCESS.<deep|shallow>_loss_dB_per_cm``.
+
+The straight, the bends and the transition also take gdsfactory's keywords
+(:mod:`qkdchip.components.routing`): ``cross_section`` may be a ``gf.CrossSection`` (as the
+routers pass it) drawn on ``WG_DEEP``/``WG_SHALLOW`` with that cross-section's width, ``length``/
+``radius``/``angle`` are ``length_um``/``radius_um``/``angle_deg``, and ``width``/``width1``/
+``width2`` must be the widths the cells draw. They are registered in the PDK under the names
+gdsfactory's routers ask for (``"straight"``, ``"bend_euler"``, ``"bend_circular"``; the
+deep-to-shallow ``layer_transitions``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import gdsfactory as gf
 
+from qkdchip.components.euler import band_outline, euler_bend, sagitta_step_um
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
     Band,
@@ -22,10 +33,14 @@ from qkdchip.components.inp._geometry import (
     snap,
     xs_spec,
 )
+from qkdchip.components.routing import check_angle, gdsfactory_keywords, layer_tuple, rename
 from qkdchip.params import Range, checked
-from qkdchip.pdk.inp.layers import WaveguideSpec
+from qkdchip.pdk.inp.design_rules import GRID_UM
+from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS, WaveguideSpec
 
 WAVEGUIDE_CROSS_SECTIONS = ("inp_deep", "inp_shallow")
+#: tolerance of a width given to a cell that draws a fixed width (um)
+_WIDTH_TOL_UM = 1e-6
 
 
 def _optical_xs(cross_section: str) -> WaveguideSpec:
@@ -35,6 +50,44 @@ def _optical_xs(cross_section: str) -> WaveguideSpec:
             f"cross_section={cross_section!r} is not a waveguide: allowed {WAVEGUIDE_CROSS_SECTIONS}"
         )
     return spec
+
+
+def cross_section_name(cross_section: Any) -> str:
+    """The name (``inp_deep`` / ``inp_shallow`` ...) of an InP cross-section spec: a name, a
+    factory, a ``gf.CrossSection`` or anything the active PDK resolves. A CrossSection is
+    matched by its layer and width; ValueError naming ``cross_section`` if it matches none."""
+    if isinstance(cross_section, str) and cross_section in XSECTIONS:
+        return cross_section
+    xs = gf.get_cross_section(cross_section)
+    layers = [layer_tuple(s.layer) for s in xs.sections]
+    for name in WAVEGUIDE_CROSS_SECTIONS:
+        spec = XSECTIONS[name]
+        if layers == [LAYERS[spec.layer]] and abs(xs.width - spec.width_um) <= _WIDTH_TOL_UM:
+            return name
+    drawn = {n: (XSECTIONS[n].layer, XSECTIONS[n].width_um) for n in WAVEGUIDE_CROSS_SECTIONS}
+    raise ValueError(
+        f"cross_section={cross_section!r} (layers {layers}, width {xs.width} um) is not drawn by "
+        f"the InP cells: allowed {drawn}"
+    )
+
+
+def _check_width(name: str, width: Any, cross_section: str) -> None:
+    if width is not None and abs(float(width) - XSECTIONS[cross_section].width_um) > _WIDTH_TOL_UM:
+        raise ValueError(
+            f"{name}={width} um is not drawn on {cross_section}: allowed "
+            f"{XSECTIONS[cross_section].width_um} um (the cross-section's width)"
+        )
+
+
+def _guide_kwargs(
+    own: dict[str, Any], gfk: dict[str, Any], names: dict[str, tuple[str, Any]]
+) -> dict[str, Any]:
+    """gdsfactory keywords -> a waveguide cell's own; ``cross_section`` resolved to its name."""
+    out = rename(own, gfk, names)
+    if out.get("cross_section") is not None:
+        out["cross_section"] = cross_section_name(out["cross_section"])
+    _check_width("width", gfk.get("width"), out.get("cross_section", "inp_deep"))
+    return out
 
 
 def bend_radius(radius_um: float | None, cross_section: str, name: str = "radius_um") -> float:
@@ -50,6 +103,11 @@ def bend_radius(radius_um: float | None, cross_section: str, name: str = "radius
     return radius
 
 
+def _straight_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:
+    return _guide_kwargs(own, gfk, {"length": ("length_um", snap)})
+
+
+@gdsfactory_keywords(_straight_kwargs, "length", "width")
 @gf.cell
 @checked(length_um=Range(1.0, 20000.0, "um", "straight waveguide length"))
 def inp_straight(length_um: float = 100.0, cross_section: str = "inp_deep") -> gf.Component:
@@ -70,6 +128,13 @@ def inp_straight(length_um: float = 100.0, cross_section: str = "inp_deep") -> g
 BEND_RADIUS = Range(100.0, 1000.0, "um", "waveguide bend radius (>= the cross-section radius_min)")
 
 
+def _circular_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:
+    return _guide_kwargs(
+        own, gfk, {"radius": ("radius_um", snap), "angle": ("angle_deg", lambda a: a)}
+    )
+
+
+@gdsfactory_keywords(_circular_kwargs, "radius", "angle", "width")
 @gf.cell
 @checked(
     radius_um=BEND_RADIUS,
@@ -90,6 +155,37 @@ def inp_bend_circular(
     c.info["radius_um"] = radius
     c.info["angle_deg"] = angle_deg
     c.info["length_um"] = snap(radius * a)
+    c.info["cross_section"] = cross_section
+    return c
+
+
+def _euler_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:
+    check_angle(gfk.get("angle"), "inp_bend_euler")
+    return _guide_kwargs(own, gfk, {"radius": ("radius_um", snap)})
+
+
+@gdsfactory_keywords(_euler_kwargs, "radius", "angle", "width")
+@gf.cell
+@checked(radius_um=BEND_RADIUS)
+def inp_bend_euler(radius_um: float | None = None, cross_section: str = "inp_deep") -> gf.Component:
+    """90-degree partial Euler bend turning left, the router's ``"bend_euler"``: o1 at the origin
+    facing west, o2 at (R, R) facing north, R = ``radius_um`` (default: the cross-section's
+    routing radius), a drop-in for a circular bend of that radius. The Euler fraction
+    ``info["p"]`` is 0.5 where the smallest curvature radius ``info["min_radius_um"]`` stays >= the
+    cross-section's radius_min, else the largest that keeps it there (``inp_shallow`` at 600 um:
+    p ~ 0.25). Outline within half a grid step of the curve."""
+    spec = _optical_xs(cross_section)
+    radius = snap(bend_radius(radius_um, cross_section))
+    bend = euler_bend(radius, spec.radius_min_um)
+    c = gf.Component()
+    step = sagitta_step_um(bend.min_radius_um, 0.5 * GRID_UM)
+    add_polygon(c, [tuple(p) for p in band_outline(bend, spec.width_um, step)], spec.layer)
+    add_port(c, "o1", 0, 0, 180, cross_section)
+    add_port(c, "o2", radius, radius, 90, cross_section)
+    c.info["radius_um"] = radius
+    c.info["p"] = bend.p
+    c.info["min_radius_um"] = round(bend.min_radius_um, 4)
+    c.info["length_um"] = snap(bend.length_um)
     c.info["cross_section"] = cross_section
     return c
 
@@ -132,6 +228,13 @@ def inp_bend_s(
     return c
 
 
+def _transition_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:
+    _check_width("width1", gfk.get("width1"), "inp_deep")
+    _check_width("width2", gfk.get("width2"), "inp_shallow")
+    return rename(own, gfk, {"length": ("length_um", snap)})
+
+
+@gdsfactory_keywords(_transition_kwargs, "length", "width1", "width2")
 @gf.cell
 @checked(length_um=Range(20.0, 300.0, "um", "deep-to-shallow transition length"))
 def inp_taper_deep_shallow(length_um: float = TRANSITION_LENGTH_UM) -> gf.Component:

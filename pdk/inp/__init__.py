@@ -8,12 +8,22 @@ A generic HHI/SMART-like active-passive InP platform:
 * design rules as data (``RULES``, a :class:`qkdchip.pdk.rules.DesignRules`),
 * process constants (``PROCESS``, a frozen :class:`~qkdchip.pdk.inp.process.InPProcess`) that the
   cells and the S-matrix models read,
-* ``get_pdk()``: the cached ``gf.Pdk(name="qkdchip_inp")``; ``write_lyp(path)``: KLayout layer
-  properties.
+* ``get_pdk()`` and ``PDK``: the cached ``gf.Pdk(name="qkdchip_inp")`` (cells, routing cells
+  under gdsfactory's names, sax models); ``write_lyp(path)``: KLayout layer properties.
 
-Importing this package is cheap and activates nothing: gdsfactory objects (``LAYER``,
+Importing this package is cheap and activates nothing: gdsfactory objects (``PDK``, ``LAYER``,
 ``LAYER_VIEWS``, ``CROSS_SECTIONS``) load on first access. Build cells inside
-``qkdchip.pdk.use_pdk("inp")``.
+``qkdchip.pdk.use_pdk("inp")`` (or ``PDK.activate()``)::
+
+    import gdsfactory as gf
+    from qkdchip.pdk.inp import PDK
+
+    PDK.activate()
+    c = gf.Component()
+    a = c << gf.get_component("inp_mmi1x2")
+    b = c << gf.get_component("inp_straight")
+    b.move((600, 400))
+    gf.routing.route_single(c, a.ports["o2"], b.ports["o1"], cross_section="inp_deep")
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ __all__ = [
     "LAYER",
     "LAYERS",
     "LAYER_VIEWS",
+    "PDK",
     "PROCESS",
     "RULES",
     "XSECTIONS",
@@ -68,6 +79,8 @@ def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "PDK":  # gdsfactory's convention: `from <pdk> import PDK` (built on first access)
+        return get_pdk()
     if name in _LAZY:
         from qkdchip.pdk.inp import tech
 

@@ -83,8 +83,14 @@ CROSS_SECTIONS = {"inp_deep": inp_deep, "inp_shallow": inp_shallow, "inp_metal":
 
 @functools.cache
 def get_pdk() -> gf.Pdk:
-    """The InP ``gf.Pdk`` (built once; not activated)."""
-    from qkdchip.components.inp import CELLS
+    """The InP ``gf.Pdk`` named ``qkdchip_inp`` (built once, cached; not activated).
+
+    ``cells``: the process cells, plus the names gdsfactory's routers look up (``"straight"``,
+    ``"bend_euler"``, ``"bend_circular"``) bound to process cells; ``layer_transitions``: the
+    deep-to-shallow transition; ``routing_strategies``: bundles on ``inp_deep``. No base PDK (the
+    generic cells draw on colliding layer numbers and have no models:
+    :mod:`qkdchip.components.routing`)."""
+    from qkdchip.components.inp import CELLS, routing
 
     return gf.Pdk(
         name=PDK_NAME,
@@ -92,5 +98,7 @@ def get_pdk() -> gf.Pdk:
         layers=LAYER,
         layer_views=LAYER_VIEWS,
         cross_sections=dict(CROSS_SECTIONS),
-        cells=dict(CELLS),
+        cells={**CELLS, **routing.ROUTING_CELLS},
+        layer_transitions=routing.layer_transitions(),
+        routing_strategies=dict(routing.ROUTING_STRATEGIES),
     )

@@ -10,12 +10,22 @@ deep-trench facets):
   n_eff, n_g and beta2 from the mode tables), ``xs_sin_heater``, ``xs_sin_metal``;
 * mode tables (``modes``: n_eff, n_g, beta2, coupler kappa from femwell, stored in ``data/``);
 * design rules as data (``RULES``, a :class:`qkdchip.pdk.rules.DesignRules`);
-* ``get_pdk()``: the cached ``gf.Pdk(name="qkdchip_sin")``; ``write_lyp(path)``: KLayout layer
-  properties.
+* ``get_pdk()`` and ``PDK``: the cached ``gf.Pdk(name="qkdchip_sin")`` (cells, routing cells
+  under gdsfactory's names, sax models); ``write_lyp(path)``: KLayout layer properties.
 
-Importing this package is cheap and activates nothing: gdsfactory objects (``LAYER``,
+Importing this package is cheap and activates nothing: gdsfactory objects (``PDK``, ``LAYER``,
 ``LAYER_VIEWS``, ``CROSS_SECTIONS``, ``SiNCrossSection``) load on first access. Build cells inside
-``qkdchip.pdk.use_pdk("sin")``.
+``qkdchip.pdk.use_pdk("sin")`` (or ``PDK.activate()``)::
+
+    import gdsfactory as gf
+    from qkdchip.pdk.sin import PDK
+
+    PDK.activate()
+    c = gf.Component()
+    a = c << gf.get_component("sin_edge_coupler")
+    b = c << gf.get_component("sin_ring_bus")
+    b.move((3000, 1500))
+    gf.routing.route_single(c, a.ports["o2"], b.ports["o1"], cross_section="xs_sin")
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ __all__ = [
     "LAYER",
     "LAYERS",
     "LAYER_VIEWS",
+    "PDK",
     "PROPAGATION_LOSS_DB_PER_M",
     "RULES",
     "TARGET_FSR_GHZ",
@@ -82,6 +93,8 @@ def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "PDK":  # gdsfactory's convention: `from <pdk> import PDK` (built on first access)
+        return get_pdk()
     if name in _LAZY:
         from qkdchip.pdk.sin import tech
 

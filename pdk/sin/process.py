@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-#: Si3N4 core thickness (um). 100 nm: thin, wide, low-confinement core (DESIGN.md, published).
+#: Si3N4 core thickness (um). 100 nm: thin, wide, low-confinement core (published, see
+#: docs/assumptions.md).
 CORE_THICKNESS_UM = 0.100
 #: Straight-waveguide propagation loss (dB/m) of the ring cross-section (published, PDK input;
 #: the intrinsic Q is derived from it: Q_i = 2 pi n_g / (wl alpha), alpha = ln(10)/10 x dB/m).

@@ -148,8 +148,13 @@ CROSS_SECTIONS = {"xs_sin": xs_sin, "xs_sin_heater": xs_sin_heater, "xs_sin_meta
 
 @functools.cache
 def get_pdk() -> gf.Pdk:
-    """The Si3N4 ``gf.Pdk`` named ``qkdchip_sin`` (built once, cached; not activated)."""
-    from qkdchip.components.sin import CELLS
+    """The Si3N4 ``gf.Pdk`` named ``qkdchip_sin`` (built once, cached; not activated).
+
+    ``cells``: the process cells, plus the names gdsfactory's routers look up (``"straight"``,
+    ``"bend_euler"``, ``"taper"``) bound to process cells; ``layer_transitions``: ``sin_taper``
+    on CORE; ``routing_strategies``: bundles on ``xs_sin``. No base PDK (the generic cells draw on
+    colliding layer numbers and have no models: :mod:`qkdchip.components.routing`)."""
+    from qkdchip.components.sin import CELLS, routing
 
     return gf.Pdk(
         name=PDK_NAME,
@@ -157,6 +162,8 @@ def get_pdk() -> gf.Pdk:
         layers=LAYER,
         layer_views=LAYER_VIEWS,
         cross_sections=dict(CROSS_SECTIONS),
-        cells=dict(CELLS),
+        cells={**CELLS, **routing.ROUTING_CELLS},
+        layer_transitions=routing.layer_transitions(),
+        routing_strategies=dict(routing.ROUTING_STRATEGIES),
         models={},
     )

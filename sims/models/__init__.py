@@ -1,6 +1,6 @@
 """sax models of every cell of both processes, and chip-level simulation.
 
-Importing this package configures JAX and sax once, before any model runs (DESIGN.md, pitfalls):
+Importing this package configures JAX and sax once, before any model runs (docs/api.md):
 
 - 64-bit JAX: ring round-trip phases are ~1e4 rad and need float64;
 - sax's "optical" port naming (o1, o2, ...), matching gdsfactory's port names; models are

@@ -21,7 +21,9 @@ Physics of each block (generic InP; Smit et al., Semicond. Sci. Technol. 29, 083
   process gives no group-velocity dispersion for InP; |beta2| of order 1 ps^2/m gives a few
   1e-3 ps^2 over this few-mm chain, negligible for 1 GHz pulses). a = the cross-section loss in
   dB/cm. Bends: the same over their arc
-  length (bend radiation loss is not a process figure; radii >= radius_min keep it small).
+  length (bend radiation loss is not a process figure; radii >= radius_min keep it small). The
+  Euler routing bend's length (1 + p) (pi/2) R0 is computed from its radius by the layout's own
+  geometry (:func:`qkdchip.components.euler.euler_bend`), as the cell draws it.
 * **Deep-to-shallow transition**: half its length at each cross-section's index, lumped loss
   ``PROCESS.transition_loss_dB`` (the cells' loss budgets treat it the same way).
 * **MMI 1x2** (o1 -> o2 upper, o3 lower): S_21 = sqrt(k) a e^(i phi), S_31 = sqrt(1 - k) a e^(i
@@ -81,6 +83,8 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
+from qkdchip.components.euler import euler_bend
+from qkdchip.pdk.inp.layers import XSECTIONS
 from qkdchip.pdk.inp.process import PROCESS
 
 # (importing qkdchip.sims.models.* runs the package __init__ first: 64-bit JAX, port naming)
@@ -100,6 +104,7 @@ __all__ = [
     "cell_model",
     "eo_vpi_v",
     "inp_bend_circular",
+    "inp_bend_euler",
     "inp_bend_s",
     "inp_dbr_laser",
     "inp_eo_section",
@@ -219,6 +224,25 @@ def inp_bend_circular(
     """Circular bend (o1, o2) of arc length ``length_um`` (= R theta, from the cell's info):
     a straight guide of that length (bend radiation loss neglected)."""
     return inp_straight(wl, length_um, cross_section, loss_dB_per_cm)
+
+
+def inp_bend_euler(
+    wl=WL0_UM, radius_um=None, cross_section: str = "inp_deep", loss_dB_per_cm=None
+) -> sax.SDict:
+    """90-degree Euler routing bend (o1, o2) of floorplan radius ``radius_um`` (None: the
+    cross-section's routing radius, as the cell): a straight guide of the bend's centre-line
+    length, from the cell's own geometry (bend radiation loss neglected)."""
+    _xs(cross_section)  # ValueError naming cross_section if it has no optical model
+    spec = XSECTIONS[cross_section]
+    radius = spec.radius_um if radius_um is None else radius_um
+    if not _is_concrete(radius):
+        raise ValueError(
+            "radius_um cannot be a traced (batched) value: the bend's Euler fraction is solved "
+            "per radius"
+        )
+    radius = float(check_param("radius_um", radius, spec.radius_min_um, MAX_LENGTH_UM, "um"))
+    length = euler_bend(radius, spec.radius_min_um).length_um
+    return inp_straight(wl, length, cross_section, loss_dB_per_cm)
 
 
 def inp_bend_s(
@@ -392,14 +416,16 @@ def inp_facet_ssc(
     }
 
 
-#: Leaf models keyed by cell function name. The hierarchical cells ``inp_phase_modulator`` and
-#: ``inp_mzm`` are circuits of their own netlists (see :func:`prepare_netlist`); the pads and
-#: wires have no optical port.
+#: Leaf models keyed by cell function name, the routing cells included (gdsfactory's
+#: ``"straight"``/``"bend_euler"``/``"bend_circular"`` and the deep-to-shallow transition are
+#: InP cells). The hierarchical cells ``inp_phase_modulator`` and ``inp_mzm`` are circuits of
+#: their own netlists (see :func:`prepare_netlist`); the pads and wires have no optical port.
 MODELS: dict[str, Callable[..., sax.SDict]] = {
     f.__name__: f
     for f in (
         inp_straight,
         inp_bend_circular,
+        inp_bend_euler,
         inp_bend_s,
         inp_taper_deep_shallow,
         inp_mmi1x2,

@@ -31,6 +31,11 @@ Physics of each block:
   The ring is a ~1 mm radius racetrack: the bend correction to n_eff of a 100 nm thin, weakly
   guiding core at R >= 300 um is not in the tables and is neglected (bend radiation loss too:
   the process loss is the whole loss).
+* **Euler routing bend** (``sin_bend_euler``, the ``"bend_euler"`` of gdsfactory's routers): the
+  same waveguide transmission over the bend's centre-line length L = (1 + p) (pi/2) R0, computed
+  from ``radius_um`` by the layout's own geometry (:func:`qkdchip.components.euler.euler_bend`:
+  the Euler fraction p and the smallest curvature radius R0 >= radius_min 300 um), not from the
+  rounded ``info``. Bend radiation loss and the bend's index shift are neglected, as for the ring.
 * **Taper** (``sin_taper``, the tapers inside the facets): the phase of a linear width taper is
   int n(w(z)) dz (8-point Gauss-Legendre over z); widths outside the mode table (the 0.8 um tip of
   the inverse taper; the table covers 1.6-4.0 um) take the index of the nearest tabulated width:
@@ -108,7 +113,9 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
+from qkdchip.components.euler import euler_bend
 from qkdchip.pdk.sin import modes
+from qkdchip.pdk.sin.layers import XSECTIONS
 from qkdchip.pdk.sin.process import (  # facet and pump-laser assumptions live there too
     DESIGN_WAVELENGTH_UM,
     EDGE_COUPLER_LOSS_DB,
@@ -147,6 +154,7 @@ __all__ = [
     "prepare_netlist",
     "ring_add_drop",
     "ring_length_um",
+    "sin_bend_euler",
     "sin_edge_coupler",
     "sin_pump_facet",
     "sin_ring_bus",
@@ -380,6 +388,27 @@ def sin_straight(wl=WL0_UM, length_um=100.0, width_um=2.8, loss_db_per_m=None) -
     length_um = _length("length_um", length_um)
     width_um = _static_width("width_um", width_um)
     return two_port(_guide(wl, length_um, width_um, _loss(loss_db_per_m)))
+
+
+#: The routing core (``xs_sin``): its width and bend radii are the cells' defaults too.
+_XS = XSECTIONS["xs_sin"]
+
+
+def sin_bend_euler(
+    wl=WL0_UM, radius_um=_XS.radius_um, width_um=_XS.width_um, loss_db_per_m=None
+) -> sax.SDict:
+    """90-degree Euler routing bend (o1, o2): a guide of the bend's centre-line length, from
+    ``radius_um`` (the floorplan radius) by the cell's own geometry (module doc)."""
+    wl = check_wl_um(wl)
+    if not _is_concrete(radius_um):
+        raise ValueError(
+            "radius_um cannot be a traced (batched) value: the bend's Euler fraction is solved "
+            "per radius"
+        )
+    radius = float(check_param("radius_um", radius_um, _XS.radius_min_um, MAX_LENGTH_UM, "um"))
+    width_um = _static_width("width_um", width_um)
+    length = euler_bend(radius, _XS.radius_min_um).length_um
+    return two_port(_guide(wl, length, width_um, _loss(loss_db_per_m)))
 
 
 def sin_taper(
@@ -691,11 +720,21 @@ def sin_pump_facet(
     return _two_port(s11 * ones, s21, s22)
 
 
-#: Leaf models keyed by cell function name. ``sin_ring_heater``, ``sin_pad`` and
-#: ``sin_metal_straight`` have no optical port (the process states no thermo-optic coefficient:
-#: the ring is simulated unheated).
+#: Leaf models keyed by cell function name: every Si3N4 cell with optical ports, the routing
+#: cells included (gdsfactory's ``"straight"``/``"bend_euler"``/``"taper"`` are ``sin_straight``/
+#: ``sin_bend_euler``/``sin_taper``). ``sin_ring_heater``, ``sin_pad`` and ``sin_metal_straight``
+#: have no optical port (the process states no thermo-optic coefficient: the ring is simulated
+#: unheated); :func:`prepare_netlist` leaves them out of a circuit.
 MODELS: dict[str, Callable[..., sax.SDict]] = {
-    f.__name__: f for f in (sin_straight, sin_taper, sin_ring_bus, sin_edge_coupler, sin_pump_facet)
+    f.__name__: f
+    for f in (
+        sin_straight,
+        sin_taper,
+        sin_bend_euler,
+        sin_ring_bus,
+        sin_edge_coupler,
+        sin_pump_facet,
+    )
 }
 
 

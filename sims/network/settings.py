@@ -23,9 +23,10 @@ field                           home of the default
 ``duty_cycle``, ``ec_f``
 ==============================  =========================================================
 
-The rest are the network's own (the reference network's published figures, DESIGN.md section
-1, or a documented wafer/installation assumption): the 185 + 185 km upstream spools, the number
-of clients, the wafer variation, the protocol, the pulse number and the operating mode.
+The rest are the network's own (the reference network's published figures, docs/assumptions.md
+section 1, or a documented wafer/installation assumption): the 185 + 185 km upstream spools,
+the number of clients, the wafer variation, the protocol, the pulse number and the operating
+mode.
 
 In the registry each field is ``link.<field>`` / ``network.<field>`` (e.g.
 ``link.upstream_a_km``, ``network.wafer_modulator_yield``).
@@ -207,7 +208,7 @@ class LinkSettings:
 class NetworkSettings:
     """Clients, wafer variation, protocol and operation (the design's ``network.*``).
 
-    Wafer defaults (documented assumptions, DESIGN.md section 1 for the yield): MMI power split
+    Wafer defaults (documented assumptions, docs/assumptions.md section 10): MMI power split
     1 sigma 0.01 (width/etch variation of a generic InP MMI), SSC coupling 0.3 dB and deep-ridge
     loss 0.3 dB/cm (1 sigma), laser detuning after thermal tuning 12.5 MHz rms (1 mK TEC
     stability x 12.5 GHz/K of an InP DBR), 97.5 % of the modulators working (117/120 published).

@@ -4,7 +4,7 @@ A level of mean photon number mu per pulse at repetition rate f_rep is an averag
 
     P(mu) = mu h nu f_rep        (mu = 0.1 at 1 GHz, 1549.78 nm: 1.28e-11 W = -78.9 dBm)
 
-at the chip output (after the external attenuator). The chain, in dB (DESIGN.md section 3):
+at the chip output (after the external attenuator). The chain, in dB (docs/physics.md, section 7):
 
     P_out = P_laser - IL_chip - 10 log10(1/duty) - A_VOA - A_IM - A_ext
 
@@ -50,7 +50,7 @@ def mu_to_dbm(mu: float, rep_rate_hz: float = 1e9, wavelength_m: float = LAMBDA0
 
 @dataclass(frozen=True)
 class Transmitter:
-    """Client-chip figures for the budget (defaults: generic InP, DESIGN.md section 3).
+    """Client-chip figures for the budget (defaults: generic InP, docs/assumptions.md section 8).
 
     laser 7 dBm (DBR, 5-20 mW), on-chip insertion loss 8 dB (waveguides, MMIs, modulators,
     output facet), three IMs of 20, 15, 15 dB (cascaded 50 dB), a 30 dB VOA, 1 GHz clock,

@@ -36,8 +36,8 @@ The locked slave copies the master's Lorentzian linewidth (a comb line, ~40 Hz) 
 bounded residual phase of variance sigma^2 (coherent power fraction exp(-sigma^2)); the reference
 measured MHz -> ~60 Hz. Out of range, the result says ``locked=False`` (no key on that channel).
 
-Reference check (DESIGN.md): a 1 mm DBR with n_g = 3.7, R = 0.3 and alpha_H = 3 at rho = -30 dB
-gives tau_in = 24.7 ps, k_c = 5.18e10 1/s and a range of [-0.824, +0.261] GHz.
+Reference check (docs/physics.md, section 5): a 1 mm DBR with n_g = 3.7, R = 0.3 and alpha_H = 3
+at rho = -30 dB gives tau_in = 24.7 ps, k_c = 5.18e10 1/s and a range of [-0.824, +0.261] GHz.
 """
 
 from __future__ import annotations

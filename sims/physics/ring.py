@@ -72,7 +72,7 @@ RING_RANGES: dict[str, Range] = {
 class RingParams:
     """A single-bus (all-pass) Kerr microring, SI units; all rates derived.
 
-    Defaults: the reference server ring (DESIGN.md section 1/3), read from the Si3N4 PDK: the
+    Defaults: the reference server ring (docs/assumptions.md), read from the Si3N4 PDK: the
     100 nm x 2.8 um core's n_g (1.5928) and beta2 (+703.7 ps^2/km, normal) from the femwell
     tables, the process loss (1.7 dB/m), L = c / (n_g x 30.03 GHz) = 6.268 mm (radius ~1.0 mm),
     critically coupled (|k|^2 = alpha L = 2.45e-3), pump at 1549.78 nm. n2 = 2.4e-19 m^2/W is the
