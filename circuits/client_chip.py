@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import gdsfactory as gf
 import klayout.db as kdb
 
+from qkdchip.circuits import die_text
 from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.inp import (
     inp_bend_circular,
@@ -92,9 +93,12 @@ MIN_ROW_PITCH_UM = 600.0
 MAX_ROW_PITCH_UM = 1000.0
 #: Pads' outer edge this far inside the die keep-out (um).
 PAD_EDGE_MARGIN_UM = 10.0
-#: Die label height (um) and position of its lower-left corner.
+#: Die label (``die_label``, TEXT layer) height (um) and position of its lower-left corner.
 LABEL_HEIGHT_UM = 60.0
 LABEL_ORIGIN_UM = (150.0, 970.0)
+#: Box (um) reserved for the die ID a multi-die mask adds on RFMETAL (``c.info["die_id_box_um"]``,
+#: see ``circuits.masks``): east of the label, centred between the two rows, free of any shape.
+DIE_ID_BOX_UM = (2300.0, 900.0, 3100.0, 1100.0)
 
 PAD_PITCH = Range(120.0, 400.0, "um", "centre-to-centre pitch of the bond pads along a die edge")
 
@@ -221,7 +225,8 @@ def client_chip(
         facet_angle_deg, facet_taper_length_um, facet_tip_width_um: both SSC facets.
         wg_radius_um: radius of the deep-waveguide bends (U-turn, MZM S-bends).
         die_pad_pitch_um: bond-pad pitch along the die edges.
-        die_label: text written on the die (the mask passes a unique die ID).
+        die_label: text written on the die (TEXT layer, west of the die-ID box); a mask keeps it
+            and adds each die's ID, on RFMETAL, in the box ``c.info["die_id_box_um"]``.
         order: permutation of ("im1", "im2", "im3", "pm", "pmref", "voa"): the optical order of
             the six EO elements after the laser.
     """
@@ -340,12 +345,19 @@ def client_chip(
     except ValueError as exc:
         raise ValueError(f"die_pad_pitch_um={die_pad_pitch_um}: {exc}") from exc
 
-    # --- die outline, label, ports -------------------------------------------------------------
+    # --- die outline, label, the die-ID box of a mask, ports ------------------------------------
     add_boxes(c, "DIE", [box(0.0, 0.0, width, height)])
     mag = LABEL_HEIGHT_UM / kdb.TextGenerator.default_generator().dheight()
     text = kdb.TextGenerator.default_generator().text(die_label, 0.001, mag)
     text.move(to_dbu(LABEL_ORIGIN_UM[0]), to_dbu(LABEL_ORIGIN_UM[1]))
+    room_um = DIE_ID_BOX_UM[0] - die_text.clearance_um("inp") - LABEL_ORIGIN_UM[0]
+    if text.bbox().width() > to_dbu(room_um):
+        raise ValueError(
+            f"die_label={die_label!r} is too long: its text spans {text.bbox().width() / 1000:.0f}"
+            f" um, allowed {room_um:.0f} um (west of the die-ID box)"
+        )
     c.shapes(layer_index("TEXT")).insert(text)
+    die_text.check_free(c, "inp", DIE_ID_BOX_UM, "die-ID")
     c.add_port("o1", port=f_in.ports["o2"])
     c.add_port("o2", port=f_out.ports["o2"])
 
@@ -373,4 +385,5 @@ def client_chip(
     c.info["n_pads"] = len(pads)
     c.info["ports"] = {"o1": "injection input (comb line)", "o2": "quantum-signal output"}
     c.info["label"] = die_label
+    c.info["die_id_box_um"] = list(DIE_ID_BOX_UM)
     return c

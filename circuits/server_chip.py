@@ -12,7 +12,7 @@ Layout (die lower-left corner at the origin, x to the right)::
       |                 \        GHz)            /                       |
       |  pump facet      '----------------------'           edge coupler |
       |]=== taper ===== straight ======= bus ======= straight === taper ==[|
-      |  label                                                           |
+      |  label (TEXT)                    [die-ID box: a mask's die ID]   |
       +------------------------------------------------------------------+
 
 Light path (optical netlist): pump laser -> ``pump`` (sin_pump_facet, o1 at the left facet) ->
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import gdsfactory as gf
 
+from qkdchip.circuits import die_text
 from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.sin import (
     sin_edge_coupler,
@@ -60,6 +61,9 @@ PAD_EDGE_MARGIN_UM = 2 * DIE_KEEPOUT_UM
 MIN_CONNECT_UM = 10.0
 #: height of the die label text (um)
 LABEL_SIZE_UM = 40.0
+#: gap between the die label (TEXT, west half below the bus) and the box reserved for the die ID
+#: a multi-die mask adds on PAD_METAL (east half below the bus, ``c.info["die_id_box_um"]``), um
+DIE_ID_GAP_UM = 100.0
 
 _RING = ranges_of(sin_ring_bus)
 _HEATER = ranges_of(sin_ring_heater)
@@ -212,11 +216,12 @@ def server_chip(
     c.add_port("o1", port=pump.ports["o1"])
     c.add_port("o2", port=coupler.ports["o1"])
 
-    # --- die outline and label
+    # --- die outline, label, the die-ID box of a mask (both below the bus)
     add_box(c, "DIE", 0, 0, die_width_um, die_height_um)
     label_xy = 2 * DIE_KEEPOUT_UM
+    x_id = snap(die_width_um / 2 + DIE_ID_GAP_UM / 2)
     label_box = text_region(die_label, label_xy, label_xy, LABEL_SIZE_UM).bbox()
-    room = (die_width_um - 2 * label_xy, die_bus_y_um - MIN_CONNECT_UM - label_xy)
+    room = (x_id - DIE_ID_GAP_UM - label_xy, die_bus_y_um - MIN_CONNECT_UM - label_xy)
     if label_box.width() > to_dbu(room[0]) or label_box.top > to_dbu(label_xy + room[1]):
         raise ValueError(
             f"die_label={die_label!r} is too large: its text spans {label_box.width() / 1000:.0f} x "
@@ -224,6 +229,23 @@ def server_chip(
             f"below the bus"
         )
     add_text(c, die_label, label_xy, label_xy, LABEL_SIZE_UM, "TEXT")
+    # the die-ID box reaches up to the bus less the PAD_METAL-CORE separation
+    id_top = snap(die_bus_y_um - w / 2 - die_text.clearance_um("sin"))
+    id_box = (x_id, label_xy, die_width_um - label_xy, id_top)
+    need_w, need_h = die_text.text_size_um(
+        "X" * die_text.DIE_ID_MIN_CHARS, die_text.pixel_um("sin")
+    )
+    if id_top - label_xy < need_h:
+        raise ValueError(
+            f"die_bus_y_um={die_bus_y_um} um leaves no room below the bus for a die ID "
+            f"({need_h:.0f} um high): allowed >= {die_bus_y_um + need_h - (id_top - label_xy):.1f} um"
+        )
+    if id_box[2] - id_box[0] < need_w:
+        raise ValueError(
+            f"die_width_um={die_width_um} um leaves no room below the bus for a die ID "
+            f"({need_w:.0f} um wide)"
+        )
+    die_text.check_free(c, "sin", id_box, "die-ID")
 
     r = ring_c.info
     c.info.update(
@@ -242,6 +264,7 @@ def server_chip(
             heater_resistance_ohm=heater_c.info["resistance_ohm"],
             pump_air_gap_um=pump_c.info["air_gap_um"],
             die_label=die_label,
+            die_id_box_um=list(id_box),
         )
     )
     return c

@@ -9,10 +9,16 @@ For every layer of the rules the shapes of the whole hierarchy are merged into o
 - ``enclosure``: the layer must lie inside its enclosing layer (``inner - outer`` is empty) with
   at least the margin (``outer.enclosing_check(inner, margin)``);
 - ``separation``: ``Region.separation_check(other, d)`` between two layers;
+- ``overlap``: a layer that must not overlap another (``not_overlapping``, e.g. the dicing lanes
+  and the die outlines): any area of ``layer AND other`` is a violation ("dicing overlaps die");
 - ``off_grid``: every vertex on the process grid (``Region.grid_check``);
-- ``outside_die``: every shape (all layers but the ignored ones) inside the die outline;
+- ``outside_die``: every shape (all layers but the ignored and the mask-level ones) inside the
+  die outline;
 - ``keepout``: shapes of non-exempt layers at least ``die_keepout_um`` inside the die edge
   (cleave / dicing margin).
+
+Mask-level layers (``DesignRules.mask_layers``: the dicing lanes) lie between the dies: they are
+exempt from ``outside_die`` and ``keepout`` and checked by their own rules only.
 
 Bend radius is not checked on polygons: it is a property of the cross-sections and is enforced
 where a bend is drawn (every cell range-checks its radius against ``radius_min``).
@@ -35,7 +41,7 @@ MAX_MARKERS_PER_RULE = 20
 
 @dataclass(frozen=True)
 class Violation:
-    rule: str  # width | space | enclosure | separation | off_grid | outside_die | keepout
+    rule: str  # width | space | enclosure | separation | overlap | off_grid | outside_die | keepout
     layer: str
     count: int
     limit_um: float
@@ -176,6 +182,14 @@ def check_layout(
                 reg.separation_check(regions[other_name], d(dist)),
                 f"to {other_name}",
             )
+        for other_name in rule.not_overlapping:
+            add(
+                "overlap",
+                rule.name,
+                0.0,
+                reg & regions[other_name],
+                f"{rule.name.lower()} overlaps {other_name.lower()}",
+            )
         if grid > 1:
             add("off_grid", rule.name, rules.grid_um, reg.grid_check(grid, grid))
 
@@ -187,7 +201,7 @@ def check_layout(
     else:
         inner = die.sized(-d(rules.die_keepout_um)) if rules.die_keepout_um else die
         for rule in rules.layers:
-            if rule.name == rules.die_layer or rule.name in rules.ignore:
+            if rule.name == rules.die_layer or rule.name in (*rules.ignore, *rules.mask_layers):
                 continue
             reg = regions[rule.name]
             if reg.is_empty():

@@ -21,6 +21,9 @@ class LayerRule:
     enclosed_by: tuple[tuple[str, float], ...] = ()
     #: layers that must keep this distance from this layer: (other layer name, min separation um).
     min_separation: tuple[tuple[str, float], ...] = ()
+    #: layers this layer must not overlap at all (area of the AND must be 0), e.g. the dicing
+    #: lanes and the die outlines.
+    not_overlapping: tuple[str, ...] = ()
     doc: str = ""
 
 
@@ -41,6 +44,27 @@ class DesignRules:
     min_bend_radius_um: dict[str, float] = field(default_factory=dict)
     #: layers ignored by every check (text, labels, die outline itself).
     ignore: tuple[str, ...] = ()
+    #: mask-level layers, drawn between the dies of a multi-die mask (the dicing lanes): outside
+    #: every die by definition, so exempt from the die-outline and keep-out checks; their own
+    #: rules (width, space, grid, ``not_overlapping``) are checked.
+    mask_layers: tuple[str, ...] = ()
+    #: fabricated layer that carries die labels and die IDs (legible after fabrication); text on
+    #: it is drawn with strokes and gaps of at least its min width and min space.
+    marking_layer: str | None = None
+
+    def __post_init__(self) -> None:
+        names = {r.name for r in self.layers}
+        refs = [self.die_layer, *self.ignore, *self.mask_layers, *self.keepout_exempt]
+        refs += [self.marking_layer] if self.marking_layer else []
+        for r in self.layers:
+            refs += [n for n, _ in r.enclosed_by] + [n for n, _ in r.min_separation]
+            refs += list(r.not_overlapping)
+        unknown = sorted(set(refs) - names)
+        if unknown:
+            raise ValueError(
+                f"{self.process}: rules refer to layers {unknown} that are not among its layers "
+                f"{sorted(names)}"
+            )
 
     def layer(self, name: str) -> LayerRule:
         for rule in self.layers:

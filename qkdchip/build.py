@@ -6,9 +6,15 @@
   ``mask_clients.gds`` (InP process);
 - ``qkdchip_sin.lyp``, ``qkdchip_inp.lyp``: KLayout layer properties of each process;
 - ``<name>.png``: previews rendered from the written GDS by KLayout's own renderer;
-- ``manifest.json``: ``{"files": [{"path", "top_cell", "bbox_um", "sha256", "drc_violations"}]}``.
+- ``<chip>.ports.csv``: the port list of each chip (name, centre, orientation, width, type, layer);
+- ``manifest.json``: ``{"files": [{"path", "process", "top_cell", "bbox_um", "sha256",
+  "layers", "n_ports", "ports_csv", "drc_violations", "preview"}]}``; ``layers`` maps every GDS
+  layer drawn in the file, ``"layer/datatype"``, to ``{"name", "fabricated"}`` (the process's
+  layer table, ``qkdchip.pdk.<process>.layers``).
 
-Reproducible: GDS files are written without timestamps, so the same design gives the same bytes.
+The GDS files carry gdsfactory's port metadata (``gf.import_gds`` gives the ports back, with the
+process's PDK active). Reproducible: GDS files are written without timestamps and with their
+layers and metadata in sorted order, so the same design gives the same bytes in any process.
 Atomic: everything is first written to a temporary folder beside ``out_dir`` and moved in (one
 ``os.replace`` per file) only after every step succeeded; a failed build leaves nothing behind.
 """
@@ -64,14 +70,72 @@ def save_options():
     return opts
 
 
-def write_gds(component, path: Path) -> Path:
+#: kfactory's meta-data format written with the cells (``kfactory:ports:N`` etc., read by
+#: ``gf.import_gds``)
+KF_META_FORMAT = "v3"
+
+
+def _tree(component) -> list:
+    """``component`` and every cell it calls (kfactory cells), top first, then by name."""
+    kcl = component.kcl
+    called = sorted((kcl[ci] for ci in component.called_cells()), key=lambda k: k.name)
+    return [component, *called]
+
+
+def _copy_meta(dst: Any, component) -> None:
+    """Carry kfactory's meta info (ports, pins, settings, info, function name) of every cell of
+    ``component``'s tree into the fresh layout ``dst``, plus the layout-level cross-sections and
+    layer enclosures the ports refer to, so that ``gf.import_gds`` gets the ports back.
+
+    Everything is inserted in sorted order: KLayout writes meta info in insertion order, so the
+    bytes do not depend on what the process built before."""
+    import klayout.db as kdb
+
+    used_xs: dict[str, Any] = {}
+    for kc in _tree(component):
+        kc.set_meta_data()  # kfactory's own serialisation of the cell's ports/settings/info
+        cell = dst.cell(kc.name)
+        if cell is None:
+            raise RuntimeError(f"write_gds: cell {kc.name!r} was not copied")
+        metas = sorted(kc.kdb_cell.each_meta_info(), key=lambda m: m.name)
+        for m in metas:
+            if m.name.startswith("kfactory:"):
+                cell.add_meta_info(kdb.LayoutMetaInfo(m.name, m.value, m.description, True))
+        for port in kc.ports:
+            used_xs[port.cross_section.name] = port.cross_section
+    dst.add_meta_info(
+        kdb.LayoutMetaInfo("kfactory:settings:meta_format", KF_META_FORMAT, None, True)
+    )
+    enclosures = {xs.enclosure.name: xs.enclosure for xs in used_xs.values()}
+    for name in sorted(enclosures):
+        dst.add_meta_info(
+            kdb.LayoutMetaInfo(
+                f"kfactory:layer_enclosure:{name}", enclosures[name].model_dump(), None, True
+            )
+        )
+    for name in sorted(used_xs):
+        xs = used_xs[name]
+        dst.add_meta_info(
+            kdb.LayoutMetaInfo(
+                f"kfactory:cross_section:{name}",
+                {"width": xs.width, "layer_enclosure": xs.enclosure.name},
+                None,
+                True,
+            )
+        )
+
+
+def write_gds(component, path: Path, meta: bool = True) -> Path:
     """Write ``component`` to ``path`` reproducibly: the bytes depend on the design only.
 
     KLayout writes shapes layer by layer in the order the process registered its layers, which
     depends on whatever was built before. The cell tree is therefore copied into a fresh layout
     whose layers are created in (layer, datatype) order, and written without timestamps under a
-    fixed library name. (gdsfactory's port/settings metadata is not written: a mask carries
-    geometry only; the settings are in the manifest and the design.)
+    fixed library name. With ``meta`` (default), gdsfactory's port / settings / info metadata of
+    every cell (kfactory's ``kfactory:ports:N`` ... context info) and the cross-sections the
+    ports use are written too, in sorted order, so ``gf.import_gds(path)`` (with the process's
+    PDK active) returns the cell's ports. Atomic: written to a temporary file beside ``path``,
+    then renamed.
     """
     import klayout.db as kdb
 
@@ -86,10 +150,99 @@ def write_gds(component, path: Path) -> Path:
         dst.layer(info)
     top = dst.create_cell(component.name)
     top.copy_tree(component.kdb_cell)
+    if meta:
+        _copy_meta(dst, component)
     opts = save_options()
-    opts.write_context_info = False
+    opts.write_context_info = meta
     path = Path(path)
-    dst.write(str(path), opts)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        dst.write(str(tmp), opts)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def layer_map(process: str, gds: Path) -> dict[str, dict[str, Any]]:
+    """The layers drawn in ``gds``: ``"layer/datatype" -> {"name", "fabricated"}`` from the
+    process's layer table (``qkdchip.pdk.<process>.layers``). ValueError for a layer the process
+    does not define."""
+    import importlib
+
+    import klayout.db as kdb
+
+    table = importlib.import_module(f"qkdchip.pdk.{process}.layers")
+    by_number = {gds_layer: name for name, gds_layer in table.LAYERS.items()}
+    layout = kdb.Layout()
+    layout.read(str(gds))
+    top = layout.top_cell()
+    out: dict[str, dict[str, Any]] = {}
+    for idx in layout.layer_indexes():
+        if top.bbox_per_layer(idx).empty():
+            continue
+        info = layout.get_info(idx)
+        key = (info.layer, info.datatype)
+        if key not in by_number:
+            raise ValueError(
+                f"{gds.name}: layer {info.layer}/{info.datatype} is not a layer of process "
+                f"{process!r}: allowed {sorted(by_number)}"
+            )
+        name = by_number[key]
+        out[f"{key[0]}/{key[1]}"] = {"name": name, "fabricated": table.fabricated(name)}
+    return dict(sorted(out.items(), key=lambda kv: tuple(int(v) for v in kv[0].split("/"))))
+
+
+#: columns of a chip's port list (``<stem>.ports.csv``)
+PORT_COLUMNS = (
+    "name",
+    "x_um",
+    "y_um",
+    "orientation_deg",
+    "width_um",
+    "port_type",
+    "layer",
+    "layer_name",
+)
+
+
+def port_rows(component) -> list[dict[str, str]]:
+    """One row per port of ``component`` (um, degrees, 1 nm / 0.001 deg resolution)."""
+    layout = component.kcl.layout
+    rows = []
+    for p in component.ports:
+        info = layout.get_info(p.layer)
+        rows.append(
+            {
+                "name": p.name,
+                "x_um": f"{p.dx:.3f}",
+                "y_um": f"{p.dy:.3f}",
+                "orientation_deg": f"{p.orientation % 360:.3f}",
+                "width_um": f"{p.dwidth:.3f}",
+                "port_type": p.port_type,
+                "layer": f"{info.layer}/{info.datatype}",
+                "layer_name": info.name,
+            }
+        )
+    return rows
+
+
+def write_ports_csv(component, path: Path) -> Path:
+    """The port list of ``component`` as CSV (columns :data:`PORT_COLUMNS`), written atomically."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=PORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(port_rows(component))
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(buf.getvalue())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -160,6 +313,11 @@ def build(
             with use_pdk(process):
                 component = fn(**design.kwargs(prefix))
                 gds = write_gds(component, tmp / f"{stem}.gds")
+                ports = (
+                    write_ports_csv(component, tmp / f"{stem}.ports.csv")
+                    if component.ports
+                    else None
+                )
             timings[f"build_{stem}"] = time.perf_counter() - t0
             entry: dict[str, Any] = {
                 "path": gds.name,
@@ -167,7 +325,12 @@ def build(
                 "top_cell": component.name,
                 "bbox_um": _bbox_um(component),
                 "sha256": sha256(gds),
+                "layers": layer_map(process, gds),
+                "n_ports": len(component.ports),
             }
+            if ports is not None:
+                entry["ports_csv"] = ports.name
+                entry["ports_csv_sha256"] = sha256(ports)
             if drc:
                 say(f"drc {stem}")
                 t0 = time.perf_counter()

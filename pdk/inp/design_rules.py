@@ -17,10 +17,13 @@ NMETAL     4.0       5.0       inside RFMETAL by >= 1; >= 3 from any waveguide r
 RFMETAL    5.0       8.0
 PADOPEN    40.0      20.0      inside RFMETAL by >= 5
 ARC        10.0      -
+DICING     50.0      -         must not overlap DIE (area of DICING AND DIE = 0)
 ========== ========= ========= ====================================================================
 
-DICING (dicing lanes of a multi-die mask) lies outside the dies by construction and is not
-checked; DIE and TEXT are not checked either.
+DICING (the dicing lanes of a multi-die mask) is a mask-level layer: it lies between the dies, so
+it is exempt from the die-outline and keep-out checks, but a lane narrower than 50 um or any
+DICING over a die is a violation ("dicing overlaps die"). DIE and TEXT are not checked.
+Die labels and die IDs are drawn on RFMETAL (``marking_layer``), so they obey its rules.
 
 Die: every shape at least 50 um (cleave / dicing margin) inside the die outline, except the
 shallow waveguide of a facet spot-size converter and the AR-coating region, which must reach the
@@ -36,6 +39,8 @@ from qkdchip.pdk.rules import DesignRules, LayerRule
 DIE_KEEPOUT_UM = 50.0
 #: Manufacturing grid (um).
 GRID_UM = 0.001
+#: Narrowest dicing lane (um): saw kerf (~30 um) plus chipping margin on both sides.
+DICING_LANE_MIN_UM = 50.0
 
 
 def _rule(name: str, **kw: object) -> LayerRule:
@@ -82,7 +87,12 @@ RULES = DesignRules(
             doc="pad opening",
         ),
         _rule("ARC", min_width_um=10.0, doc="AR facet coating"),
-        _rule("DICING", doc="dicing lanes between dies (mask level: outside every die)"),
+        _rule(
+            "DICING",
+            min_width_um=DICING_LANE_MIN_UM,
+            not_overlapping=("DIE",),
+            doc="dicing lanes between dies (mask level: never over a die)",
+        ),
         _rule("DIE", doc="die outline"),
         _rule("TEXT", doc="labels"),
     ),
@@ -92,5 +102,7 @@ RULES = DesignRules(
     min_bend_radius_um={
         name: spec.radius_min_um for name, spec in XSECTIONS.items() if spec.radius_min_um
     },
-    ignore=("DIE", "TEXT", "DICING"),
+    ignore=("DIE", "TEXT"),
+    mask_layers=("DICING",),
+    marking_layer="RFMETAL",
 )

@@ -16,22 +16,20 @@ from dataclasses import dataclass
 
 #: name -> (GDS layer, datatype), with the meaning of each drawn layer.
 LAYERS: dict[str, tuple[int, int]] = {
-    "WG_DEEP": (
-        20,
-        0,
-    ),  # deep-etched ridge (through the Q core): tight bends, MMIs, EO phase shifters
+    # deep-etched ridge (through the Q core): tight bends, MMIs, EO phase shifters
+    "WG_DEEP": (20, 0),
     "WG_SHALLOW": (21, 0),  # shallow-etched ridge (stops above the core): laser, VOA, SSC
     "ACTIVE": (22, 0),  # MQW active (gain / absorber) region, butt-joint regrown
     "DBR": (23, 0),  # DBR grating region (grating written by the foundry inside this area)
     "ISO": (24, 0),  # isolation implant (proton) between electrically separate sections
     "PMETAL": (25, 0),  # p-contact metal on the ridge top
     "NMETAL": (26, 0),  # n-contact metal on the etched n-InP beside the ridge
-    "RFMETAL": (27, 0),  # thick plated-gold interconnect (electrodes, routing, pads)
+    "RFMETAL": (27, 0),  # thick plated-gold interconnect (electrodes, routing, pads, die IDs)
     "PADOPEN": (28, 0),  # passivation opening over bond/probe pads
     "ARC": (29, 0),  # anti-reflection facet coating region
-    "DICING": (30, 0),  # dicing lanes between dies (mask level, outside every die)
-    "DIE": (95, 0),  # die outline (cleave / dicing boundary)
-    "TEXT": (96, 0),  # labels
+    "DICING": (30, 0),  # dicing lanes between dies (mask level, outside every die; not fabricated)
+    "DIE": (95, 0),  # die outline (cleave / dicing boundary; not fabricated)
+    "TEXT": (96, 0),  # labels (not fabricated)
 }
 
 LAYER_DOCS: dict[str, str] = {
@@ -42,13 +40,27 @@ LAYER_DOCS: dict[str, str] = {
     "ISO": "isolation implant",
     "PMETAL": "p-contact metal",
     "NMETAL": "n-contact metal",
-    "RFMETAL": "plated-gold interconnect / RF metal",
+    "RFMETAL": "plated-gold interconnect / RF metal; die labels and IDs",
     "PADOPEN": "pad (passivation) opening",
     "ARC": "anti-reflection facet coating",
-    "DICING": "dicing lane (mask level)",
+    "DICING": "dicing lanes between the dies of a mask (saw-street marker)",
     "DIE": "die outline",
-    "TEXT": "text / labels",
+    "TEXT": "text / labels (not fabricated; die labels and IDs are also drawn in RFMETAL)",
 }
+
+
+#: Layers that are not a lithography mask of the process, i.e. not fabricated: the die outline, the
+#: text copy of the labels, and the dicing lanes. DICING marks the saw streets between the dies of a
+#: multi-die mask: the foundry reads it to place the saw cuts (and to keep test structures out of
+#: them); nothing is patterned from it. Every other layer of ``LAYERS`` is fabricated.
+NOT_FABRICATED: frozenset[str] = frozenset({"DICING", "DIE", "TEXT"})
+
+
+def fabricated(name: str) -> bool:
+    """Whether the layer ``name`` is a fabricated (lithography) layer of the process."""
+    if name not in LAYERS:
+        raise ValueError(f"layer name={name!r} is unknown: allowed {sorted(LAYERS)}")
+    return name not in NOT_FABRICATED
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,16 @@ DEEP_TRENCH 20.0      50.0
 HEATER      3.0       5.0
 PAD_METAL   5.0       10.0      >= 10 um from CORE (no gold above the waveguide)
 PAD_OPEN    50.0      20.0      inside PAD_METAL by >= 5
+DICING      50.0      -         must not overlap DIE (area of DICING AND DIE = 0)
 =========== ========= ========= =================================================================
 
 Die: every shape at least 50 um (dicing margin) inside the die outline, except the deep trench,
 which reaches the die edge at the facets (the waveguides end on the trench wall, more than the
-keep-out inside the edge). DICING (lanes of a multi-die mask) lies outside the dies by construction
-and is not checked. Grid 1 nm. Minimum bend radius per cross-section from
-``layers.XSECTIONS`` (300 um for the 100 nm core).
+keep-out inside the edge). DICING (the lanes of a multi-die mask) is a mask-level layer: exempt
+from the die-outline and keep-out checks, but a lane narrower than 50 um or any DICING over a die
+is a violation ("dicing overlaps die"). Die labels and IDs are drawn on PAD_METAL
+(``marking_layer``), so they obey its rules, the 10 um from CORE included. Grid 1 nm. Minimum
+bend radius per cross-section from ``layers.XSECTIONS`` (300 um for the 100 nm core).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from qkdchip.pdk.sin.layers import LAYERS, XSECTIONS
 DIE_KEEPOUT_UM = 50.0
 #: Manufacturing grid (um).
 GRID_UM = 0.001
+#: Narrowest dicing lane (um): saw kerf (~30 um) plus chipping margin on both sides.
+DICING_LANE_MIN_UM = 50.0
 
 
 def _rule(name: str, **kw: object) -> LayerRule:
@@ -56,7 +61,12 @@ RULES = DesignRules(
             enclosed_by=(("PAD_METAL", 5.0),),
             doc="pad opening",
         ),
-        _rule("DICING", doc="dicing lanes between dies (mask level: outside every die)"),
+        _rule(
+            "DICING",
+            min_width_um=DICING_LANE_MIN_UM,
+            not_overlapping=("DIE",),
+            doc="dicing lanes between dies (mask level: never over a die)",
+        ),
         _rule("DIE", doc="die outline"),
         _rule("TEXT", doc="labels"),
     ),
@@ -66,5 +76,7 @@ RULES = DesignRules(
     min_bend_radius_um={
         name: spec.radius_min_um for name, spec in XSECTIONS.items() if spec.radius_min_um
     },
-    ignore=("DIE", "TEXT", "DICING"),
+    ignore=("DIE", "TEXT"),
+    mask_layers=("DICING",),
+    marking_layer="PAD_METAL",
 )

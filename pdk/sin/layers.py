@@ -16,10 +16,10 @@ LAYERS: dict[str, tuple[int, int]] = {
     "CORE": (1, 0),  # Si3N4 waveguide core (100 nm LPCVD film, drawn = nitride kept)
     "DEEP_TRENCH": (5, 0),  # deep etch through the oxide stack into Si: optical facets
     "HEATER": (11, 0),  # resistive heater metal (Pt/TiN) on the top cladding
-    "PAD_METAL": (12, 0),  # low-resistance routing / bond-pad metal (Au), contacts the heater
+    "PAD_METAL": (12, 0),  # routing / bond-pad metal (Au), contacts the heater; die IDs
     "PAD_OPEN": (13, 0),  # opening of the top passivation over bond / probe pads
-    "DICING": (19, 0),  # dicing lanes between dies (mask level, outside every die)
-    "DIE": (90, 0),  # die outline (dicing boundary)
+    "DICING": (19, 0),  # dicing lanes between dies (mask level, outside every die; not fabricated)
+    "DIE": (90, 0),  # die outline (dicing boundary; not fabricated)
     "TEXT": (91, 0),  # labels (not fabricated)
 }
 
@@ -27,12 +27,26 @@ LAYER_DOCS: dict[str, str] = {
     "CORE": "Si3N4 waveguide core, 100 nm",
     "DEEP_TRENCH": "deep trench (etched facets)",
     "HEATER": "heater metal",
-    "PAD_METAL": "routing / pad metal",
+    "PAD_METAL": "routing / pad metal (Au); die labels and IDs",
     "PAD_OPEN": "pad opening",
-    "DICING": "dicing lane (mask level)",
+    "DICING": "dicing lanes between the dies of a mask (saw-street marker)",
     "DIE": "die outline",
-    "TEXT": "text / labels",
+    "TEXT": "text / labels (not fabricated; die labels and IDs are also drawn in PAD_METAL)",
 }
+
+
+#: Layers that are not a lithography mask of the process, i.e. not fabricated: the die outline, the
+#: text copy of the labels, and the dicing lanes. DICING marks the saw streets between the dies of a
+#: multi-die mask: the foundry reads it to place the saw cuts (and to keep test structures out of
+#: them); nothing is patterned from it. Every other layer of ``LAYERS`` is fabricated.
+NOT_FABRICATED: frozenset[str] = frozenset({"DICING", "DIE", "TEXT"})
+
+
+def fabricated(name: str) -> bool:
+    """Whether the layer ``name`` is a fabricated (lithography) layer of the process."""
+    if name not in LAYERS:
+        raise ValueError(f"layer name={name!r} is unknown: allowed {sorted(LAYERS)}")
+    return name not in NOT_FABRICATED
 
 
 @dataclass(frozen=True)
