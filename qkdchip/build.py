@@ -102,7 +102,9 @@ def _copy_meta(dst: Any, component) -> None:
             if m.name.startswith("kfactory:"):
                 cell.add_meta_info(kdb.LayoutMetaInfo(m.name, m.value, m.description, True))
         for port in kc.ports:
-            used_xs[port.cross_section.name] = port.cross_section
+            name = port.cross_section.name
+            # the layout's own (database-unit) cross-section, as kfactory stores it
+            used_xs[name] = component.kcl.cross_sections.cross_sections[name]
     dst.add_meta_info(
         kdb.LayoutMetaInfo("kfactory:settings:meta_format", KF_META_FORMAT, None, True)
     )
@@ -118,7 +120,7 @@ def _copy_meta(dst: Any, component) -> None:
         dst.add_meta_info(
             kdb.LayoutMetaInfo(
                 f"kfactory:cross_section:{name}",
-                {"width": xs.width, "layer_enclosure": xs.enclosure.name},
+                {"width": int(xs.width), "layer_enclosure": xs.enclosure.name},
                 None,
                 True,
             )

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from qkdchip import design as design_mod
-from qkdchip.build import MASKS, build
+from qkdchip.build import MASKS, build, sha256
 
 EXPECTED = {f"{stem}.gds" for stem in MASKS}
 
@@ -47,13 +47,122 @@ def test_all_masks_written_and_drc_clean(built):
     assert not [p for p in out.iterdir() if p.name.startswith(".qkdchip-build-")]
 
 
+#: chip GDS -> (process, module, cell function)
+CHIPS = {
+    "client_chip": ("inp", "qkdchip.circuits.client_chip", "client_chip"),
+    "server_chip": ("sin", "qkdchip.circuits.server_chip", "server_chip"),
+}
+
+#: run in a fresh process: the ports gf.import_gds reads back from each GDS file, as JSON
+_IMPORT = """
+import json, sys
+import gdsfactory as gf
+from qkdchip.pdk import use_pdk
+out = {}
+for arg in sys.argv[1:]:
+    process, path = arg.split("=", 1)
+    with use_pdk(process):
+        c = gf.import_gds(path)
+        info = c.kcl.layout.get_info
+        out[path] = [
+            [p.name, p.dx, p.dy, p.orientation, p.dwidth, p.port_type,
+             [info(p.layer).layer, info(p.layer).datatype]]
+            for p in c.ports
+        ]
+print(json.dumps(out))
+"""
+
+
+def _ports_in_memory(c) -> list:
+    info = c.kcl.layout.get_info
+    out = []
+    for p in c.ports:
+        layer = [info(p.layer).layer, info(p.layer).datatype]
+        out.append([p.name, p.dx, p.dy, p.orientation, p.dwidth, p.port_type, layer])
+    return out
+
+
+def _same_ports(got: list, want: list) -> None:
+    assert [p[0] for p in got] == [p[0] for p in want]
+    for g, w in zip(got, want, strict=True):
+        assert abs(g[1] - w[1]) <= 1e-3 and abs(g[2] - w[2]) <= 1e-3, (g, w)  # 1 nm
+        assert g[3] % 360 == pytest.approx(w[3] % 360) and g[4] == pytest.approx(w[4], abs=1e-3)
+        assert g[5:] == w[5:], (g, w)
+
+
+def test_ports_survive_the_file_in_a_fresh_process(built, tmp_path):
+    """gf.import_gds of a written chip (or cell with electrical ports) returns its ports."""
+    import csv
+    import importlib
+
+    from qkdchip.build import write_gds
+    from qkdchip.components.inp import inp_phase_modulator
+    from qkdchip.pdk import use_pdk
+
+    out, _ = built
+    want: dict[str, list] = {}
+    args = []
+    for stem, (process, module, attr) in CHIPS.items():
+        with use_pdk(process):
+            chip = getattr(importlib.import_module(module), attr)()
+        path = str(out / f"{stem}.gds")
+        want[path] = _ports_in_memory(chip)
+        args.append(f"{process}={path}")
+        # the port list beside the GDS says the same
+        with open(out / f"{stem}.ports.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [r["name"] for r in rows] == [p[0] for p in want[path]]
+        for r, p in zip(rows, want[path], strict=True):
+            assert (float(r["x_um"]), float(r["y_um"])) == pytest.approx((p[1], p[2]), abs=1e-3)
+            assert float(r["width_um"]) == pytest.approx(p[4], abs=1e-3)
+            assert r["port_type"] == p[5] and r["layer"] == f"{p[6][0]}/{p[6][1]}"
+    with use_pdk("inp"):
+        pm = inp_phase_modulator()
+        pm_path = str(write_gds(pm, tmp_path / "pm.gds"))
+    want[pm_path] = _ports_in_memory(pm)
+    assert {p[5] for p in want[pm_path]} == {"optical", "electrical"}
+    args.append(f"inp={pm_path}")
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORT, *args], capture_output=True, text=True, check=True
+    )
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    for path, ports in want.items():
+        assert ports, path
+        _same_ports(got[path], ports)
+
+
+def test_manifest_maps_every_layer_and_lists_the_ports(built):
+    import importlib
+
+    out, _ = built
+    manifest = json.loads((out / "manifest.json").read_text())
+    for f in manifest["files"]:
+        assert {"path", "process", "top_cell", "bbox_um", "sha256", "drc_violations"} <= set(f)
+        table = importlib.import_module(f"qkdchip.pdk.{f['process']}.layers")
+        assert f["layers"], f["path"]
+        for key, entry in f["layers"].items():
+            layer, datatype = (int(v) for v in key.split("/"))
+            assert table.LAYERS[entry["name"]] == (layer, datatype)
+            assert entry["fabricated"] is (entry["name"] not in table.NOT_FABRICATED)
+        fabricated = {e["name"] for e in f["layers"].values() if e["fabricated"]}
+        assert fabricated and not fabricated & {"DIE", "TEXT", "DICING"}
+        if f["path"].startswith("mask"):
+            assert {e["name"] for e in f["layers"].values()} >= {"DICING", "DIE"}
+        stem = f["path"].removesuffix(".gds")
+        if stem in CHIPS:
+            assert f["ports_csv"] == f"{stem}.ports.csv" and f["n_ports"] >= 2
+            assert sha256(out / f["ports_csv"]) == f["ports_csv_sha256"]
+        else:
+            assert "ports_csv" not in f and f["n_ports"] == 0
+
+
 def test_rebuild_in_a_fresh_process_is_byte_identical(built, tmp_path):
     out, _ = built
     code = (
         "import sys; from qkdchip.build import build; build(sys.argv[1], previews=False, drc=False)"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
-    for name in EXPECTED:
+    for name in EXPECTED | {f"{stem}.ports.csv" for stem in CHIPS}:
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
 

@@ -16,6 +16,7 @@ RULES = DesignRules(
         LayerRule("HEATER", (2, 0), min_width_um=3.0, min_separation=(("WG", 0.5),)),
         LayerRule("PAD", (3, 0), min_width_um=50.0),
         LayerRule("OPEN", (4, 0), min_width_um=20.0, enclosed_by=(("PAD", 5.0),)),
+        LayerRule("DICING", (30, 0), min_width_um=50.0, not_overlapping=("DIE",)),
         LayerRule("DIE", (90, 0)),
         LayerRule("TEXT", (91, 0)),
     ),
@@ -23,6 +24,7 @@ RULES = DesignRules(
     die_keepout_um=20.0,
     keepout_exempt=("WG",),
     ignore=("TEXT",),
+    mask_layers=("DICING",),
 )
 
 
@@ -113,3 +115,56 @@ def test_check_gds_reads_files_and_rejects_bad_paths(tmp_path):
         check_gds(tmp_path / "missing.gds", "sin")
     with pytest.raises(ValueError, match="process"):
         check_gds(path, "gaas")
+
+
+def lanes(width_um: float) -> kdb.Region:
+    """Dicing lanes ``width_um`` wide around the 1000 x 500 um die of :func:`make_layout` (dbu)."""
+    frame = kdb.Region(
+        kdb.DBox(-width_um, -width_um, 1000 + width_um, 500 + width_um).to_itype(0.001)
+    )
+    return frame - kdb.Region(kdb.DBox(0, 0, 1000, 500).to_itype(0.001))
+
+
+def test_dicing_lanes_around_the_die_are_clean():
+    layout, top = make_layout({})
+    top.shapes(layout.layer(30, 0)).insert(lanes(100.0))
+    report = check_layout(layout, RULES, top)
+    assert report.clean, report.to_dict()  # outside the die, but a mask-level layer
+
+
+def test_dicing_over_a_die_is_caught():
+    layout, top = make_layout({})
+    top.shapes(layout.layer(30, 0)).insert(lanes(100.0))
+    top.shapes(layout.layer(30, 0)).insert(kdb.DBox(600, -100, 700, 600))  # a lane across the die
+    report = check_layout(layout, RULES, top)
+    hits = [v for v in report.violations if v.detail == "dicing overlaps die"]
+    assert len(hits) == 1 and (hits[0].rule, hits[0].layer) == ("overlap", "DICING")
+    x, y = hits[0].where_um[0]
+    assert 600 <= x <= 700 and 0 <= y <= 500
+    assert report.total == 1
+
+
+def test_a_narrow_dicing_lane_is_caught():
+    layout, top = make_layout({})
+    top.shapes(layout.layer(30, 0)).insert(lanes(30.0))
+    assert ("width", "DICING") in rules_fired(check_layout(layout, RULES, top))
+
+
+def test_rules_naming_an_unknown_layer_are_refused():
+    with pytest.raises(ValueError, match="NOPE"):
+        DesignRules(
+            process="test",
+            grid_um=0.001,
+            layers=(LayerRule("DIE", (90, 0)), LayerRule("D", (30, 0), not_overlapping=("NOPE",))),
+            die_layer="DIE",
+        )
+
+
+@pytest.mark.parametrize("process", ["sin", "inp"])
+def test_both_processes_check_dicing_against_the_die(process):
+    from qkdchip.pdk.drc import rules_for
+
+    rules = rules_for(process)
+    assert rules.layer("DICING").not_overlapping == (rules.die_layer,)
+    assert "DICING" in rules.mask_layers and "DICING" not in rules.ignore
+    assert rules.marking_layer and rules.marking_layer not in rules.ignore

@@ -23,7 +23,7 @@ DICING     50.0      -         must not overlap DIE (area of DICING AND DIE = 0)
 DICING (the dicing lanes of a multi-die mask) is a mask-level layer: it lies between the dies, so
 it is exempt from the die-outline and keep-out checks, but a lane narrower than 50 um or any
 DICING over a die is a violation ("dicing overlaps die"). DIE and TEXT are not checked.
-Die labels and die IDs are drawn on RFMETAL (``marking_layer``), so they obey its rules.
+The die IDs of a mask are drawn on RFMETAL (``marking_layer``), so they obey its rules.
 
 Die: every shape at least 50 um (cleave / dicing margin) inside the die outline, except the
 shallow waveguide of a facet spot-size converter and the AR-coating region, which must reach the

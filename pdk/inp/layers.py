@@ -40,12 +40,12 @@ LAYER_DOCS: dict[str, str] = {
     "ISO": "isolation implant",
     "PMETAL": "p-contact metal",
     "NMETAL": "n-contact metal",
-    "RFMETAL": "plated-gold interconnect / RF metal; die labels and IDs",
+    "RFMETAL": "plated-gold interconnect / RF metal; die IDs of a mask",
     "PADOPEN": "pad (passivation) opening",
     "ARC": "anti-reflection facet coating",
     "DICING": "dicing lanes between the dies of a mask (saw-street marker)",
     "DIE": "die outline",
-    "TEXT": "text / labels (not fabricated; die labels and IDs are also drawn in RFMETAL)",
+    "TEXT": "text / labels (not fabricated; a mask's die IDs are also drawn in RFMETAL)",
 }
 
 

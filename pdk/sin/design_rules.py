@@ -18,7 +18,7 @@ Die: every shape at least 50 um (dicing margin) inside the die outline, except t
 which reaches the die edge at the facets (the waveguides end on the trench wall, more than the
 keep-out inside the edge). DICING (the lanes of a multi-die mask) is a mask-level layer: exempt
 from the die-outline and keep-out checks, but a lane narrower than 50 um or any DICING over a die
-is a violation ("dicing overlaps die"). Die labels and IDs are drawn on PAD_METAL
+is a violation ("dicing overlaps die"). The die IDs of a mask are drawn on PAD_METAL
 (``marking_layer``), so they obey its rules, the 10 um from CORE included. Grid 1 nm. Minimum
 bend radius per cross-section from ``layers.XSECTIONS`` (300 um for the 100 nm core).
 """

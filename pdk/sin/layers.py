@@ -27,11 +27,11 @@ LAYER_DOCS: dict[str, str] = {
     "CORE": "Si3N4 waveguide core, 100 nm",
     "DEEP_TRENCH": "deep trench (etched facets)",
     "HEATER": "heater metal",
-    "PAD_METAL": "routing / pad metal (Au); die labels and IDs",
+    "PAD_METAL": "routing / pad metal (Au); die IDs of a mask",
     "PAD_OPEN": "pad opening",
     "DICING": "dicing lanes between the dies of a mask (saw-street marker)",
     "DIE": "die outline",
-    "TEXT": "text / labels (not fabricated; die labels and IDs are also drawn in PAD_METAL)",
+    "TEXT": "text / labels (not fabricated; a mask's die IDs are also drawn in PAD_METAL)",
 }
 
 
