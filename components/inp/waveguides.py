@@ -82,10 +82,16 @@ def _check_width(name: str, width: Any, cross_section: str) -> None:
 def _guide_kwargs(
     own: dict[str, Any], gfk: dict[str, Any], names: dict[str, tuple[str, Any]]
 ) -> dict[str, Any]:
-    """gdsfactory keywords -> a waveguide cell's own; ``cross_section`` resolved to its name."""
+    """gdsfactory keywords -> a waveguide cell's own; ``cross_section`` resolved to its name.
+    A bend given a ``gf.CrossSection`` (not a name) takes its radius unless one is given, as
+    gdsfactory's bends do."""
     out = rename(own, gfk, names)
-    if out.get("cross_section") is not None:
-        out["cross_section"] = cross_section_name(out["cross_section"])
+    xs = out.get("cross_section")
+    if xs is not None:
+        out["cross_section"] = cross_section_name(xs)
+        radius = getattr(xs, "radius", None)
+        if "radius" in names and out.get("radius_um") is None and radius is not None:
+            out["radius_um"] = snap(float(radius))
     _check_width("width", gfk.get("width"), out.get("cross_section", "inp_deep"))
     return out
 

@@ -160,8 +160,14 @@ BEND_RADIUS = Range(
 
 
 def _bend_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:
+    """As gdsfactory's ``bend_euler``: the radius defaults to the cross-section's."""
     check_angle(gfk.get("angle"), "sin_bend_euler")
-    return _core_width(rename(own, gfk, {"radius": ("radius_um", snap)}), gfk, "width_um")
+    out = _core_width(rename(own, gfk, {"radius": ("radius_um", snap)}), gfk, "width_um")
+    if gfk.get("cross_section") is not None and "radius_um" not in out:
+        radius = core_cross_section(gfk["cross_section"]).radius
+        if radius is not None:
+            out["radius_um"] = snap(float(radius))
+    return out
 
 
 @gdsfactory_keywords(_bend_kwargs, "radius", "width", "cross_section", "angle")
