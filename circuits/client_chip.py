@@ -67,7 +67,7 @@ from qkdchip.components.inp._geometry import add_boxes, box, layer_index, to_dbu
 from qkdchip.components.inp.pads import ROUTE_CLEARANCE_UM, Tab
 from qkdchip.params import Range, checked, defaults_of, ranges_of
 from qkdchip.pdk.inp.design_rules import DIE_KEEPOUT_UM
-from qkdchip.pdk.inp.layers import XSECTIONS
+from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS
 
 DIE_WIDTH_UM = 4600.0
 DIE_HEIGHT_UM = 2000.0
@@ -360,6 +360,17 @@ def client_chip(
     die_text.check_free(c, "inp", DIE_ID_BOX_UM, "die-ID")
     c.add_port("o1", port=f_in.ports["o2"])
     c.add_port("o2", port=f_out.ports["o2"])
+    # one electrical port per bond pad, at its centre, facing off the die edge it sits on
+    for rec in pads:
+        rec["port"] = rec["electrode"].replace(".", "_")
+        c.add_port(
+            rec["port"],
+            center=tuple(rec["pad_center_um"]),
+            width=c.insts[rec["pad"]].cell.info["size_um"],
+            orientation=270.0 if rec["edge"] == "south" else 90.0,
+            layer=LAYERS["RFMETAL"],
+            port_type="electrical",
+        )
 
     chain = ["facet_in", *row1, *row2, "facet_out"]
     c.info["die_size_um"] = [width, height]
@@ -383,7 +394,11 @@ def client_chip(
     ]
     c.info["electrodes"] = pads
     c.info["n_pads"] = len(pads)
-    c.info["ports"] = {"o1": "injection input (comb line)", "o2": "quantum-signal output"}
+    c.info["ports"] = {
+        "o1": "injection input (comb line)",
+        "o2": "quantum-signal output",
+        **{rec["port"]: f"bond pad of {rec['electrode']} ({rec['kind']})" for rec in pads},
+    }
     c.info["label"] = die_label
     c.info["die_id_box_um"] = list(DIE_ID_BOX_UM)
     return c

@@ -54,6 +54,7 @@ from qkdchip.components.sin import (
 from qkdchip.components.sin._geometry import add_box, add_text, snap, text_region, to_dbu
 from qkdchip.params import Range, checked, ranges_of
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
+from qkdchip.pdk.sin.layers import LAYERS
 
 #: distance of the pads' outer edge from the top die edge (twice the keep-out: bonding room), um
 PAD_EDGE_MARGIN_UM = 2 * DIE_KEEPOUT_UM
@@ -215,6 +216,17 @@ def server_chip(
 
     c.add_port("o1", port=pump.ports["o1"])
     c.add_port("o2", port=coupler.ports["o1"])
+    # the heater's two bond pads: electrical ports at their centres, facing the top die edge
+    for i in (1, 2):
+        pad = c.insts[f"pad_{i}"]
+        c.add_port(
+            f"heater_e{i}",
+            center=(pad.dbbox().center().x, pad.dbbox().center().y),
+            width=pad_size_um,
+            orientation=90.0,
+            layer=LAYERS["PAD_METAL"],
+            port_type="electrical",
+        )
 
     # --- die outline, label, the die-ID box of a mask (both below the bus)
     add_box(c, "DIE", 0, 0, die_width_um, die_height_um)

@@ -82,6 +82,13 @@ def _tree(component) -> list:
     return [component, *called]
 
 
+def _natural_key(name: str) -> tuple:
+    """Sort key that orders ``kfactory:ports:2`` before ``kfactory:ports:10`` (port order kept)."""
+    import re
+
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
+
+
 def _copy_meta(dst: Any, component) -> None:
     """Carry kfactory's meta info (ports, pins, settings, info, function name) of every cell of
     ``component``'s tree into the fresh layout ``dst``, plus the layout-level cross-sections and
@@ -97,7 +104,7 @@ def _copy_meta(dst: Any, component) -> None:
         cell = dst.cell(kc.name)
         if cell is None:
             raise RuntimeError(f"write_gds: cell {kc.name!r} was not copied")
-        metas = sorted(kc.kdb_cell.each_meta_info(), key=lambda m: m.name)
+        metas = sorted(kc.kdb_cell.each_meta_info(), key=lambda m: _natural_key(m.name))
         for m in metas:
             if m.name.startswith("kfactory:"):
                 cell.add_meta_info(kdb.LayoutMetaInfo(m.name, m.value, m.description, True))
