@@ -39,9 +39,6 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: The cells gdsfactory's routers look up by name (``route_single``, ``route_bundle``).
-ROUTER_CELL_NAMES = ("straight", "bend_euler")
-
 
 def layer_tuple(layer: Any) -> tuple[int, int]:
     """(GDS layer, datatype) of a gdsfactory layer spec: a LayerEnum, a (layer, datatype) pair or
@@ -110,4 +107,4 @@ def gdsfactory_keywords(
     return deco
 
 
-__all__ = ["ROUTER_CELL_NAMES", "check_angle", "gdsfactory_keywords", "layer_tuple", "rename"]
+__all__ = ["check_angle", "gdsfactory_keywords", "layer_tuple", "rename"]
