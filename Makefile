@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= gds_out
 
-.PHONY: install run build test test-all lint format bench docs-images gds-ref clean
+.PHONY: install run build test test-all lint format bench docs-images docs-layers examples gds-ref clean
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,7 @@ test-all: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m qkdchip.pdk.layer_docs --check
 
 format: install
 	$(BIN)/ruff format .
@@ -42,6 +43,13 @@ docs-images: install
 	$(BIN)/qkdchip build --out $(OUT)
 	mkdir -p docs
 	cp $(OUT)/server_chip.png $(OUT)/client_chip.png $(OUT)/mask_clients.png docs/
+
+docs-layers: install
+	$(BIN)/python -m qkdchip.pdk.layer_docs
+
+examples: install
+	$(BIN)/python examples/sin_routed_ring.py --out $(OUT)/examples
+	$(BIN)/python examples/client_long_pm.py --out $(OUT)/examples
 
 # refresh the stored reference geometry (tests/gds_ref) after an intended layout change
 gds-ref: install
