@@ -8,6 +8,7 @@ from setuptools import find_packages, setup
 
 PACKAGE_DIRS = {
     "qkdchip": "qkdchip",
+    "qkdchip.base": "base",
     "qkdchip.pdk": "pdk",
     "qkdchip.components": "components",
     "qkdchip.circuits": "circuits",

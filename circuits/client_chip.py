@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import gdsfactory as gf
 import klayout.db as kdb
 
+from qkdchip.base.params import Range, checked, defaults_of, ranges_of
 from qkdchip.circuits import die_text
 from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.inp import (
@@ -65,7 +66,6 @@ from qkdchip.components.inp import (
 )
 from qkdchip.components.inp._geometry import add_boxes, box, layer_index, to_dbu
 from qkdchip.components.inp.pads import ROUTE_CLEARANCE_UM, Tab
-from qkdchip.params import Range, checked, defaults_of, ranges_of
 from qkdchip.pdk.inp.design_rules import DIE_KEEPOUT_UM
 from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS
 

@@ -20,8 +20,8 @@ from typing import Any
 import gdsfactory as gf
 import klayout.db as kdb
 
+from qkdchip.base.params import Range, checked
 from qkdchip.circuits import die_text
-from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.design_rules import RULES as _INP_RULES
 from qkdchip.pdk.sin.design_rules import RULES as _SIN_RULES
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked, ranges_of
 from qkdchip.circuits import die_text
 from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.sin import (
@@ -52,7 +53,6 @@ from qkdchip.components.sin import (
     sin_straight,
 )
 from qkdchip.components.sin._geometry import add_box, add_text, snap, text_region, to_dbu
-from qkdchip.params import Range, checked, ranges_of
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
 from qkdchip.pdk.sin.layers import LAYERS
 

@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path(tempfile.mkdtemp(prefix="qkdchip_client_pm_"))
     out.mkdir(parents=True, exist_ok=True)
 
+    from qkdchip.base.params import defaults_of
     from qkdchip.build import write_gds
     from qkdchip.circuits.client_chip import client_chip
-    from qkdchip.params import defaults_of
     from qkdchip.pdk import use_pdk
     from qkdchip.pdk.drc import check_component
     from qkdchip.sims.client import client_figures

@@ -4,14 +4,16 @@ A parameter's default, unit and allowed range are *not* stored here: they are re
 function or dataclass that owns them.
 
 - Chip parameters are the keyword arguments of the chip cells (``server_chip``, ``client_chip``),
-  whose ranges are declared with :func:`qkdchip.params.checked`. A chip argument
+  whose ranges are declared with :func:`qkdchip.base.params.checked`. A chip argument
   ``ring_gap_um`` is shown as ``server.ring.gap_um`` (prefix, then the first ``_`` as a dot).
 - System parameters (``comb.*``, ``link.*``, ``network.*``) are fields of frozen dataclasses
-  whose ``metadata["range"]`` holds a :class:`~qkdchip.params.Range`; they keep their field
+  whose ``metadata["range"]`` holds a :class:`~qkdchip.base.params.Range`; they keep their field
   name (``comb.pump_power_w``).
 
-A :class:`Design` is a validated set of overrides on top of those defaults; it is built from a
-YAML file (nested mappings or dotted keys) and/or ``--set name=value`` strings.
+A :class:`~qkdchip.base.design.Design` (the value type lives in the bottom layer, so the
+simulation layer can read one without importing the CLI) is a validated set of overrides on top
+of those defaults; it is built here from a YAML file (nested mappings or dotted keys) and/or
+``--set name=value`` strings.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import difflib
 import importlib
 import inspect
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from qkdchip.params import Range, ranges_of
+from qkdchip.base.design import Design
+from qkdchip.base.params import Range, ranges_of
 
 #: dotted prefix -> (module, attribute): a chip cell function or a frozen dataclass
 SOURCES: dict[str, tuple[str, str]] = {
@@ -136,24 +139,14 @@ def parameters(prefixes: Iterable[str] | None = None) -> list[Param]:
     return out
 
 
-@dataclass(frozen=True)
-class Design:
-    """Validated overrides (dotted name -> value) on top of the defaults."""
-
-    overrides: Mapping[str, Any] = field(default_factory=dict)
-
-    def kwargs(self, prefix: str) -> dict[str, Any]:
-        """Keyword arguments for the home of ``prefix`` (only the overridden ones)."""
-        by_name = {p.name: p for p in parameters([prefix])}
-        return {by_name[k].arg: v for k, v in self.overrides.items() if k in by_name}
-
-    def value(self, name: str) -> Any:
-        if name in self.overrides:
-            return self.overrides[name]
-        for p in parameters([name.split(".", 1)[0]]):
-            if p.name == name:
-                return p.value
-        raise ValueError(f"unknown design parameter {name!r}")
+def value_of(design: Design, name: str) -> Any:
+    """The value of parameter ``name`` in ``design``: its override, else its default."""
+    if name in design.overrides:
+        return design.overrides[name]
+    for p in parameters([name.split(".", 1)[0]]):
+        if p.name == name:
+            return p.value
+    raise ValueError(f"unknown design parameter {name!r}")
 
 
 def _coerce(p: Param, value: Any) -> Any:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from qkdchip.design import Design
-from qkdchip.params import defaults_of
+from qkdchip.base.design import Design
+from qkdchip.base.params import defaults_of
 from qkdchip.sims.physics.channels import ChannelPlan, plan_channels
 from qkdchip.sims.physics.comb import COMB_RANGES, CombResult, simulate_comb
 from qkdchip.sims.physics.ring import RingParams

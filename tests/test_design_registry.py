@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from qkdchip import design as d
-from qkdchip.params import Range, checked
+from qkdchip.base.params import Range, checked
 
 
 @checked(ring_gap_um=Range(0.5, 8.0, "um", "ring-bus gap"), n_dies=Range(1, 50, integer=True))
@@ -55,8 +55,8 @@ def test_overrides_are_validated_and_routed(registry, tmp_path):
     yml.write_text("fake:\n  ring:\n    gap_um: 3.0\nlink.fiber_loss_db_per_km: 0.17\n")
     design = registry.load(yml, ["fake.n.dies=10"])
     assert design.kwargs("fake") == {"ring_gap_um": 3.0, "n_dies": 10}
-    assert design.value("link.fiber_loss_db_per_km") == 0.17
-    assert design.value("fake.die.label") == "X"
+    assert registry.value_of(design, "link.fiber_loss_db_per_km") == 0.17
+    assert registry.value_of(design, "fake.die.label") == "X"
     # YAML reads 1e1 as a string: numeric parameters still accept it
     assert registry.load(None, ["fake.ring.gap_um=5e0"]).kwargs("fake")["ring_gap_um"] == 5.0
     # --set wins over the file

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qkdchip.base.params import defaults_of, ranges_of
 from qkdchip.circuits.client_chip import (
     DIE_HEIGHT_UM,
     DIE_WIDTH_UM,
@@ -22,7 +23,6 @@ from qkdchip.components.inp import (
     inp_phase_modulator,
     inp_voa,
 )
-from qkdchip.params import defaults_of, ranges_of
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.drc import check_component
 from qkdchip.pdk.inp import LAYERS, RULES, XSECTIONS

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qkdchip.base.params import ranges_of
 from qkdchip.components.inp import (
     CELLS,
     inp_bend_circular,
@@ -26,7 +27,6 @@ from qkdchip.components.inp import (
     inp_voa,
     inp_wire,
 )
-from qkdchip.params import ranges_of
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.inp import PROCESS, XSECTIONS
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.constants import speed_of_light
 
+from qkdchip.base.params import defaults_of, ranges_of
 from qkdchip.components.sin import (
     CELLS,
     sin_edge_coupler,
@@ -23,7 +24,6 @@ from qkdchip.components.sin import (
     sin_taper,
 )
 from qkdchip.components.sin.ring import ring_center_y_um
-from qkdchip.params import defaults_of, ranges_of
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.sin import LAYERS, RULES, modes
 from qkdchip.pdk.sin.process import HEATER_SHEET_RESISTANCE_OHM_PER_SQ

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.constants import speed_of_light
 
+from qkdchip.base.params import defaults_of, ranges_of
 from qkdchip.circuits.server_chip import optical_netlist, server_chip
 from qkdchip.components.sin import (
     sin_edge_coupler,
@@ -18,7 +19,6 @@ from qkdchip.components.sin import (
     sin_ring_bus,
     sin_ring_heater,
 )
-from qkdchip.params import defaults_of, ranges_of
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.drc import check_component
 from qkdchip.pdk.sin import LAYERS, RULES, TARGET_FSR_GHZ, modes

@@ -20,6 +20,7 @@ import math
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
     Band,
@@ -34,7 +35,6 @@ from qkdchip.components.inp._geometry import (
     xs_spec,
 )
 from qkdchip.components.inp.waveguides import BEND_RADIUS, bend_radius
-from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.process import PROCESS
 
 #: Straight tip between the end of the SSC taper and the facet (cleave tolerance), um.

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gdsfactory as gf
 from scipy.constants import c as C_M_PER_S
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
@@ -30,7 +31,6 @@ from qkdchip.components.inp._geometry import (
     snap,
     xs_spec,
 )
-from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.process import PROCESS
 
 #: Isolation gap between laser sections (um): the implant plus the contact set-back.

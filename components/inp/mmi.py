@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.inp._geometry import (
     add_polygon,
     add_port,
@@ -26,7 +27,6 @@ from qkdchip.components.inp._geometry import (
     taper_polygon,
     xs_spec,
 )
-from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.design_rules import RULES
 from qkdchip.pdk.inp.process import PROCESS
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import (
     add_boxes,
@@ -29,7 +30,6 @@ from qkdchip.components.inp._geometry import (
 )
 from qkdchip.components.inp.mmi import inp_mmi1x2
 from qkdchip.components.inp.waveguides import BEND_RADIUS, inp_bend_s
-from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.process import PROCESS
 
 #: Electrode length range of every EO section (um).

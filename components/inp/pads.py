@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import add_boxes, add_port, box, snap, snap2
-from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.design_rules import RULES
 
 #: PADOPEN inset inside the pad metal (>= the 5 um enclosure rule).

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
@@ -26,7 +27,6 @@ from qkdchip.components.inp._geometry import (
     xs_spec,
 )
 from qkdchip.components.inp.laser import ACTIVE_HALF_WIDTH_UM
-from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.process import PROCESS
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.euler import band_outline, euler_bend, sagitta_step_um
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
@@ -34,7 +35,6 @@ from qkdchip.components.inp._geometry import (
     xs_spec,
 )
 from qkdchip.components.routing import check_angle, gdsfactory_keywords, layer_tuple, rename
-from qkdchip.params import Range, checked
 from qkdchip.pdk.inp.design_rules import GRID_UM
 from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS, WaveguideSpec
 

@@ -1,7 +1,7 @@
 """Si3N4 building blocks of the server (microcomb) chip: parametric ``@gf.cell`` functions.
 
 Every cell name starts with ``sin_`` (gdsfactory caches cells by name across PDKs), every numeric
-parameter has a unit in its name and a range declared with :func:`qkdchip.params.checked`, and the
+parameter has a unit in its name and a range declared with :func:`qkdchip.base.params.checked`, and the
 numbers a model needs are in ``c.info``. Optical ports o1, o2, ...; electrical ports e1, ...
 Build them inside ``qkdchip.pdk.use_pdk("sin")``. The waveguide cells also take gdsfactory's
 keywords (``cross_section``, ``length``, ``width``, ``radius``) and answer gdsfactory's routers

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.sin._geometry import (
     add_box,
     add_polygon,
@@ -21,7 +22,6 @@ from qkdchip.components.sin._geometry import (
     taper_points,
 )
 from qkdchip.components.sin.waveguides import CORE_WIDTH, DRAWN_WIDTH
-from qkdchip.params import Range, checked
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
 
 TRENCH_LENGTH = Range(DIE_KEEPOUT_UM, 300.0, "um", "facet trench depth into the die (>= keep-out)")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.sin._geometry import add_box, add_port, snap, snap_width
-from qkdchip.params import Range, checked
 from qkdchip.pdk.sin.design_rules import RULES
 from qkdchip.pdk.sin.layers import XSECTIONS
 

@@ -26,6 +26,7 @@ import math
 import gdsfactory as gf
 from scipy.constants import speed_of_light
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.sin._geometry import (
     add_band,
     add_box,
@@ -35,7 +36,6 @@ from qkdchip.components.sin._geometry import (
     snap_width,
 )
 from qkdchip.components.sin.waveguides import xs_figures
-from qkdchip.params import Range, checked
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.design_rules import RULES
 from qkdchip.pdk.sin.layers import XSECTIONS

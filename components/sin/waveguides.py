@@ -18,6 +18,7 @@ from typing import Any
 
 import gdsfactory as gf
 
+from qkdchip.base.params import Range, checked
 from qkdchip.components.euler import band_outline, euler_bend, sagitta_step_um
 from qkdchip.components.routing import check_angle, gdsfactory_keywords, layer_tuple, rename
 from qkdchip.components.sin._geometry import (
@@ -28,7 +29,6 @@ from qkdchip.components.sin._geometry import (
     snap_width,
     taper_points,
 )
-from qkdchip.params import Range, checked
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.design_rules import RULES
 from qkdchip.pdk.sin.layers import LAYERS, XSECTIONS

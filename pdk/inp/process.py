@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 
 
 def _c(value: float, unit: str, lo: float, hi: float, doc: str) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 
 
 def as_float_array(name: str, value: ArrayLike) -> NDArray[np.float64]:
@@ -79,7 +79,7 @@ def rfield(
 ) -> Any:
     """A dataclass field whose allowed range lives in ``metadata["range"]`` (one home).
 
-    The design registry (:mod:`qkdchip.design`) reads the :class:`~qkdchip.params.Range`;
+    The design registry (:mod:`qkdchip.design`) reads the :class:`~qkdchip.base.params.Range`;
     :func:`validate_fields` enforces it elementwise (``lo_open``/``hi_open`` make an end strict).
     """
     return field(

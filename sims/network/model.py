@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from qkdchip.design import Design
+from qkdchip.base.design import Design
 from qkdchip.sims.keyrate import Channel, Detector, SNSParams, default_params, key_rate, plob
 from qkdchip.sims.physics.budget import Transmitter, link_budget
 from qkdchip.sims.physics.channels import (

@@ -1,7 +1,7 @@
 """System parameters of the network: the design's ``link.*`` and ``network.*`` parameters.
 
 Two frozen dataclasses, registered in :data:`qkdchip.design.SOURCES`; each numeric field carries
-its :class:`~qkdchip.params.Range` in ``metadata["range"]`` (read by the design registry) and is
+its :class:`~qkdchip.base.params.Range` in ``metadata["range"]`` (read by the design registry) and is
 checked on construction. Where a lower layer already owns a parameter, the default (and, where
 it has one, the range) is *read from that home*, never typed again here:
 
@@ -39,7 +39,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 from qkdchip.sims.keyrate.api import PROTOCOLS, key_rate
 from qkdchip.sims.keyrate.channel import MAX_LENGTH_KM, Channel, Detector
 from qkdchip.sims.physics.channels import (

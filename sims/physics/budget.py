@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 
 from .constants import C_M_PER_S, H_J_S, LAMBDA0_M
 

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 
 from .comb import CombResult
 from .constants import C_M_PER_S

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 
 from .constants import C_BAND_HZ, C_M_PER_S
 from .lle import LLEConfig, LLEResult, LLESolver, mode_numbers

@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 
 from .constants import C_M_PER_S
 

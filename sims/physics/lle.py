@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 
 __all__ = [
     "STATES",

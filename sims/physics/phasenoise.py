@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 
 from .constants import C_M_PER_S, FIBRE_GROUP_INDEX
 

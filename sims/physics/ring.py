@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 
-from qkdchip.params import Range
+from qkdchip.base.params import Range
 from qkdchip.pdk.sin import modes as _modes
 from qkdchip.pdk.sin.layers import XSECTIONS as _XS
 from qkdchip.pdk.sin.process import N2_SI3N4_M2_PER_W, PROPAGATION_LOSS_DB_PER_M, TARGET_FSR_GHZ
