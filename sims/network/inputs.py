@@ -1,0 +1,74 @@
+"""The design's inputs to the network (the first links of the chain of model.py).
+
+    design -> link.* and network.* settings (validated)            settings_of
+    design: server.*, comb.* -> ring -> LLE comb (sims.devices)    comb_of   (cached)
+    design: client.*, network wafer fields -> dies on the wafer
+        -> each mounted die's figures from its S-matrix (wafer.py)  wafer_of  (cached)
+
+The caches are keyed by the parameters each layer reads, so that a sweep that changes only
+``link.*`` reuses the comb and the wafer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+from typing import Any
+
+from qkdchip.base.design import Design
+from qkdchip.sims.physics.comb import CombResult
+
+from .settings import LinkSettings, NetworkSettings
+from .wafer import ClientChip, Die, chip_figures, draw_wafer
+
+__all__ = ["comb_of", "settings_of", "wafer_of"]
+
+
+def settings_of(design: Design) -> tuple[LinkSettings, NetworkSettings]:
+    """The design's link and network settings (validated: ValueError naming the parameter)."""
+    return LinkSettings(**design.kwargs("link")), NetworkSettings(**design.kwargs("network"))
+
+
+def _items(design: Design, prefixes: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in design.overrides.items() if k.startswith(prefixes)))
+
+
+@lru_cache(maxsize=32)
+def _comb(items: tuple[tuple[str, Any], ...]) -> CombResult:
+    from qkdchip.sims import devices
+
+    return devices.comb(Design(dict(items)))
+
+
+def comb_of(design: Design) -> CombResult:
+    """The comb of ``design`` (cached per server/comb parameters)."""
+    return _comb(_items(design, ("server.", "comb.")))
+
+
+#: the network fields that define the dies (the wafer cache key)
+_WAFER_FIELDS = (
+    "clients",
+    "channels",
+    "seed",
+    *tuple(f.name for f in dataclasses.fields(NetworkSettings) if f.name.startswith("wafer_")),
+)
+
+
+@lru_cache(maxsize=32)
+def _wafer(
+    client_items: tuple[tuple[str, Any], ...], wafer_items: tuple[tuple[str, Any], ...]
+) -> tuple[tuple[ClientChip, ...], tuple[Die, ...]]:
+    net = NetworkSettings(**dict(wafer_items))
+    mounted, rejected = draw_wafer(net)
+    names = [f"{side}{i + 1}" for i in range(net.channels) for side in "AB"]
+    chips = chip_figures(mounted, names, **dict(client_items))
+    return tuple(chips), tuple(rejected)
+
+
+def wafer_of(
+    design: Design, net: NetworkSettings
+) -> tuple[tuple[ClientChip, ...], tuple[Die, ...]]:
+    """(mounted client chips with their figures, set-aside dies), cached per client design and
+    wafer fields of ``net``. Client 2i is A_(i+1), client 2i+1 is B_(i+1)."""
+    wafer_items = tuple((k, getattr(net, k)) for k in _WAFER_FIELDS)
+    return _wafer(tuple(sorted(design.kwargs("client").items())), wafer_items)
