@@ -1,12 +1,17 @@
 """Design rules as data, shared by both processes.
 
-Each PDK (``qkdchip.pdk.sin``, ``qkdchip.pdk.inp``) builds one :class:`DesignRules`; the DRC
-engine (``qkdchip.pdk.drc``) reads nothing else. Units: um.
+Each PDK (``qkdchip.pdk.sin``, ``qkdchip.pdk.inp``) builds one :class:`DesignRules` with
+:func:`process_rules` from its own rule numbers; the DRC engine (``qkdchip.pdk.drc``) reads
+nothing else. Units: um.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from qkdchip.pdk._process import WaveguideSpec
 
 
 @dataclass(frozen=True)
@@ -71,3 +76,50 @@ class DesignRules:
             if rule.name == name:
                 return rule
         raise KeyError(f"{self.process}: no layer named {name!r}")
+
+
+def process_rules(
+    process: str,
+    layers: Mapping[str, tuple[int, int]],
+    xsections: Mapping[str, WaveguideSpec],
+    layer_rules: Mapping[str, Mapping[str, Any]],
+    *,
+    grid_um: float,
+    die_keepout_um: float,
+    dicing_lane_min_um: float,
+    keepout_exempt: tuple[str, ...],
+    marking_layer: str,
+) -> DesignRules:
+    """The :class:`DesignRules` of a process from its own numbers.
+
+    ``layer_rules``: the rules of each drawn layer, ``name -> LayerRule keywords`` (in the order
+    of the rule table). The frame layers every process shares are added after them: DICING
+    (lanes at least ``dicing_lane_min_um`` wide, never over a die; mask level), DIE (the die
+    outline) and TEXT (labels), both not checked. The minimum bend radius of each cross-section
+    is its ``radius_min_um`` in ``xsections``."""
+    frame: dict[str, dict[str, Any]] = {
+        "DICING": dict(
+            min_width_um=dicing_lane_min_um,
+            not_overlapping=("DIE",),
+            doc="dicing lanes between dies (mask level: never over a die)",
+        ),
+        "DIE": dict(doc="die outline"),
+        "TEXT": dict(doc="labels"),
+    }
+    return DesignRules(
+        process=process,
+        grid_um=grid_um,
+        layers=tuple(
+            LayerRule(name=name, layer=layers[name], **kw)
+            for name, kw in {**layer_rules, **frame}.items()
+        ),
+        die_layer="DIE",
+        die_keepout_um=die_keepout_um,
+        keepout_exempt=keepout_exempt,
+        min_bend_radius_um={
+            name: spec.radius_min_um for name, spec in xsections.items() if spec.radius_min_um
+        },
+        ignore=("DIE", "TEXT"),
+        mask_layers=("DICING",),
+        marking_layer=marking_layer,
+    )

@@ -10,39 +10,33 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
 
 import gdsfactory as gf
-import klayout.db as kdb
 
+from qkdchip.components._geometry import Point, ProcessGeometry
 from qkdchip.pdk.inp.design_rules import GRID_UM
-from qkdchip.pdk.inp.layers import XSECTIONS, WaveguideSpec
-
-DBU_PER_UM = round(1.0 / GRID_UM)
-
-Point = tuple[float, float]
+from qkdchip.pdk.inp.layers import METAL_LAYERS, XSECTIONS, WaveguideSpec
 
 
-def snap(value_um: float) -> float:
-    """``value_um`` rounded to the 1 nm manufacturing grid."""
-    return round(value_um * DBU_PER_UM) / DBU_PER_UM
-
-
-def snap2(value_um: float) -> float:
-    """``value_um`` rounded to an even number of grid steps: a width whose half is on the grid,
-    so that a feature centred on the grid has both edges on it."""
-    return 2 * round(value_um * DBU_PER_UM / 2) / DBU_PER_UM
-
-
-def to_dbu(value_um: float) -> int:
-    return round(value_um * DBU_PER_UM)
-
-
-def layer_index(name: str) -> int:
-    """Layout layer index of a process layer (``LAYER.<name>``)."""
+def _layer_map() -> object:
     from qkdchip.pdk.inp.tech import LAYER
 
-    return int(getattr(LAYER, name))
+    return LAYER
+
+
+#: The shared drawing helpers (:class:`~qkdchip.components._geometry.ProcessGeometry`) on the InP
+#: grid and layers.
+GEOMETRY = ProcessGeometry(GRID_UM, _layer_map)
+DBU_PER_UM = GEOMETRY.dbu_per_um
+
+to_dbu = GEOMETRY.to_dbu
+snap = GEOMETRY.snap
+snap2 = GEOMETRY.snap2
+box = GEOMETRY.box
+layer_index = GEOMETRY.layer_index
+add_boxes = GEOMETRY.add_boxes
+add_region = GEOMETRY.add_region
+add_polygon = GEOMETRY.add_polygon
 
 
 def xs_spec(cross_section: str) -> WaveguideSpec:
@@ -50,34 +44,6 @@ def xs_spec(cross_section: str) -> WaveguideSpec:
     if cross_section not in XSECTIONS:
         raise ValueError(f"cross_section={cross_section!r} is unknown: allowed {sorted(XSECTIONS)}")
     return XSECTIONS[cross_section]
-
-
-def add_polygon(c: gf.Component, points: Sequence[Point], layer: str) -> None:
-    """Add one polygon (um) on a process layer, vertices snapped to the grid."""
-    pts = [kdb.Point(to_dbu(x), to_dbu(y)) for x, y in points]
-    c.shapes(layer_index(layer)).insert(kdb.Polygon(pts))
-
-
-def box(x0: float, y0: float, x1: float, y1: float) -> kdb.Box:
-    return kdb.Box(
-        to_dbu(min(x0, x1)), to_dbu(min(y0, y1)), to_dbu(max(x0, x1)), to_dbu(max(y0, y1))
-    )
-
-
-def add_boxes(c: gf.Component, layer: str, boxes: Iterable[kdb.Box]) -> None:
-    """Merge the boxes of one layer and insert the result (no overlaps, no slivers)."""
-    region = kdb.Region()
-    for b in boxes:
-        region.insert(b)
-    region.merge()
-    if not region.is_empty():
-        c.shapes(layer_index(layer)).insert(region)
-
-
-def add_region(c: gf.Component, layer: str, region: kdb.Region) -> None:
-    merged = region.merged()
-    if not merged.is_empty():
-        c.shapes(layer_index(layer)).insert(merged)
 
 
 #: Length of the first and last edge of a drawn arc (along the end tangents), um: longer than the
@@ -95,7 +61,7 @@ def _tangent_angles(r_in: float, r_out: float, phi0: float, span: float) -> list
     sgn = 1.0 if span > 0 else -1.0
     total = abs(span)
     d_end = 2.0 * math.atan(ARC_END_STUB_UM / max(r_in, 1e-9))
-    d_max = 2.0 * math.acos(1.0 / (1.0 + 0.5 * GRID_UM / r_out))
+    d_max = 2.0 * math.acos(1.0 / (1.0 + GEOMETRY.sagitta_um / r_out))
     if total <= 2 * d_end:
         return [phi0, phi0 + span]
     middle = total - 2 * d_end
@@ -277,31 +243,16 @@ def add_port(
     cross_section: str,
     width_um: float | None = None,
 ) -> None:
-    """Add an optical ('o*') or electrical ('e*') port on a cross-section's layer, snapped."""
+    """Add an optical ('o*') or electrical ('e*', on a metal layer) port on a cross-section's
+    layer, of the cross-section's width unless ``width_um`` is given; snapped."""
     spec = xs_spec(cross_section)
-    from qkdchip.pdk.inp.tech import LAYER
-
-    c.add_port(
-        name=name,
-        center=(snap(x), snap(y)),
-        width=snap(width_um if width_um is not None else spec.width_um),
-        orientation=orientation,
-        layer=getattr(LAYER, spec.layer),
-        port_type="electrical" if spec.layer == "RFMETAL" else "optical",
+    GEOMETRY.add_port(
+        c,
+        name,
+        x,
+        y,
+        orientation,
+        width_um if width_um is not None else spec.width_um,
+        GEOMETRY.layer_enum(spec.layer),
+        "electrical" if spec.layer in METAL_LAYERS else "optical",
     )
-
-
-def merge_shapes(c: gf.Component) -> None:
-    """Merge the polygons drawn directly in ``c`` layer by layer (abutting or overlapping pieces
-    of one layer become one polygon: clean GDS, no zero-width seams)."""
-    for idx in c.kcl.layer_indexes():
-        shapes = c.shapes(idx)
-        if shapes.is_empty():
-            continue
-        if any(s.is_text() for s in shapes.each()):
-            continue
-        region = kdb.Region(shapes)
-        if region.count() < 2:
-            continue
-        shapes.clear()
-        shapes.insert(region.merged())

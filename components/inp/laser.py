@@ -20,6 +20,7 @@ import gdsfactory as gf
 from scipy.constants import c as C_M_PER_S
 
 from qkdchip.base.params import Range, checked
+from qkdchip.components._geometry import merge_shapes
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
@@ -27,7 +28,6 @@ from qkdchip.components.inp._geometry import (
     add_port,
     add_transition,
     box,
-    merge_shapes,
     snap,
     xs_spec,
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gdsfactory as gf
 
 from qkdchip.base.params import Range, checked
+from qkdchip.components._geometry import merge_shapes
 from qkdchip.components.inp import electrodes as el
 from qkdchip.components.inp._geometry import (
     TRANSITION_LENGTH_UM,
@@ -22,7 +23,6 @@ from qkdchip.components.inp._geometry import (
     add_port,
     add_transition,
     box,
-    merge_shapes,
     snap,
     xs_spec,
 )

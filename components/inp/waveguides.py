@@ -25,6 +25,7 @@ import gdsfactory as gf
 from qkdchip.base.params import Range, checked
 from qkdchip.components.euler import band_outline, euler_bend, sagitta_step_um
 from qkdchip.components.inp._geometry import (
+    GEOMETRY,
     TRANSITION_LENGTH_UM,
     Band,
     add_polygon,
@@ -35,7 +36,6 @@ from qkdchip.components.inp._geometry import (
     xs_spec,
 )
 from qkdchip.components.routing import check_angle, gdsfactory_keywords, layer_tuple, rename
-from qkdchip.pdk.inp.design_rules import GRID_UM
 from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS, WaveguideSpec
 
 WAVEGUIDE_CROSS_SECTIONS = ("inp_deep", "inp_shallow")
@@ -184,7 +184,7 @@ def inp_bend_euler(radius_um: float | None = None, cross_section: str = "inp_dee
     radius = snap(bend_radius(radius_um, cross_section))
     bend = euler_bend(radius, spec.radius_min_um)
     c = gf.Component()
-    step = sagitta_step_um(bend.min_radius_um, 0.5 * GRID_UM)
+    step = sagitta_step_um(bend.min_radius_um, GEOMETRY.sagitta_um)
     add_polygon(c, [tuple(p) for p in band_outline(bend, spec.width_um, step)], spec.layer)
     add_port(c, "o1", 0, 0, 180, cross_section)
     add_port(c, "o2", radius, radius, 90, cross_section)

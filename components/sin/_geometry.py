@@ -19,51 +19,42 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
 
 import gdsfactory as gf
 import klayout.db as kdb
 import numpy as np
 
+from qkdchip.components._geometry import Point, ProcessGeometry
 from qkdchip.pdk.sin.design_rules import GRID_UM
 from qkdchip.pdk.sin.layers import LAYERS
 
-DBU_PER_UM = round(1.0 / GRID_UM)
-#: largest allowed deviation of a discretised arc from the true arc (um): half a grid step
-SAGITTA_UM = 0.5 * GRID_UM
 
-Point = tuple[float, float]
-
-
-def snap(value_um: float) -> float:
-    """``value_um`` rounded to the 1 nm manufacturing grid."""
-    return round(value_um * DBU_PER_UM) / DBU_PER_UM
-
-
-def snap_width(width_um: float) -> float:
-    """``width_um`` rounded to twice the grid (2 nm): a width drawn symmetric about a centre line
-    on the grid (gdsfactory ports need even widths in database units)."""
-    return 2 * round(width_um * DBU_PER_UM / 2) / DBU_PER_UM
-
-
-def to_dbu(value_um: float) -> int:
-    return round(value_um * DBU_PER_UM)
-
-
-def layer_index(name: str) -> int:
-    """Layout layer index of a process layer."""
+def _layer_map() -> object:
     from qkdchip.pdk.sin.tech import LAYER
 
-    return int(getattr(LAYER, name))
+    return LAYER
+
+
+#: The shared drawing helpers (:class:`~qkdchip.components._geometry.ProcessGeometry`) on the
+#: Si3N4 grid and layers.
+GEOMETRY = ProcessGeometry(GRID_UM, _layer_map)
+DBU_PER_UM = GEOMETRY.dbu_per_um
+SAGITTA_UM = GEOMETRY.sagitta_um
+
+snap = GEOMETRY.snap
+snap2 = GEOMETRY.snap2
+to_dbu = GEOMETRY.to_dbu
+layer_index = GEOMETRY.layer_index
+box_dbu = GEOMETRY.box
+_polygon = GEOMETRY.polygon
+add_polygon = GEOMETRY.add_polygon
+add_box = GEOMETRY.add_box
+text_region = GEOMETRY.text_region
+add_text = GEOMETRY.add_text
 
 
 def layer_of(name: str) -> tuple[int, int]:
     return LAYERS[name]
-
-
-def add_polygon(c: gf.Component, points: Sequence[Point] | np.ndarray, layer: str) -> None:
-    """Add one polygon (um) on a process layer, vertices snapped to the grid."""
-    c.shapes(layer_index(layer)).insert(_polygon(np.asarray(points, dtype=float)))
 
 
 #: straight stub at each end of a taper (um): square end corners, so a taper is DRC-clean on its
@@ -81,11 +72,6 @@ def taper_points(length: float, width1: float, width2: float) -> list[Point]:
     ]  # fmt: skip
 
 
-def add_box(c: gf.Component, layer: str, x0: float, y0: float, x1: float, y1: float) -> None:
-    """Add a rectangle (um, any corner order) on a process layer."""
-    c.shapes(layer_index(layer)).insert(box_dbu(x0, y0, x1, y1))
-
-
 def add_port(
     c: gf.Component,
     name: str,
@@ -96,14 +82,8 @@ def add_port(
     layer: str,
     port_type: str = "optical",
 ) -> None:
-    c.add_port(
-        name=name,
-        center=(snap(x), snap(y)),
-        width=snap(width),
-        orientation=orientation,
-        layer=layer_of(layer),
-        port_type=port_type,
-    )
+    """Add a port (centre and width snapped) on the process layer named ``layer``."""
+    GEOMETRY.add_port(c, name, x, y, orientation, width, layer_of(layer), port_type)
 
 
 def arc_step_rad(radius_um: float) -> float:
@@ -186,11 +166,6 @@ def band_polygon(r: float, lc: float, width: float, s0: float, s1: float) -> np.
     return np.vstack([outer, inner[::-1]])
 
 
-def _polygon(points: np.ndarray) -> kdb.Polygon:
-    pts = np.rint(np.asarray(points, dtype=float) * DBU_PER_UM).astype(np.int64)
-    return kdb.Polygon([kdb.Point(int(x), int(y)) for x, y in pts])
-
-
 def add_band(
     c: gf.Component,
     layer: str,
@@ -219,22 +194,3 @@ def add_band(
             pieces = list((kdb.Region(poly) - cut_region).each())
         for piece in pieces:
             c.shapes(layer_idx).insert(piece.moved(to_dbu(offset[0]), to_dbu(offset[1])))
-
-
-def box_dbu(x0: float, y0: float, x1: float, y1: float) -> kdb.Box:
-    """Integer (dbu) box of a rectangle given in um, any corner order."""
-    return kdb.Box(
-        to_dbu(min(x0, x1)), to_dbu(min(y0, y1)), to_dbu(max(x0, x1)), to_dbu(max(y0, y1))
-    )
-
-
-def text_region(text: str, x: float, y: float, size_um: float) -> kdb.Region:
-    """Text as polygons (KLayout's default font, dbu), lower-left corner at (x, y) um."""
-    gen = kdb.TextGenerator.default_generator()
-    region = gen.text(text, 1.0 / DBU_PER_UM, size_um)
-    return region.moved(to_dbu(x), to_dbu(y))
-
-
-def add_text(c: gf.Component, text: str, x: float, y: float, size_um: float, layer: str) -> None:
-    """Text as polygons (KLayout's default font), lower-left corner at (x, y)."""
-    c.shapes(layer_index(layer)).insert(text_region(text, x, y, size_um))

@@ -18,7 +18,7 @@ from qkdchip.components.sin._geometry import (
     add_polygon,
     add_port,
     snap,
-    snap_width,
+    snap2,
     taper_points,
 )
 from qkdchip.components.sin.waveguides import CORE_WIDTH, DRAWN_WIDTH
@@ -40,7 +40,7 @@ def _facet(
     trench_width_um: float,
 ) -> None:
     """Linear taper from the facet (x = 0) to the bus width, trench in front, ports o1/o2."""
-    facet_width_um, width_um = snap_width(facet_width_um), snap_width(width_um)
+    facet_width_um, width_um = snap2(facet_width_um), snap2(width_um)
     add_polygon(c, taper_points(taper_length_um, facet_width_um, width_um), "CORE")
     add_box(c, "DEEP_TRENCH", -trench_length_um, -trench_width_um / 2, 0, trench_width_um / 2)
     add_port(c, "o1", 0, 0, 180, facet_width_um, "CORE")
@@ -77,7 +77,7 @@ def sin_edge_coupler(
     """
     c = gf.Component()
     _facet(c, taper_length_um, tip_width_um, width_um, trench_length_um, trench_width_um)
-    c.info["tip_width_um"] = snap_width(tip_width_um)
+    c.info["tip_width_um"] = snap2(tip_width_um)
     return c
 
 
@@ -108,6 +108,6 @@ def sin_pump_facet(
     """
     c = gf.Component()
     _facet(c, taper_length_um, facet_width_um, width_um, trench_length_um, trench_width_um)
-    c.info["facet_width_um"] = snap_width(facet_width_um)
+    c.info["facet_width_um"] = snap2(facet_width_um)
     c.info["air_gap_um"] = air_gap_um
     return c

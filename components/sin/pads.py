@@ -10,7 +10,7 @@ from __future__ import annotations
 import gdsfactory as gf
 
 from qkdchip.base.params import Range, checked
-from qkdchip.components.sin._geometry import add_box, add_port, snap, snap_width
+from qkdchip.components.sin._geometry import add_box, add_port, snap, snap2
 from qkdchip.pdk.sin.design_rules import RULES
 from qkdchip.pdk.sin.layers import XSECTIONS
 
@@ -58,7 +58,7 @@ def sin_metal_straight(
     length_um: float = 100.0, width_um: float = XSECTIONS["xs_sin_metal"].width_um
 ) -> gf.Component:
     """Straight PAD_METAL trace (e1 west at the origin, e2 east)."""
-    width_um = snap_width(width_um)
+    width_um = snap2(width_um)
     c = gf.Component()
     add_box(c, "PAD_METAL", 0, -width_um / 2, length_um, width_um / 2)
     add_port(c, "e1", 0, 0, 180, width_um, "PAD_METAL", "electrical")

@@ -33,7 +33,7 @@ from qkdchip.components.sin._geometry import (
     add_port,
     racetrack_length,
     snap,
-    snap_width,
+    snap2,
 )
 from qkdchip.components.sin.waveguides import xs_figures
 from qkdchip.pdk.sin import modes
@@ -89,7 +89,7 @@ def sin_ring_bus(
 ) -> gf.Component:
     """All-pass microring: racetrack ring above a straight bus (o1 bus west, o2 bus east)."""
     c = gf.Component()
-    r, lc, w = radius_um, coupling_length_um, snap_width(width_um)
+    r, lc, w = radius_um, coupling_length_um, snap2(width_um)
     yc = ring_center_y_um(r, w, gap_um)
     add_band(c, "CORE", r, lc, w, 0.0, racetrack_length(r, lc), offset=(0.0, yc))
     hb = snap(lc / 2 + r + w / 2 + bus_extension_um)
@@ -156,7 +156,7 @@ def sin_ring_heater(
     Electrical ports e1 (left) and e2 (right) on top of the contacts, facing north, with the width
     of the default metal trace. ``length_um`` is the heated centre-line length.
     """
-    r, lc, w = radius_um, coupling_length_um, snap_width(width_um)
+    r, lc, w = radius_um, coupling_length_um, snap2(width_um)
     half = opening_um / 2
     if half > lc / 2 + r / 2:
         raise ValueError(

@@ -26,7 +26,7 @@ from qkdchip.components.sin._geometry import (
     add_polygon,
     add_port,
     snap,
-    snap_width,
+    snap2,
     taper_points,
 )
 from qkdchip.pdk.sin import modes
@@ -47,7 +47,7 @@ def xs_figures(width_um: float) -> dict[str, float]:
     """Mode figures of ``xs_sin`` at ``width_um`` for ``c.info`` (rounded for stable settings)."""
     from qkdchip.pdk.sin.tech import xs_sin
 
-    xs = xs_sin(width=snap_width(width_um))
+    xs = xs_sin(width=snap2(width_um))
     return {
         "n_eff": round(xs.n_eff, 6),
         "n_g": round(xs.n_g, 6),
@@ -84,10 +84,10 @@ def core_cross_section(cross_section: Any) -> gf.CrossSection:
 def _core_width(own: dict[str, Any], gfk: dict[str, Any], param: str) -> dict[str, Any]:
     """``cross_section``/``width`` (gdsfactory) -> the cell's core width parameter ``param``;
     an explicit width (either spelling) wins over the cross-section's, as in gdsfactory."""
-    out = rename(own, gfk, {"width": (param, snap_width)})
+    out = rename(own, gfk, {"width": (param, snap2)})
     if gfk.get("cross_section") is not None:
         xs = core_cross_section(gfk["cross_section"])
-        out.setdefault(param, snap_width(float(xs.width)))
+        out.setdefault(param, snap2(float(xs.width)))
     return out
 
 
@@ -103,7 +103,7 @@ def _straight_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]
 )
 def sin_straight(length_um: float = 100.0, width_um: float = _XS.width_um) -> gf.Component:
     """Straight ``xs_sin`` waveguide, ``length_um`` long (o1 west at the origin, o2 east)."""
-    width_um = snap_width(width_um)
+    width_um = snap2(width_um)
     c = gf.Component()
     h = width_um / 2
     add_polygon(c, [(0, -h), (length_um, -h), (length_um, h), (0, h)], "CORE")
@@ -121,8 +121,8 @@ def _taper_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:
         gfk,
         {
             "length": ("length_um", snap),
-            "width1": ("width1_um", snap_width),
-            "width2": ("width2_um", snap_width),
+            "width1": ("width1_um", snap2),
+            "width2": ("width2_um", snap2),
         },
     )
     return _core_width(out, {**gfk, "width": None}, "width1_um")
@@ -141,7 +141,7 @@ def sin_taper(
     """Linear core taper from ``width1_um`` (o1, west) to ``width2_um`` (o2, east), with 1 um
     straight stubs at both ends (``TAPER_STUB_UM``). A ``cross_section`` sets ``width1_um``;
     registered as the process's width transition (``layer_transitions``: ``width1``/``width2``)."""
-    width1_um, width2_um = snap_width(width1_um), snap_width(width2_um)
+    width1_um, width2_um = snap2(width1_um), snap2(width2_um)
     c = gf.Component()
     add_polygon(c, taper_points(length_um, width1_um, width2_um), "CORE")
     add_port(c, "o1", 0, 0, 180, width1_um, "CORE")
@@ -181,7 +181,7 @@ def sin_bend_euler(
     that radius, as gdsfactory's ``bend_euler``). The Euler fraction ``info["p"]`` is 0.5 where
     the smallest curvature radius ``info["min_radius_um"]`` stays >= radius_min (300 um), else
     the largest that keeps it there. Arcs within half a grid step of the curve."""
-    radius_um, width_um = snap(radius_um), snap_width(width_um)
+    radius_um, width_um = snap(radius_um), snap2(width_um)
     bend = euler_bend(radius_um, _XS.radius_min_um)
     c = gf.Component()
     step = sagitta_step_um(bend.min_radius_um, SAGITTA_UM)

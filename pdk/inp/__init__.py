@@ -28,16 +28,10 @@ Importing this package is cheap and activates nothing: gdsfactory objects (``PDK
 
 from __future__ import annotations
 
-import pathlib
-from typing import TYPE_CHECKING, Any
-
-from qkdchip.pdk._lazy import LazyModels
+from qkdchip.pdk._lazy import package_api
 from qkdchip.pdk.inp.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
 from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS, WaveguideSpec
 from qkdchip.pdk.inp.process import PROCESS, InPProcess
-
-if TYPE_CHECKING:
-    import gdsfactory as gf
 
 __all__ = [
     "CROSS_SECTIONS",
@@ -58,31 +52,6 @@ __all__ = [
 
 _LAZY = {"LAYER", "LAYER_VIEWS", "CROSS_SECTIONS", "PDK_NAME"}
 
-
-def get_pdk() -> gf.Pdk:
-    """The InP ``gf.Pdk`` named ``qkdchip_inp`` (built once, cached; not activated).
-
-    Its ``models`` are the InP sax models, keyed by cell name, loaded on first access."""
-    from qkdchip.pdk.inp import tech
-
-    pdk = tech.get_pdk()
-    if not isinstance(pdk.models, LazyModels):
-        pdk.models = LazyModels("qkdchip.sims.models.inp", "InP")  # type: ignore[assignment]
-    return pdk
-
-
-def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
-    """Write the KLayout layer-properties file of the InP process to ``path`` (``*.lyp``)."""
-    from qkdchip.pdk.inp import tech
-
-    return tech.write_lyp(path)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "PDK":  # gdsfactory's convention: `from <pdk> import PDK` (built on first access)
-        return get_pdk()
-    if name in _LAZY:
-        from qkdchip.pdk.inp import tech
-
-        return getattr(tech, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: ``get_pdk()``: the cached ``gf.Pdk`` named ``qkdchip_inp`` (not activated; sax models loaded on
+#: first access); ``write_lyp(path)``; ``PDK`` and the gdsfactory objects on first access.
+get_pdk, write_lyp, __getattr__ = package_api(__name__, "InP", _LAZY)

@@ -33,7 +33,7 @@ cleaved edge. Grid 1 nm. Minimum bend radius per cross-section from ``layers.XSE
 from __future__ import annotations
 
 from qkdchip.pdk.inp.layers import LAYERS, XSECTIONS
-from qkdchip.pdk.rules import DesignRules, LayerRule
+from qkdchip.pdk.rules import process_rules
 
 #: Distance every shape keeps from the die edge except the facet layers (um).
 DIE_KEEPOUT_UM = 50.0
@@ -42,67 +42,47 @@ GRID_UM = 0.001
 #: Narrowest dicing lane (um): saw kerf (~30 um) plus chipping margin on both sides.
 DICING_LANE_MIN_UM = 50.0
 
-
-def _rule(name: str, **kw: object) -> LayerRule:
-    return LayerRule(name=name, layer=LAYERS[name], **kw)  # type: ignore[arg-type]
-
-
-RULES = DesignRules(
-    process="inp",
-    grid_um=GRID_UM,
-    layers=(
-        _rule("WG_DEEP", min_width_um=1.0, min_space_um=1.0, doc="deep ridge"),
-        _rule("WG_SHALLOW", min_width_um=1.0, min_space_um=2.0, doc="shallow ridge"),
-        _rule(
-            "ACTIVE",
+RULES = process_rules(
+    "inp",
+    LAYERS,
+    XSECTIONS,
+    {
+        "WG_DEEP": dict(min_width_um=1.0, min_space_um=1.0, doc="deep ridge"),
+        "WG_SHALLOW": dict(min_width_um=1.0, min_space_um=2.0, doc="shallow ridge"),
+        "ACTIVE": dict(
             min_width_um=6.0,
             min_space_um=20.0,
             min_separation=(("DBR", 10.0),),
             doc="MQW active region; butt-joint regrowth needs >= 20 um between islands",
         ),
-        _rule("DBR", min_width_um=4.0, min_space_um=10.0, doc="grating region"),
-        _rule("ISO", min_width_um=10.0, min_space_um=10.0, doc="isolation implant"),
-        _rule(
-            "PMETAL",
+        "DBR": dict(min_width_um=4.0, min_space_um=10.0, doc="grating region"),
+        "ISO": dict(min_width_um=10.0, min_space_um=10.0, doc="isolation implant"),
+        "PMETAL": dict(
             min_width_um=2.0,
             min_space_um=5.0,
             enclosed_by=(("RFMETAL", 1.0),),
             min_separation=(("NMETAL", 5.0),),
             doc="p-contact",
         ),
-        _rule(
-            "NMETAL",
+        "NMETAL": dict(
             min_width_um=4.0,
             min_space_um=5.0,
             enclosed_by=(("RFMETAL", 1.0),),
             min_separation=(("WG_DEEP", 3.0), ("WG_SHALLOW", 3.0)),
             doc="n-contact beside the ridge",
         ),
-        _rule("RFMETAL", min_width_um=5.0, min_space_um=8.0, doc="plated gold"),
-        _rule(
-            "PADOPEN",
+        "RFMETAL": dict(min_width_um=5.0, min_space_um=8.0, doc="plated gold"),
+        "PADOPEN": dict(
             min_width_um=40.0,
             min_space_um=20.0,
             enclosed_by=(("RFMETAL", 5.0),),
             doc="pad opening",
         ),
-        _rule("ARC", min_width_um=10.0, doc="AR facet coating"),
-        _rule(
-            "DICING",
-            min_width_um=DICING_LANE_MIN_UM,
-            not_overlapping=("DIE",),
-            doc="dicing lanes between dies (mask level: never over a die)",
-        ),
-        _rule("DIE", doc="die outline"),
-        _rule("TEXT", doc="labels"),
-    ),
-    die_layer="DIE",
-    die_keepout_um=DIE_KEEPOUT_UM,
-    keepout_exempt=("WG_SHALLOW", "ARC"),
-    min_bend_radius_um={
-        name: spec.radius_min_um for name, spec in XSECTIONS.items() if spec.radius_min_um
+        "ARC": dict(min_width_um=10.0, doc="AR facet coating"),
     },
-    ignore=("DIE", "TEXT"),
-    mask_layers=("DICING",),
+    grid_um=GRID_UM,
+    die_keepout_um=DIE_KEEPOUT_UM,
+    dicing_lane_min_um=DICING_LANE_MIN_UM,
+    keepout_exempt=("WG_SHALLOW", "ARC"),
     marking_layer="RFMETAL",
 )

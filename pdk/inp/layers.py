@@ -12,7 +12,7 @@ gdsfactory; the foundry's etch mask is the complement within its trench width.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from qkdchip.pdk._process import FRAME_LAYERS, WaveguideSpec, is_fabricated
 
 #: name -> (GDS layer, datatype), with the meaning of each drawn layer.
 LAYERS: dict[str, tuple[int, int]] = {
@@ -49,31 +49,17 @@ LAYER_DOCS: dict[str, str] = {
 }
 
 
-#: Layers that are not a lithography mask of the process, i.e. not fabricated: the die outline, the
-#: text copy of the labels, and the dicing lanes. DICING marks the saw streets between the dies of a
-#: multi-die mask: the foundry reads it to place the saw cuts (and to keep test structures out of
-#: them); nothing is patterned from it. Every other layer of ``LAYERS`` is fabricated.
-NOT_FABRICATED: frozenset[str] = frozenset({"DICING", "DIE", "TEXT"})
+#: Layers that are not a lithography mask of the process, i.e. not fabricated: the frame layers
+#: (dicing lanes, die outline, text; :data:`qkdchip.pdk._process.FRAME_LAYERS`). Every other layer
+#: of ``LAYERS`` is fabricated.
+NOT_FABRICATED: frozenset[str] = frozenset(FRAME_LAYERS)
+#: Metal layers: a cross-section drawn on one has electrical ports (e1, e2).
+METAL_LAYERS: frozenset[str] = frozenset({"PMETAL", "NMETAL", "RFMETAL"})
 
 
 def fabricated(name: str) -> bool:
     """Whether the layer ``name`` is a fabricated (lithography) layer of the process."""
-    if name not in LAYERS:
-        raise ValueError(f"layer name={name!r} is unknown: allowed {sorted(LAYERS)}")
-    return name not in NOT_FABRICATED
-
-
-@dataclass(frozen=True)
-class WaveguideSpec:
-    """Geometry of one waveguide cross-section (um)."""
-
-    layer: str
-    width_um: float
-    #: default routing bend radius
-    radius_um: float | None
-    #: smallest bend radius the process allows (radiation / substrate leakage)
-    radius_min_um: float | None
-    doc: str = ""
+    return is_fabricated(name, LAYERS, NOT_FABRICATED)
 
 
 #: Cross-section name -> geometry. Generic values: deep ridges 1.5-2 um wide bend down to

@@ -7,20 +7,18 @@ objects registers the layer numbers in gdsfactory's layout but activates nothing
 from __future__ import annotations
 
 import functools
-import pathlib
-from collections.abc import Callable
 
 import gdsfactory as gf
 from gdsfactory.technology import LayerViews
 from gdsfactory.technology.layer_map import LayerMap
 
+from qkdchip.pdk._tech import cross_section_factories, layer_map, process_pdk
 from qkdchip.pdk._views import layer_views
-from qkdchip.pdk._views import write_lyp as _write_lyp
-from qkdchip.pdk.inp.layers import LAYER_DOCS, LAYERS, XSECTIONS
+from qkdchip.pdk.inp.layers import LAYER_DOCS, LAYERS, METAL_LAYERS, XSECTIONS
 
 PDK_NAME = "qkdchip_inp"
 
-LAYER: type[LayerMap] = LayerMap("InPLayerMap", dict(LAYERS))  # type: ignore[call-overload]
+LAYER: type[LayerMap] = layer_map("InPLayerMap", LAYERS)
 """Layer enum of the process: ``LAYER.WG_DEEP`` ... (numbers from ``layers.LAYERS``)."""
 
 _COLORS: dict[str, tuple[str, str]] = {
@@ -46,39 +44,10 @@ LAYER_VIEWS: LayerViews = layer_views(
 )
 
 
-def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
-    """Write the KLayout layer-properties file (.lyp) of the InP process to ``path``."""
-    return _write_lyp(LAYER_VIEWS, path)
-
-
-def _xs_factory(name: str) -> Callable[..., gf.CrossSection]:
-    spec = XSECTIONS[name]
-    electrical = spec.layer == "RFMETAL"
-
-    def factory(
-        width: float = spec.width_um,
-        radius: float | None = spec.radius_um,
-        radius_min: float | None = spec.radius_min_um,
-    ) -> gf.CrossSection:
-        return gf.cross_section.cross_section(
-            width=width,
-            layer=getattr(LAYER, spec.layer),
-            radius=radius,
-            radius_min=radius_min,
-            port_names=("e1", "e2") if electrical else ("o1", "o2"),
-            port_types=("electrical", "electrical") if electrical else ("optical", "optical"),
-        )
-
-    factory.__name__ = name
-    factory.__doc__ = f"{spec.doc} (width {spec.width_um} um, radius_min {spec.radius_min_um} um)."
-    return factory
-
-
-inp_deep = _xs_factory("inp_deep")
-inp_shallow = _xs_factory("inp_shallow")
-inp_metal = _xs_factory("inp_metal")
-
-CROSS_SECTIONS = {"inp_deep": inp_deep, "inp_shallow": inp_shallow, "inp_metal": inp_metal}
+CROSS_SECTIONS = cross_section_factories(XSECTIONS, LAYER, METAL_LAYERS, XSECTIONS)
+inp_deep = CROSS_SECTIONS["inp_deep"]
+inp_shallow = CROSS_SECTIONS["inp_shallow"]
+inp_metal = CROSS_SECTIONS["inp_metal"]
 
 
 @functools.cache
@@ -87,18 +56,8 @@ def get_pdk() -> gf.Pdk:
 
     ``cells``: the process cells, plus the names gdsfactory's routers look up (``"straight"``,
     ``"bend_euler"``, ``"bend_circular"``) bound to process cells; ``layer_transitions``: the
-    deep-to-shallow transition; ``routing_strategies``: bundles on ``inp_deep``. No base PDK (the
-    generic cells draw on colliding layer numbers and have no models:
-    :mod:`qkdchip.components.routing`)."""
+    deep-to-shallow transition; ``routing_strategies``: bundles on ``inp_deep``
+    (:func:`qkdchip.pdk._tech.process_pdk`)."""
     from qkdchip.components.inp import CELLS, routing
 
-    return gf.Pdk(
-        name=PDK_NAME,
-        version="0.1.0",
-        layers=LAYER,
-        layer_views=LAYER_VIEWS,
-        cross_sections=dict(CROSS_SECTIONS),
-        cells={**CELLS, **routing.ROUTING_CELLS},
-        layer_transitions=routing.layer_transitions(),
-        routing_strategies=dict(routing.ROUTING_STRATEGIES),
-    )
+    return process_pdk(PDK_NAME, LAYER, LAYER_VIEWS, CROSS_SECTIONS, CELLS, routing)

@@ -6,8 +6,9 @@ deep-trench facets):
 * process and material constants (``process``: core thickness, propagation loss, design
   wavelength, target FSR, Sellmeier models of Si3N4 and SiO2) — their single home;
 * layers (``layers.LAYERS``; GDS 1-19 for process layers, 90 die outline, 91 text);
-* cross-sections ``xs_sin`` (100 nm x 2.8 um core, radius 600 um, radius_min 300 um; carries its
-  n_eff, n_g and beta2 from the mode tables), ``xs_sin_heater``, ``xs_sin_metal``;
+* cross-sections ``xs_sin`` (the 100 nm core, ``CORE_WIDTH_UM`` wide, with the radius and
+  radius_min of ``layers.XSECTIONS``; carries its n_eff, n_g and beta2 from the mode tables),
+  ``xs_sin_heater``, ``xs_sin_metal``;
 * mode tables (``modes``: n_eff, n_g, beta2, coupler kappa from femwell, stored in ``data/``);
 * design rules as data (``RULES``, a :class:`qkdchip.pdk.rules.DesignRules`);
 * ``get_pdk()`` and ``PDK``: the cached ``gf.Pdk(name="qkdchip_sin")`` (cells, routing cells
@@ -30,12 +31,9 @@ Importing this package is cheap and activates nothing: gdsfactory objects (``PDK
 
 from __future__ import annotations
 
-import pathlib
-from typing import TYPE_CHECKING, Any
-
-from qkdchip.pdk._lazy import LazyModels
+from qkdchip.pdk._lazy import package_api
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
-from qkdchip.pdk.sin.layers import LAYERS, XSECTIONS, WaveguideSpec
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM, LAYERS, XSECTIONS, WaveguideSpec
 from qkdchip.pdk.sin.process import (
     CORE_THICKNESS_UM,
     DESIGN_WAVELENGTH_UM,
@@ -45,11 +43,9 @@ from qkdchip.pdk.sin.process import (
     n_sio2,
 )
 
-if TYPE_CHECKING:
-    import gdsfactory as gf
-
 __all__ = [
     "CORE_THICKNESS_UM",
+    "CORE_WIDTH_UM",
     "CROSS_SECTIONS",
     "DESIGN_WAVELENGTH_UM",
     "DIE_KEEPOUT_UM",
@@ -72,31 +68,6 @@ __all__ = [
 
 _LAZY = {"LAYER", "LAYER_VIEWS", "CROSS_SECTIONS", "PDK_NAME", "SiNCrossSection"}
 
-
-def get_pdk() -> gf.Pdk:
-    """The Si3N4 ``gf.Pdk`` named ``qkdchip_sin`` (built once, cached; not activated).
-
-    Its ``models`` are the Si3N4 sax models, keyed by cell name, loaded on first access."""
-    from qkdchip.pdk.sin import tech
-
-    pdk = tech.get_pdk()
-    if not isinstance(pdk.models, LazyModels):
-        pdk.models = LazyModels("qkdchip.sims.models.sin", "Si3N4")  # type: ignore[assignment]
-    return pdk
-
-
-def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
-    """Write the KLayout layer-properties file of the Si3N4 process to ``path`` (``*.lyp``)."""
-    from qkdchip.pdk.sin import tech
-
-    return tech.write_lyp(path)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "PDK":  # gdsfactory's convention: `from <pdk> import PDK` (built on first access)
-        return get_pdk()
-    if name in _LAZY:
-        from qkdchip.pdk.sin import tech
-
-        return getattr(tech, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: ``get_pdk()``: the cached ``gf.Pdk`` named ``qkdchip_sin`` (not activated; sax models loaded on
+#: first access); ``write_lyp(path)``; ``PDK`` and the gdsfactory objects on first access.
+get_pdk, write_lyp, __getattr__ = package_api(__name__, "Si3N4", _LAZY)

@@ -25,7 +25,7 @@ bend radius per cross-section from ``layers.XSECTIONS`` (300 um for the 100 nm c
 
 from __future__ import annotations
 
-from qkdchip.pdk.rules import DesignRules, LayerRule
+from qkdchip.pdk.rules import process_rules
 from qkdchip.pdk.sin.layers import LAYERS, XSECTIONS
 
 #: Distance every shape keeps from the die edge except the facet trench (um).
@@ -35,48 +35,30 @@ GRID_UM = 0.001
 #: Narrowest dicing lane (um): saw kerf (~30 um) plus chipping margin on both sides.
 DICING_LANE_MIN_UM = 50.0
 
-
-def _rule(name: str, **kw: object) -> LayerRule:
-    return LayerRule(name=name, layer=LAYERS[name], **kw)  # type: ignore[arg-type]
-
-
-RULES = DesignRules(
-    process="sin",
-    grid_um=GRID_UM,
-    layers=(
-        _rule("CORE", min_width_um=0.5, min_space_um=1.0, doc="Si3N4 core"),
-        _rule("DEEP_TRENCH", min_width_um=20.0, min_space_um=50.0, doc="facet trench"),
-        _rule("HEATER", min_width_um=3.0, min_space_um=5.0, doc="heater metal"),
-        _rule(
-            "PAD_METAL",
+RULES = process_rules(
+    "sin",
+    LAYERS,
+    XSECTIONS,
+    {
+        "CORE": dict(min_width_um=0.5, min_space_um=1.0, doc="Si3N4 core"),
+        "DEEP_TRENCH": dict(min_width_um=20.0, min_space_um=50.0, doc="facet trench"),
+        "HEATER": dict(min_width_um=3.0, min_space_um=5.0, doc="heater metal"),
+        "PAD_METAL": dict(
             min_width_um=5.0,
             min_space_um=10.0,
             min_separation=(("CORE", 10.0),),
             doc="routing / pad metal; kept off the waveguides",
         ),
-        _rule(
-            "PAD_OPEN",
+        "PAD_OPEN": dict(
             min_width_um=50.0,
             min_space_um=20.0,
             enclosed_by=(("PAD_METAL", 5.0),),
             doc="pad opening",
         ),
-        _rule(
-            "DICING",
-            min_width_um=DICING_LANE_MIN_UM,
-            not_overlapping=("DIE",),
-            doc="dicing lanes between dies (mask level: never over a die)",
-        ),
-        _rule("DIE", doc="die outline"),
-        _rule("TEXT", doc="labels"),
-    ),
-    die_layer="DIE",
-    die_keepout_um=DIE_KEEPOUT_UM,
-    keepout_exempt=("DEEP_TRENCH",),
-    min_bend_radius_um={
-        name: spec.radius_min_um for name, spec in XSECTIONS.items() if spec.radius_min_um
     },
-    ignore=("DIE", "TEXT"),
-    mask_layers=("DICING",),
+    grid_um=GRID_UM,
+    die_keepout_um=DIE_KEEPOUT_UM,
+    dicing_lane_min_um=DICING_LANE_MIN_UM,
+    keepout_exempt=("DEEP_TRENCH",),
     marking_layer="PAD_METAL",
 )

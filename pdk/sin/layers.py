@@ -9,7 +9,7 @@ GDS numbering: the Si3N4 process uses layers 1-19 and 90-91 only (the InP proces
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from qkdchip.pdk._process import FRAME_LAYERS, WaveguideSpec, is_fabricated
 
 #: name -> (GDS layer, datatype).
 LAYERS: dict[str, tuple[int, int]] = {
@@ -35,31 +35,17 @@ LAYER_DOCS: dict[str, str] = {
 }
 
 
-#: Layers that are not a lithography mask of the process, i.e. not fabricated: the die outline, the
-#: text copy of the labels, and the dicing lanes. DICING marks the saw streets between the dies of a
-#: multi-die mask: the foundry reads it to place the saw cuts (and to keep test structures out of
-#: them); nothing is patterned from it. Every other layer of ``LAYERS`` is fabricated.
-NOT_FABRICATED: frozenset[str] = frozenset({"DICING", "DIE", "TEXT"})
+#: Layers that are not a lithography mask of the process, i.e. not fabricated: the frame layers
+#: (dicing lanes, die outline, text; :data:`qkdchip.pdk._process.FRAME_LAYERS`). Every other layer
+#: of ``LAYERS`` is fabricated.
+NOT_FABRICATED: frozenset[str] = frozenset(FRAME_LAYERS)
+#: Metal layers: a cross-section drawn on one has electrical ports (e1, e2).
+METAL_LAYERS: frozenset[str] = frozenset({"HEATER", "PAD_METAL"})
 
 
 def fabricated(name: str) -> bool:
     """Whether the layer ``name`` is a fabricated (lithography) layer of the process."""
-    if name not in LAYERS:
-        raise ValueError(f"layer name={name!r} is unknown: allowed {sorted(LAYERS)}")
-    return name not in NOT_FABRICATED
-
-
-@dataclass(frozen=True)
-class WaveguideSpec:
-    """Geometry of one cross-section (um)."""
-
-    layer: str
-    width_um: float
-    #: default routing bend radius
-    radius_um: float | None
-    #: smallest bend radius the process allows
-    radius_min_um: float | None
-    doc: str = ""
+    return is_fabricated(name, LAYERS, NOT_FABRICATED)
 
 
 #: Cross-section name -> geometry.
@@ -76,3 +62,6 @@ XSECTIONS: dict[str, WaveguideSpec] = {
     "xs_sin_heater": WaveguideSpec("HEATER", 10.0, None, None, "heater metal strip"),
     "xs_sin_metal": WaveguideSpec("PAD_METAL", 20.0, None, None, "routing metal trace"),
 }
+
+#: Width of the ``xs_sin`` core (um): the default of every Si3N4 waveguide cell and mode figure.
+CORE_WIDTH_UM: float = XSECTIONS["xs_sin"].width_um

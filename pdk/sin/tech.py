@@ -12,17 +12,15 @@ so the group index lives with the cross-section and follows its width.
 from __future__ import annotations
 
 import functools
-import pathlib
-from typing import Any
 
 import gdsfactory as gf
 from gdsfactory.technology import LayerViews
 from gdsfactory.technology.layer_map import LayerMap
 
+from qkdchip.pdk._tech import cross_section_factories, layer_map, process_pdk
 from qkdchip.pdk._views import layer_views
-from qkdchip.pdk._views import write_lyp as _write_lyp
 from qkdchip.pdk.sin import modes
-from qkdchip.pdk.sin.layers import LAYER_DOCS, LAYERS, XSECTIONS
+from qkdchip.pdk.sin.layers import LAYER_DOCS, LAYERS, METAL_LAYERS, XSECTIONS
 from qkdchip.pdk.sin.process import (
     CORE_THICKNESS_UM,
     DESIGN_WAVELENGTH_UM,
@@ -31,7 +29,7 @@ from qkdchip.pdk.sin.process import (
 
 PDK_NAME = "qkdchip_sin"
 
-LAYER: type[LayerMap] = LayerMap("SiNLayerMap", dict(LAYERS))  # type: ignore[call-overload]
+LAYER: type[LayerMap] = layer_map("SiNLayerMap", LAYERS)
 """Layer enum of the process: ``LAYER.CORE`` ... (numbers from ``layers.LAYERS``)."""
 
 _COLORS: dict[str, tuple[str, str]] = {
@@ -50,11 +48,6 @@ _COLORS: dict[str, tuple[str, str]] = {
 LAYER_VIEWS: LayerViews = layer_views(
     LAYERS, _COLORS, LAYER_DOCS, transparent=("DIE", "PAD_OPEN", "DICING")
 )
-
-
-def write_lyp(path: str | pathlib.Path) -> pathlib.Path:
-    """Write the KLayout layer-properties file (.lyp) of the Si3N4 process to ``path``."""
-    return _write_lyp(LAYER_VIEWS, path)
 
 
 class SiNCrossSection(gf.CrossSection):
@@ -121,29 +114,12 @@ def xs_sin(
     return SiNCrossSection(sections=(section,), radius=radius, radius_min=radius_min)
 
 
-def _metal_xs(name: str) -> Any:
-    """Factory of a metal (electrical) cross-section from ``layers.XSECTIONS[name]``."""
-    spec = XSECTIONS[name]
-
-    def factory(width: float = spec.width_um) -> gf.CrossSection:
-        return gf.cross_section.cross_section(
-            width=width,
-            layer=getattr(LAYER, spec.layer),
-            radius=None,
-            radius_min=None,
-            port_names=("e1", "e2"),
-            port_types=("electrical", "electrical"),
-        )
-
-    factory.__name__ = name
-    factory.__doc__ = f"{spec.doc} (width {spec.width_um} um)."
-    return factory
-
-
-xs_sin_heater = _metal_xs("xs_sin_heater")
-xs_sin_metal = _metal_xs("xs_sin_metal")
-
-CROSS_SECTIONS = {"xs_sin": xs_sin, "xs_sin_heater": xs_sin_heater, "xs_sin_metal": xs_sin_metal}
+CROSS_SECTIONS = {
+    "xs_sin": xs_sin,
+    **cross_section_factories(XSECTIONS, LAYER, METAL_LAYERS, ("xs_sin_heater", "xs_sin_metal")),
+}
+xs_sin_heater = CROSS_SECTIONS["xs_sin_heater"]
+xs_sin_metal = CROSS_SECTIONS["xs_sin_metal"]
 
 
 @functools.cache
@@ -152,18 +128,7 @@ def get_pdk() -> gf.Pdk:
 
     ``cells``: the process cells, plus the names gdsfactory's routers look up (``"straight"``,
     ``"bend_euler"``, ``"taper"``) bound to process cells; ``layer_transitions``: ``sin_taper``
-    on CORE; ``routing_strategies``: bundles on ``xs_sin``. No base PDK (the generic cells draw on
-    colliding layer numbers and have no models: :mod:`qkdchip.components.routing`)."""
+    on CORE; ``routing_strategies``: bundles on ``xs_sin`` (:func:`qkdchip.pdk._tech.process_pdk`)."""
     from qkdchip.components.sin import CELLS, routing
 
-    return gf.Pdk(
-        name=PDK_NAME,
-        version="0.1.0",
-        layers=LAYER,
-        layer_views=LAYER_VIEWS,
-        cross_sections=dict(CROSS_SECTIONS),
-        cells={**CELLS, **routing.ROUTING_CELLS},
-        layer_transitions=routing.layer_transitions(),
-        routing_strategies=dict(routing.ROUTING_STRATEGIES),
-        models={},
-    )
+    return process_pdk(PDK_NAME, LAYER, LAYER_VIEWS, CROSS_SECTIONS, CELLS, routing)
