@@ -1,4 +1,4 @@
-"""Parameter ranges as data, checked where a value enters the design.
+"""Parameter ranges as data: the one range check of the project (scalars, arrays, JAX).
 
 A cell declares the range of each numeric parameter once, with :func:`checked`::
 
@@ -9,6 +9,25 @@ A cell declares the range of each numeric parameter once, with :func:`checked`::
 Calling the cell with a value outside the range raises ``ValueError`` naming the parameter, its
 value and the allowed range. The ranges are attached to the function (``fn.__ranges__``) so the
 design registry (``qkdchip design``) and chip-level cells can *refer* to them rather than copy them.
+
+:class:`Range` is also the check of every other layer: dataclass fields carry one in
+``metadata["range"]`` (the key-rate core, the network settings), and the sax models check their
+parameters with it (:func:`qkdchip.sims.models.common.check_param`). :meth:`Range.check` takes
+
+* a Python or numpy scalar, or anything ``numpy.asarray`` turns into a numeric array (checked
+  elementwise: the message names the first offending element);
+* a JAX tracer: *not* checked (a traced value has no number yet; the concrete call is checked);
+
+and raises ``ValueError`` with one message format::
+
+    NAME=VALUE UNIT is out of range: allowed [lo, hi] UNIT
+
+with ``(``/``)`` on an open end (and on an infinite one: NaN and +-inf are never allowed).
+Non-numbers give ``NAME=VALUE must be a number in [lo, hi] UNIT``, non-integers in an integer
+range ``NAME=VALUE must be an integer in [lo, hi] UNIT``, an empty array ``NAME is empty``.
+
+This module imports nothing of the project and nothing heavy: numpy only when an array is checked,
+JAX never (a tracer is recognised by its class name).
 """
 
 from __future__ import annotations
@@ -23,34 +42,171 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _is_tracer(value: Any) -> bool:
+    """True for a JAX tracer (duck-typed: a class ``Tracer`` from a ``jax`` module in the MRO)."""
+    return any(
+        c.__name__ == "Tracer" and c.__module__.split(".", 1)[0] == "jax"
+        for c in type(value).__mro__
+    )
+
+
+def fmt_number(value: Any) -> str:
+    """A number as it is shown in messages: ints as ints, floats shortest (``1e+09`` past 1e6)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    if not math.isfinite(f):
+        return repr(f)
+    s = repr(f)
+    if "e" not in s and abs(f) >= 1e6:
+        for digits in range(17):
+            s = f"{f:.{digits}e}"
+            if float(s) == f:
+                break
+    return s
+
+
 @dataclass(frozen=True)
 class Range:
-    """Allowed closed interval [min, max] of one parameter, with its unit and a description."""
+    """Allowed interval of one parameter, with its unit and a description.
+
+    Attributes:
+        min, max: the ends (``-math.inf``/``math.inf`` for none; non-finite values never pass).
+        unit: shown after the value and the interval (``""``: dimensionless).
+        doc: one-line description (shown by ``qkdchip design`` and in CLI help).
+        integer: the value must be integral (an ``int``, or a float with no fractional part).
+        lo_open, hi_open: exclude that end (``(lo, hi]``, ``[lo, hi)``).
+    """
 
     min: float
     max: float
     unit: str = ""
     doc: str = ""
     integer: bool = False
+    lo_open: bool = False
+    hi_open: bool = False
 
-    def check(self, name: str, value: Any) -> None:
-        """Raise ValueError naming ``name`` if ``value`` is not a finite number in range."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(
-                f"{name}={value!r} must be a number in [{self.min}, {self.max}] {self.unit}".rstrip()
+    # ---------------------------------------------------------------------------- display
+
+    def interval(self) -> str:
+        """The interval as text, e.g. ``[0.5, 8.0]``, ``(0.0, 1.0]``, ``[0.0, inf)``."""
+        left = "(" if self.lo_open or self.min == -math.inf else "["
+        right = ")" if self.hi_open or self.max == math.inf else "]"
+        return f"{left}{fmt_number(self.min)}, {fmt_number(self.max)}{right}"
+
+    def describe(self) -> str:
+        """The interval with its unit, e.g. ``[0.5, 8.0] um`` (for help texts)."""
+        return f"{self.interval()}{self._u}"
+
+    @property
+    def _u(self) -> str:
+        return f" {self.unit}" if self.unit else ""
+
+    # ---------------------------------------------------------------------------- checks
+
+    def _in(self, x: float) -> bool:
+        lo_ok = x > self.min if self.lo_open else x >= self.min
+        hi_ok = x < self.max if self.hi_open else x <= self.max
+        return lo_ok and hi_ok
+
+    def _violation(self, name: str, value: Any) -> str | None:
+        """The error message for ``value``, or None if it is allowed (or a JAX tracer)."""
+        if isinstance(value, bool) or value is None or isinstance(value, str | bytes):
+            return self._not_number(name, value)
+        if isinstance(value, int):  # Python int: exact, no overflow to float for the check
+            return None if self._in(value) else self._out(name, value)
+        if isinstance(value, float):
+            if not math.isfinite(value) or not self._in(value):
+                return self._out(name, value)
+            if self.integer and not value.is_integer():
+                return self._not_integer(name, value)
+            return None
+        if _is_tracer(value):
+            return None
+        return self._array_violation(name, value)
+
+    def _array_violation(self, name: str, value: Any) -> str | None:
+        import numpy as np
+
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError):
+            return self._not_number(name, value)
+        if arr.dtype.kind not in "iuf":
+            if arr.dtype.kind == "O":  # e.g. a list of numbers and None
+                if any(x is None or isinstance(x, bool | str | bytes) for x in arr.flat):
+                    return self._not_number(name, value)
+                try:
+                    arr = arr.astype(np.float64)
+                except (TypeError, ValueError):
+                    return self._not_number(name, value)
+            else:  # bool, complex, strings, datetimes ...
+                return self._not_number(name, value)
+        if arr.size == 0:
+            return (
+                f"{name} is empty: give at least one value{' in ' + self.unit if self.unit else ''}"
             )
-        if self.integer and int(value) != value:
-            raise ValueError(f"{name}={value!r} must be an integer in [{self.min}, {self.max}]")
-        if not math.isfinite(value) or not (self.min <= value <= self.max):
-            unit = f" {self.unit}" if self.unit else ""
-            raise ValueError(
-                f"{name}={value!r}{unit} is out of range: allowed [{self.min}, {self.max}]{unit}"
-            )
+        integral = arr.dtype.kind in "iu"
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(arr) if not integral else np.ones(arr.shape, dtype=bool)
+            ok &= (arr > self.min) if self.lo_open else (arr >= self.min)
+            ok &= (arr < self.max) if self.hi_open else (arr <= self.max)
+        if not np.all(ok):
+            bad = arr[~ok].flat[0]
+            return self._out(name, int(bad) if integral else float(bad))
+        if self.integer and not integral:
+            frac = arr != np.floor(arr)
+            if np.any(frac):
+                return self._not_integer(name, float(arr[frac].flat[0]))
+        return None
+
+    def _not_number(self, name: str, value: Any) -> str:
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"{name}={shown} must be a number in {self.describe()}"
+
+    def _out(self, name: str, value: Any) -> str:
+        return f"{name}={fmt_number(value)}{self._u} is out of range: allowed {self.describe()}"
+
+    def _not_integer(self, name: str, value: Any) -> str:
+        return f"{name}={fmt_number(value)} must be an integer in {self.describe()}"
+
+    def contains(self, value: Any) -> bool:
+        """True if every element of ``value`` is allowed (a JAX tracer: True, it is not checked)."""
+        return self._violation("value", value) is None
+
+    def check(self, name: str, value: Any) -> Any:
+        """Return ``value`` unchanged if allowed; else raise ValueError naming ``name``.
+
+        ``value`` may be a scalar, anything array-like (every element is checked) or a JAX
+        tracer (skipped while JAX traces: the concrete call is checked).
+        """
+        msg = self._violation(name, value)
+        if msg is not None:
+            raise ValueError(msg)
+        return value
 
 
-def check_range(name: str, value: Any, lo: float, hi: float, unit: str = "") -> None:
-    """One-off range check (for derived quantities that are not cell parameters)."""
-    Range(lo, hi, unit).check(name, value)
+def check_range(
+    name: str,
+    value: Any,
+    lo: float,
+    hi: float,
+    unit: str = "",
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    integer: bool = False,
+) -> Any:
+    """One-off range check (for derived quantities that are not declared parameters).
+
+    Returns ``value`` unchanged; see :meth:`Range.check`.
+    """
+    return Range(lo, hi, unit, integer=integer, lo_open=lo_open, hi_open=hi_open).check(name, value)
 
 
 def checked(**ranges: Range) -> Callable[[F], F]:

@@ -6,6 +6,8 @@ equation; the published-figure checks live in ``test_keyrate_published.py``.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import math
 import subprocess
@@ -327,8 +329,8 @@ def test_phase_noise_and_misalignment_cost_key():
         (lambda: Channel.symmetric([10.0, np.nan]), "distance_km"),
         (lambda: Channel.symmetric(10.0, misalignment=0.6), "misalignment"),
         (
-            lambda: Channel(length_a_km=1.0, length_b_km=1.0, fiber_loss_db_km=-0.1),
-            "fiber_loss_db_km",
+            lambda: Channel(length_a_km=1.0, length_b_km=1.0, fibre_loss_db_per_km=-0.1),
+            "fibre_loss_db_per_km",
         ),
         (lambda: SNSParams(mu_1=0.4, mu_2=0.2), "mu_1"),
         (lambda: SNSParams(mu_1=0.2, mu_2=0.2), "mu_1"),
@@ -467,6 +469,39 @@ def test_cli_finite_key_and_plot(cli, tmp_path):
     assert r.exit_code == 0, r.output
     assert "finite key" in r.stdout and r.stdout.count("\n") >= 4
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_fibre_loss_flag_and_its_old_spelling(cli):
+    args = ("--protocol", "plob", "--distance-km", "100", "--json")
+    new = cli(*args, "--fibre-loss-db-per-km", "0.16")
+    old = cli(*args, "--fiber-loss-db-km", "0.16")
+    assert new.exit_code == old.exit_code == 0, new.output + old.output
+    assert json.loads(new.stdout) == json.loads(old.stdout)
+    (rec,) = json.loads(new.stdout)
+    # the JSON key of the first release stays, the new spelling sits beside it
+    assert rec["settings"]["fiber_loss_db_km"] == rec["settings"]["fibre_loss_db_per_km"] == 0.16
+    assert rec["eta"] == pytest.approx(10 ** (-0.16 * 100 / 10), rel=1e-12)
+
+
+def test_cli_defaults_and_help_ranges_come_from_the_dataclasses(cli):
+    r = cli("--protocol", "pm", "--distance-km", "100", "--json")
+    assert r.exit_code == 0, r.output
+    (rec,) = json.loads(r.stdout)
+    s = rec["settings"]
+    ch, det = Channel(), Detector()
+    assert s["fibre_loss_db_per_km"] == ch.fibre_loss_db_per_km
+    assert (s["eta_det"], s["dark_count_prob"]) == (det.eta_det, det.dark_count_prob)
+    assert (s["misalignment"], s["phase_rms_rad"]) == (ch.misalignment, ch.phase_rms_rad)
+    assert rec["parameters"]["phase_slices"] == PMParams().phase_slices
+    tf = json.loads(cli("--protocol", "tf", "--distance-km", "100", "--json").stdout)[0]
+    assert tf["parameters"]["phase_slices"] == TFParams().phase_slices
+    assert s["f_ec"] == inspect.signature(key_rate).parameters["f_ec"].default
+    from qkdchip.cli import app
+
+    text = CliRunner().invoke(app, ["keyrate", "--help"], env={"COLUMNS": "250"}).output
+    for fld, owner in (("eta_det", Detector), ("misalignment", Channel), ("mu_1", SNSParams)):
+        rng = next(f for f in dataclasses.fields(owner) if f.name == fld).metadata["range"]
+        assert rng.describe() in text
 
 
 @pytest.mark.parametrize(

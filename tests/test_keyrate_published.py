@@ -176,7 +176,7 @@ def test_liu_2023_1002_km_order_of_magnitude():
     pulse window), X-basis error of a few percent. With those values the asymptotic SNS-AOPP
     rate must land at the published order of magnitude.
     """
-    ch = Channel.symmetric(1002.0, fiber_loss_db_km=0.16, misalignment=0.05)
+    ch = Channel.symmetric(1002.0, fibre_loss_db_per_km=0.16, misalignment=0.05)
     r = float(key_rate("sns-aopp", ch, Detector(0.6, 1e-11), optimize=True).rate_per_pulse)
     assert 9.53e-12 / 3 < r < 9.53e-12 * 5
 

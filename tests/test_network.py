@@ -35,7 +35,7 @@ def _field_default(cls, name):
 
 def test_system_defaults_are_read_from_their_homes():
     link, net = LinkSettings(), NetworkSettings()
-    assert link.fibre_loss_db_per_km == _field_default(Channel, "fiber_loss_db_km")
+    assert link.fibre_loss_db_per_km == _field_default(Channel, "fibre_loss_db_per_km")
     assert link.detector_eta == _field_default(Detector, "eta_det")
     assert link.detector_dark_count_prob == _field_default(Detector, "dark_count_prob")
     assert link.misalignment == _field_default(PhaseNoiseBudget, "e_d")

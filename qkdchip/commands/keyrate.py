@@ -46,7 +46,49 @@ def parse_distances(text: str) -> list[float]:
     return values
 
 
+def _field(owner: type, name: str) -> Any:
+    import dataclasses
+
+    for f in dataclasses.fields(owner):
+        if f.name == name:
+            return f
+    raise AttributeError(f"{owner.__name__} has no field {name!r}")
+
+
+def _default(owner: type, name: str) -> Any:
+    """The default of dataclass field ``owner.name`` (its one home)."""
+    return _field(owner, name).default
+
+
+def _help(text: str, rng: Any) -> str:
+    """``text`` with the allowed interval of ``rng`` (a Range, or None: no range to show)."""
+    return text if rng is None else f"{text}, in {rng.describe()}"
+
+
+def _fhelp(text: str, owner: type, name: str) -> str:
+    """``text`` with the range in the metadata of dataclass field ``owner.name``."""
+    return _help(text, _field(owner, name).metadata.get("range"))
+
+
 def register(app: typer.Typer) -> None:
+    import inspect
+
+    from qkdchip.sims.keyrate import (
+        KEY_RATE_RANGES,
+        Channel,
+        Detector,
+        PMParams,
+        SNSParams,
+        TFParams,
+        key_rate,
+    )
+
+    kr = {k: p.default for k, p in inspect.signature(key_rate).parameters.items()}
+    slices_default = {
+        "pm": _default(PMParams, "phase_slices"),
+        "tf": _default(TFParams, "phase_slices"),
+    }
+
     @app.command("keyrate")
     def keyrate_cmd(
         protocol: str = typer.Option(
@@ -57,51 +99,118 @@ def register(app: typer.Typer) -> None:
             "--distance-km",
             help="total Alice-Bob fibre length(s): D[,D...] or start:stop:step",
         ),
-        fiber_loss_db_km: float = typer.Option(
-            0.2, "--fiber-loss-db-km", help="fibre loss [dB/km]"
+        fibre_loss_db_per_km: float = typer.Option(
+            _default(Channel, "fibre_loss_db_per_km"),
+            "--fibre-loss-db-per-km",
+            "--fiber-loss-db-km",
+            help=_fhelp("fibre loss", Channel, "fibre_loss_db_per_km"),
         ),
-        eta_det: float = typer.Option(0.6, "--eta-det", help="detector efficiency in (0, 1]"),
+        eta_det: float = typer.Option(
+            _default(Detector, "eta_det"),
+            "--eta-det",
+            help=_fhelp("detector efficiency", Detector, "eta_det"),
+        ),
         dark_count_prob: float = typer.Option(
-            1e-8, "--dark-count-prob", help="dark-count probability per detector per pulse"
+            _default(Detector, "dark_count_prob"),
+            "--dark-count-prob",
+            help=_fhelp(
+                "dark-count probability per detector per pulse", Detector, "dark_count_prob"
+            ),
         ),
         misalignment: float = typer.Option(
-            0.03, "--misalignment", help="optical misalignment e_d in [0, 0.5]"
+            _default(Channel, "misalignment"),
+            "--misalignment",
+            help=_fhelp("optical misalignment e_d", Channel, "misalignment"),
         ),
-        f_ec: float = typer.Option(1.1, "--f-ec", help="error-correction inefficiency f >= 1"),
+        f_ec: float = typer.Option(
+            kr["f_ec"],
+            "--f-ec",
+            help=_help("error-correction inefficiency f", KEY_RATE_RANGES["f_ec"]),
+        ),
         mu_z: float | None = typer.Option(
             None,
             "--mu-z",
             help="signal intensity: SNS sending state; PM/TF total intensity; CAL |alpha|^2",
         ),
-        mu1: float | None = typer.Option(None, "--mu1", help="SNS weak decoy intensity"),
-        mu2: float | None = typer.Option(None, "--mu2", help="SNS strong decoy intensity"),
-        eps: float | None = typer.Option(None, "--eps", help="SNS sending probability in (0, 1)"),
+        mu1: float | None = typer.Option(
+            None, "--mu1", help=_fhelp("SNS weak decoy intensity", SNSParams, "mu_1")
+        ),
+        mu2: float | None = typer.Option(
+            None, "--mu2", help=_fhelp("SNS strong decoy intensity", SNSParams, "mu_2")
+        ),
+        eps: float | None = typer.Option(
+            None, "--eps", help=_fhelp("SNS sending probability", SNSParams, "eps")
+        ),
         p_z: float | None = typer.Option(
-            None, "--p-z", help="SNS Z-window probability (needed with --pulses unless --optimize)"
+            None,
+            "--p-z",
+            help=_fhelp(
+                "SNS Z-window probability (needed with --pulses unless --optimize)",
+                SNSParams,
+                "p_z",
+            ),
         ),
         phase_window_rad: float = typer.Option(
-            0.0, "--phase-window-rad", help="SNS X1 acceptance window D_s [rad] (0: exact match)"
+            _default(SNSParams, "phase_window_rad"),
+            "--phase-window-rad",
+            help=_fhelp(
+                "SNS X1 acceptance window D_s (0: exact match)",
+                SNSParams,
+                "phase_window_rad",
+            ),
         ),
         phase_rms_rad: float = typer.Option(
-            0.0, "--phase-rms-rad", help="residual relative phase rms sigma [rad]"
+            _default(Channel, "phase_rms_rad"),
+            "--phase-rms-rad",
+            help=_fhelp("residual relative phase rms sigma", Channel, "phase_rms_rad"),
         ),
-        phase_slices: int = typer.Option(16, "--phase-slices", help="PM/TF phase slices M"),
+        phase_slices: int | None = typer.Option(
+            None,
+            "--phase-slices",
+            help=_fhelp(
+                "PM/TF phase slices M (default: "
+                + ", ".join(f"{v} for {k}" for k, v in slices_default.items())
+                + "; even for pm)",
+                PMParams,
+                "phase_slices",
+            ),
+        ),
         mu_vacuum: float = typer.Option(
-            0.0, "--mu-vacuum", help="SNS: mean photon number of the nominal vacuum state"
+            _default(SNSParams, "mu_vacuum"),
+            "--mu-vacuum",
+            help=_fhelp(
+                "SNS: mean photon number of the nominal vacuum state", SNSParams, "mu_vacuum"
+            ),
         ),
         extinction_ratio_db: float | None = typer.Option(
             None,
             "--extinction-ratio-db",
-            help="SNS: modulator ER; the vacuum then carries max(mu_z, mu_2)/ER",
+            help=_fhelp(
+                "SNS: modulator ER; the vacuum then carries max(mu_z, mu_2)/ER",
+                SNSParams,
+                "extinction_ratio_db",
+            ),
         ),
         arm_imbalance_km: float = typer.Option(
-            0.0, "--arm-imbalance-km", help="Alice arm minus Bob arm length [km]"
+            0.0, "--arm-imbalance-km", help="Alice arm minus Bob arm length, km"
         ),
         pulses: float | None = typer.Option(
-            None, "--pulses", help="total pulses N for the finite-key rate (SNS, SNS-AOPP)"
+            None,
+            "--pulses",
+            help=_help(
+                "total pulses N for the finite-key rate (SNS, SNS-AOPP)", KEY_RATE_RANGES["pulses"]
+            ),
         ),
-        clock_rate_hz: float = typer.Option(1e9, "--clock-rate-hz", help="pulse rate [Hz]"),
-        duty_cycle: float = typer.Option(1.0, "--duty-cycle", help="quantum duty cycle in (0, 1]"),
+        clock_rate_hz: float = typer.Option(
+            kr["clock_rate_hz"],
+            "--clock-rate-hz",
+            help=_help("pulse rate", KEY_RATE_RANGES["clock_rate_hz"]),
+        ),
+        duty_cycle: float = typer.Option(
+            kr["duty_cycle"],
+            "--duty-cycle",
+            help=_help("quantum duty cycle", KEY_RATE_RANGES["duty_cycle"]),
+        ),
         optimize: bool = typer.Option(
             False, "--optimize", help="maximise the rate over intensities and probabilities"
         ),
@@ -113,7 +222,7 @@ def register(app: typer.Typer) -> None:
             res = _compute(
                 protocol=protocol,
                 distance_km=distance_km,
-                fiber_loss_db_km=fiber_loss_db_km,
+                fibre_loss_db_per_km=fibre_loss_db_per_km,
                 eta_det=eta_det,
                 dark_count_prob=dark_count_prob,
                 misalignment=misalignment,
@@ -138,7 +247,8 @@ def register(app: typer.Typer) -> None:
             fail(str(exc).splitlines()[0])
         records = res.records()
         settings = {
-            "fiber_loss_db_km": fiber_loss_db_km,
+            "fiber_loss_db_km": fibre_loss_db_per_km,  # the key of the first release, kept
+            "fibre_loss_db_per_km": fibre_loss_db_per_km,
             "eta_det": eta_det,
             "dark_count_prob": dark_count_prob,
             "misalignment": misalignment,
@@ -162,8 +272,11 @@ def register(app: typer.Typer) -> None:
 
 
 def _compute(**kw: Any) -> Any:
+    import math
+
     import numpy as np
 
+    from qkdchip.base.params import Range
     from qkdchip.sims.keyrate import (
         CALParams,
         Channel,
@@ -178,8 +291,7 @@ def _compute(**kw: Any) -> Any:
     if protocol not in _PROTOCOLS:
         raise ValueError(f"protocol={protocol!r} must be one of {', '.join(_PROTOCOLS)}")
     d = np.asarray(parse_distances(kw["distance_km"]))
-    if np.any(d < 0):
-        raise ValueError(f"distance_km={float(d[d < 0][0]):g} km is out of range: allowed >= 0")
+    Range(0.0, math.inf, "km").check("distance_km", d)
     imb = kw["arm_imbalance_km"]
     if np.any(np.abs(imb) > d):
         raise ValueError(
@@ -188,7 +300,7 @@ def _compute(**kw: Any) -> Any:
     channel = Channel(
         length_a_km=(d + imb) / 2.0,
         length_b_km=(d - imb) / 2.0,
-        fiber_loss_db_km=kw["fiber_loss_db_km"],
+        fibre_loss_db_per_km=kw["fibre_loss_db_per_km"],
         misalignment=kw["misalignment"],
         phase_rms_rad=kw["phase_rms_rad"],
     )
@@ -230,15 +342,16 @@ def _compute(**kw: Any) -> Any:
         given = [k for k, v in sns_only.items() if v is not None]
         if given:
             raise ValueError(f"{given[0]} applies to sns/sns-aopp only, not {protocol}")
-        if kw["mu_vacuum"] != 0.0:
+        if kw["mu_vacuum"] != _default(SNSParams, "mu_vacuum"):
             raise ValueError(f"mu_vacuum={kw['mu_vacuum']:g} applies to sns/sns-aopp only")
-        mu = kw["mu_z"]
+        chosen = {"mu": kw["mu_z"], "phase_slices": kw["phase_slices"]}
+        chosen = {k: v for k, v in chosen.items() if v is not None}  # else the class default
         if protocol == "pm":
-            params = PMParams(phase_slices=kw["phase_slices"], **({} if mu is None else {"mu": mu}))
+            params = PMParams(**chosen)
         elif protocol == "tf":
-            params = TFParams(phase_slices=kw["phase_slices"], **({} if mu is None else {"mu": mu}))
+            params = TFParams(**chosen)
         elif protocol == "cal":
-            params = CALParams(**({} if mu is None else {"mu": mu}))
+            params = CALParams(**({} if kw["mu_z"] is None else {"mu": kw["mu_z"]}))
     return key_rate(
         protocol,
         channel,

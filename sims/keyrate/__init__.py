@@ -10,7 +10,13 @@ Main entry points::
     Channel, Detector, SNSParams, PMParams, TFParams, CALParams, Security
 """
 
-from qkdchip.sims.keyrate.api import PROTOCOLS, KeyRateResult, default_params, key_rate
+from qkdchip.sims.keyrate.api import (
+    KEY_RATE_RANGES,
+    PROTOCOLS,
+    KeyRateResult,
+    default_params,
+    key_rate,
+)
 from qkdchip.sims.keyrate.bounds import (
     binary_entropy,
     plob,
@@ -26,6 +32,7 @@ from qkdchip.sims.keyrate.sns import SNSParams, sns_rate
 from qkdchip.sims.keyrate.tf import TFParams, tf_rate
 
 __all__ = [
+    "KEY_RATE_RANGES",
     "PROTOCOLS",
     "CALParams",
     "Channel",

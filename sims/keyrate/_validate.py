@@ -1,12 +1,14 @@
-"""Range checks for scalar-or-array parameters of the key-rate core.
+"""Range checks of the key-rate core: thin uses of :class:`qkdchip.base.params.Range`.
 
-Every public entry point validates its inputs here, so that bad input raises ``ValueError``
-naming the parameter, the offending value and the allowed range (never NaN downstream).
+Every public entry point validates its inputs with a :class:`~qkdchip.base.params.Range` (the one
+range check of the project: scalars and arrays, closed or open ends, NaN/inf never allowed), so
+that bad input raises ``ValueError`` naming the parameter, the offending value and the allowed
+range (never NaN downstream). This module only adds the float64 conversion the core computes with
+and the dataclass glue (:func:`rfield`, :func:`validate_fields`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import field, fields
 from typing import Any
 
@@ -14,22 +16,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from qkdchip.base.params import Range
-
-
-def as_float_array(name: str, value: ArrayLike) -> NDArray[np.float64]:
-    """``value`` as a float64 array; ValueError naming ``name`` if it is not numeric/finite."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name}={value!r} must be a number")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} must be a number or an array of numbers") from None
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty: give at least one value")
-    if not np.all(np.isfinite(arr)):
-        bad = arr[~np.isfinite(arr)].flat[0]
-        raise ValueError(f"{name}={bad!r} must be finite")
-    return arr
 
 
 def require(
@@ -42,24 +28,17 @@ def require(
     hi_open: bool = False,
     unit: str = "",
 ) -> NDArray[np.float64]:
-    """Check ``lo <= value <= hi`` elementwise (``<`` on an open end); return the float array.
+    """``Range(lo, hi, unit, lo_open=..., hi_open=...).check(name, value)`` as a float64 array.
 
     The error message names the parameter, the first offending value and the interval, e.g.
-    ``eta_det=1.5 is out of range: allowed (0, 1]``.
+    ``eta_det=1.5 is out of range: allowed (0.0, 1.0]``.
     """
-    arr = as_float_array(name, value)
-    ok = (arr > lo) if lo_open else (arr >= lo)
-    ok &= (arr < hi) if hi_open else (arr <= hi)
-    if not np.all(ok):
-        bad = float(arr[~ok].flat[0])
-        left = "(" if lo_open else "["
-        right = ")" if hi_open else "]"
-        u = f" {unit}" if unit else ""
-        hi_s = "inf" if math.isinf(hi) else f"{hi:g}"
-        raise ValueError(
-            f"{name}={bad:g}{u} is out of range: allowed {left}{lo:g}, {hi_s}{right}{u}"
-        )
-    return arr
+    return checked_array(Range(lo, hi, unit, lo_open=lo_open, hi_open=hi_open), name, value)
+
+
+def checked_array(rng: Range, name: str, value: ArrayLike) -> NDArray[np.float64]:
+    """``rng.check(name, value)``, returned as a float64 array."""
+    return np.asarray(rng.check(name, value), dtype=np.float64)
 
 
 def scalar_or_array(arr: NDArray[np.float64]) -> float | NDArray[np.float64]:
@@ -76,35 +55,31 @@ def rfield(
     *,
     lo_open: bool = False,
     hi_open: bool = False,
+    integer: bool = False,
 ) -> Any:
-    """A dataclass field whose allowed range lives in ``metadata["range"]`` (one home).
+    """A dataclass field whose allowed :class:`Range` lives in ``metadata["range"]`` (one home).
 
-    The design registry (:mod:`qkdchip.design`) reads the :class:`~qkdchip.base.params.Range`;
-    :func:`validate_fields` enforces it elementwise (``lo_open``/``hi_open`` make an end strict).
+    The design registry (:mod:`qkdchip.design`) and the CLI read the Range;
+    :func:`validate_fields` enforces it elementwise.
     """
-    return field(
-        default=default,
-        metadata={"range": Range(lo, hi, unit, doc), "lo_open": lo_open, "hi_open": hi_open},
-    )
+    rng = Range(lo, hi, unit, doc, integer=integer, lo_open=lo_open, hi_open=hi_open)
+    return field(default=default, metadata={"range": rng})
 
 
 def validate_fields(obj: Any) -> None:
-    """Check every ranged field of a frozen dataclass; store scalars as float, arrays as float64."""
+    """Check every ranged field of a frozen dataclass; store scalars as float, arrays as float64.
+
+    Fields with an integer range are checked and kept as given.
+    """
     for f in fields(obj):
-        rng = f.metadata.get("range")
+        rng: Range | None = f.metadata.get("range")
         value = getattr(obj, f.name)
         if rng is None or value is None:
             continue
-        arr = require(
-            f.name,
-            value,
-            rng.min,
-            rng.max,
-            lo_open=f.metadata["lo_open"],
-            hi_open=f.metadata["hi_open"],
-            unit=rng.unit,
-        )
-        object.__setattr__(obj, f.name, scalar_or_array(arr))
+        if rng.integer:
+            rng.check(f.name, value)
+        else:
+            object.__setattr__(obj, f.name, scalar_or_array(checked_array(rng, f.name, value)))
 
 
 def safe_div(num: ArrayLike, den: ArrayLike, default: float = 0.0) -> NDArray[np.float64]:

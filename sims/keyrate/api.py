@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qkdchip.sims.keyrate._validate import require
+from qkdchip.base.params import Range
+from qkdchip.sims.keyrate._validate import checked_array
 from qkdchip.sims.keyrate.bounds import plob, plob_conditional, single_repeater_bound, tgw
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate
 from qkdchip.sims.keyrate.channel import Channel, Detector
@@ -31,6 +32,15 @@ Array = NDArray[np.float64]
 ParamsT = SNSParams | PMParams | TFParams | CALParams
 
 PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
+#: allowed ranges of :func:`key_rate`'s numeric keywords (their defaults are its signature's)
+KEY_RATE_RANGES: dict[str, Range] = {
+    "f_ec": Range(1.0, 3.0, "", "error-correction inefficiency f"),
+    "clock_rate_hz": Range(0.0, 1e15, "Hz", "pulse rate", lo_open=True),
+    "duty_cycle": Range(
+        0.0, 1.0, "", "fraction of time spent sending quantum pulses", lo_open=True
+    ),
+    "pulses": Range(1e3, 1e22, "", "total pulse pairs N of the finite-key analysis"),
+}
 _PARAM_TYPES: dict[str, type] = {
     "sns": SNSParams,
     "sns-aopp": SNSParams,
@@ -174,9 +184,9 @@ def key_rate(
     det = Detector() if detector is None else detector
     if not isinstance(det, Detector):
         raise ValueError(f"detector={detector!r} must be a Detector")
-    f = require("f_ec", f_ec, 1.0, 3.0)
-    require("clock_rate_hz", clock_rate_hz, 0.0, 1e15, lo_open=True, unit="Hz")
-    require("duty_cycle", duty_cycle, 0.0, 1.0, lo_open=True)
+    f = checked_array(KEY_RATE_RANGES["f_ec"], "f_ec", f_ec)
+    KEY_RATE_RANGES["clock_rate_hz"].check("clock_rate_hz", clock_rate_hz)
+    KEY_RATE_RANGES["duty_cycle"].check("duty_cycle", duty_cycle)
     sec = Security() if security is None else security
     n_pulses = None
     if pulses is not None:
@@ -185,7 +195,7 @@ def key_rate(
                 f"pulses={pulses!r}: the finite-key analysis is implemented for sns and "
                 f"sns-aopp, not {protocol} (leave pulses=None for the asymptotic rate)"
             )
-        n_pulses = require("pulses", pulses, 1e3, 1e22)
+        n_pulses = checked_array(KEY_RATE_RANGES["pulses"], "pulses", pulses)
 
     eta = channel.eta
     d_km = np.asarray(channel.distance_km, dtype=np.float64)

@@ -49,7 +49,7 @@ class Channel:
     Attributes:
         length_a_km: Alice->Charlie fibre length [km].
         length_b_km: Bob->Charlie fibre length [km].
-        fiber_loss_db_km: fibre attenuation alpha [dB/km].
+        fibre_loss_db_per_km: fibre attenuation alpha [dB/km].
         extra_loss_a_db: lumped extra loss of Alice's arm (connectors, filters, spools) [dB].
         extra_loss_b_db: same for Bob's arm [dB].
         misalignment: optical misalignment e_d: the fraction of the interfering intensity that
@@ -63,7 +63,7 @@ class Channel:
     length_b_km: float | NDArray[np.float64] = rfield(
         0.0, 0.0, MAX_LENGTH_KM, "km", "Bob-Charlie fibre length"
     )
-    fiber_loss_db_km: float | NDArray[np.float64] = rfield(
+    fibre_loss_db_per_km: float | NDArray[np.float64] = rfield(
         0.2, 0.0, 10.0, "dB/km", "fibre attenuation"
     )
     extra_loss_a_db: float | NDArray[np.float64] = rfield(
@@ -94,18 +94,23 @@ class Channel:
     def symmetric(
         cls,
         distance_km: ArrayLike,
-        fiber_loss_db_km: ArrayLike = 0.2,
-        misalignment: ArrayLike = 0.03,
-        phase_rms_rad: ArrayLike = 0.0,
+        fibre_loss_db_per_km: ArrayLike | None = None,
+        misalignment: ArrayLike | None = None,
+        phase_rms_rad: ArrayLike | None = None,
     ) -> Channel:
-        """Two equal arms of ``distance_km / 2`` each (``distance_km`` = total Alice-Bob length)."""
+        """Two equal arms of ``distance_km / 2`` each (``distance_km`` = total Alice-Bob length).
+
+        A keyword left at None takes the field's default (0.2 dB/km, e_d = 0.03, sigma = 0).
+        """
         d = require("distance_km", distance_km, 0.0, 2 * MAX_LENGTH_KM, unit="km")
         return cls(
             length_a_km=scalar_or_array(d / 2),
             length_b_km=scalar_or_array(d / 2),
-            fiber_loss_db_km=fiber_loss_db_km,  # type: ignore[arg-type]
-            misalignment=misalignment,  # type: ignore[arg-type]
-            phase_rms_rad=phase_rms_rad,  # type: ignore[arg-type]
+            **_given(
+                fibre_loss_db_per_km=fibre_loss_db_per_km,
+                misalignment=misalignment,
+                phase_rms_rad=phase_rms_rad,
+            ),
         )
 
     @classmethod
@@ -113,20 +118,22 @@ class Channel:
         cls,
         eta_a: ArrayLike,
         eta_b: ArrayLike | None = None,
-        misalignment: ArrayLike = 0.03,
-        phase_rms_rad: ArrayLike = 0.0,
+        misalignment: ArrayLike | None = None,
+        phase_rms_rad: ArrayLike | None = None,
     ) -> Channel:
-        """Arms given by their transmittance in (0, 1] (no fibre length; ``distance_km`` = 0)."""
+        """Arms given by their transmittance in (0, 1] (no fibre length; ``distance_km`` = 0).
+
+        ``misalignment`` and ``phase_rms_rad`` left at None take the field's default.
+        """
         ea = require("eta_a", eta_a, 0.0, 1.0, lo_open=True)
         eb = ea if eta_b is None else require("eta_b", eta_b, 0.0, 1.0, lo_open=True)
         return cls(
             length_a_km=0.0,
             length_b_km=0.0,
-            fiber_loss_db_km=0.0,
+            fibre_loss_db_per_km=0.0,
             extra_loss_a_db=scalar_or_array(-10.0 * np.log10(ea)),
             extra_loss_b_db=scalar_or_array(-10.0 * np.log10(eb)),
-            misalignment=misalignment,  # type: ignore[arg-type]
-            phase_rms_rad=phase_rms_rad,  # type: ignore[arg-type]
+            **_given(misalignment=misalignment, phase_rms_rad=phase_rms_rad),
         )
 
     @property
@@ -137,12 +144,12 @@ class Channel:
     @property
     def loss_a_db(self) -> NDArray[np.float64]:
         """Total loss of Alice's arm [dB] (fibre + extra)."""
-        return np.multiply(self.fiber_loss_db_km, self.length_a_km) + self.extra_loss_a_db
+        return np.multiply(self.fibre_loss_db_per_km, self.length_a_km) + self.extra_loss_a_db
 
     @property
     def loss_b_db(self) -> NDArray[np.float64]:
         """Total loss of Bob's arm [dB] (fibre + extra)."""
-        return np.multiply(self.fiber_loss_db_km, self.length_b_km) + self.extra_loss_b_db
+        return np.multiply(self.fibre_loss_db_per_km, self.length_b_km) + self.extra_loss_b_db
 
     @property
     def eta_a(self) -> NDArray[np.float64]:
@@ -174,6 +181,11 @@ class Channel:
     def interference_error(self) -> NDArray[np.float64]:
         """Error of a perfectly phase-matched interference, ``(1 - V)/2``."""
         return 0.5 * (1.0 - self.visibility)
+
+
+def _given(**kw: ArrayLike | None) -> dict[str, ArrayLike]:
+    """The keywords that are not None (the others take the dataclass field's default)."""
+    return {k: v for k, v in kw.items() if v is not None}
 
 
 @dataclass(frozen=True, eq=False)

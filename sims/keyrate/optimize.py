@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import qmc
 
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate
 from qkdchip.sims.keyrate.channel import Channel, Detector, arrival
@@ -559,6 +558,8 @@ def _solve(
 
     With ``explore=False`` only the problems that have no positive rate yet explore.
     """
+    from scipy.stats import qmc  # ~1 s to import: only when a rate is optimised
+
     b, d = problem.size, problem.dim
     idx = np.arange(b)
     sob = qmc.Sobol(d, scramble=True, seed=20240601).random(n_candidates)

@@ -54,7 +54,7 @@ class PMParams:
     """
 
     mu: float | Array = rfield(0.1, 0.0, 5.0, "", "PM-QKD total intensity", lo_open=True)
-    phase_slices: int = 16
+    phase_slices: int = rfield(16, 2, 1024, "", "number M of phase slices (even)", integer=True)
     slice_distribution: str = "triangular"
 
     def __post_init__(self) -> None:

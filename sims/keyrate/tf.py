@@ -39,7 +39,7 @@ class TFParams:
     """Original TF-QKD parameters: total intensity ``mu`` and number M of phase values."""
 
     mu: float | Array = rfield(0.5, 0.0, 5.0, "", "TF-QKD total intensity", lo_open=True)
-    phase_slices: int = 16
+    phase_slices: int = rfield(16, 2, 1024, "", "number M of phase values", integer=True)
 
     def __post_init__(self) -> None:
         validate_fields(self)

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import sax
+
+from qkdchip.base.params import Range
 
 C_M_S = 299_792_458.0
 
@@ -34,28 +35,20 @@ def _is_concrete(x) -> bool:
 
 
 def check_wl(wl, wl_min_um: float = WL_MIN_UM, wl_max_um: float = WL_MAX_UM):
-    """Return ``wl`` as a float64 array; ValueError if a (concrete) value is outside the range."""
-    if _is_concrete(wl):
-        arr = np.asarray(wl, dtype=float)
-        if arr.size == 0:
-            raise ValueError("wl is empty: give at least one wavelength in um")
-        if not np.all(np.isfinite(arr)) or arr.min() < wl_min_um or arr.max() > wl_max_um:
-            raise ValueError(
-                f"wl={arr.min():.4g}..{arr.max():.4g} um is out of the models' range: "
-                f"allowed [{wl_min_um}, {wl_max_um}] um"
-            )
+    """Return ``wl`` as a float64 array; ValueError if a (concrete) value is outside the range.
+
+    The check is :meth:`qkdchip.base.params.Range.check` (skipped while JAX traces ``wl``).
+    """
+    Range(wl_min_um, wl_max_um, "um", "wavelength range of the models").check("wl", wl)
     return jnp.asarray(wl, dtype=jnp.float64)
 
 
 def check_param(name: str, value, lo: float, hi: float, unit: str = ""):
-    """Range check of a model parameter (skipped while JAX traces it)."""
-    if _is_concrete(value):
-        arr = np.asarray(value, dtype=float)
-        if not np.all(np.isfinite(arr)) or arr.min() < lo or arr.max() > hi:
-            u = f" {unit}" if unit else ""
-            shown = f"{arr.item():g}" if arr.size == 1 else f"{arr.min():g}..{arr.max():g}"
-            raise ValueError(f"{name}={shown}{u} is out of range: allowed [{lo}, {hi}]{u}")
-    return value
+    """Range check of a model parameter (skipped while JAX traces it); returns ``value``.
+
+    A shorthand for ``Range(lo, hi, unit).check(name, value)`` (:class:`qkdchip.base.params.Range`).
+    """
+    return Range(lo, hi, unit).check(name, value)
 
 
 def n_eff_dispersive(wl, n_eff0, n_g, beta2_s2_per_m, wl0_um):

@@ -8,7 +8,7 @@ it has one, the range) is *read from that home*, never typed again here:
 ==============================  =========================================================
 field                           home of the default
 ==============================  =========================================================
-``fibre_loss_db_per_km``        :class:`qkdchip.sims.keyrate.Channel` ``fiber_loss_db_km``
+``fibre_loss_db_per_km``        :class:`qkdchip.sims.keyrate.Channel` ``fibre_loss_db_per_km``
 ``downstream_default_km``       :class:`~qkdchip.sims.physics.channels.Distribution`
 ``downstream_long_*``           :data:`~qkdchip.sims.physics.channels.REFERENCE_DOWNSTREAM_KM`
 ``fibre_imbalance_km``,         :class:`~qkdchip.sims.physics.phasenoise.PhaseNoiseBudget`
@@ -104,7 +104,7 @@ def _check(obj: Any, prefix: str) -> None:
 
 
 _LONG_PAIR, (_LONG_KM, _) = next(iter(REFERENCE_DOWNSTREAM_KM.items()))
-_CHANNEL_RANGE = _range_of(Channel, "fiber_loss_db_km")
+_CHANNEL_RANGE = _range_of(Channel, "fibre_loss_db_per_km")
 _DET_ETA = _range_of(Detector, "eta_det")
 _DET_PD = _range_of(Detector, "dark_count_prob")
 _PNB = PhaseNoiseBudget
@@ -140,7 +140,7 @@ class LinkSettings:
         _LONG_KM, DISTRIBUTION_RANGES["default_km"], "downstream fibre per client of the long pair"
     )
     fibre_loss_db_per_km: float = _f(
-        _default_of(Channel, "fiber_loss_db_km"),
+        _default_of(Channel, "fibre_loss_db_per_km"),
         Range(0.0, 2.0, "dB/km", _CHANNEL_RANGE.doc if _CHANNEL_RANGE else ""),
         "fibre attenuation, upstream and downstream",
     )
