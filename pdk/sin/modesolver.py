@@ -255,7 +255,8 @@ def solve_mode_femwell(mesh, wl_um: float, *, electric_wall_x0: bool, order: int
 
 def derivatives(wls_um: np.ndarray, n_eff: np.ndarray, wl0_um: float, deg: int = 4):
     """n_eff, n_g and beta2 [ps^2/km] at wl0 from a polynomial fit of n_eff(wl) (same as loader)."""
-    c = 299792458.0
+    from scipy.constants import c  # exact SI value (femwell brings scipy)
+
     p = np.polynomial.Polynomial.fit(wls_um - wl0_um, n_eff, deg)
     n0, d1, d2 = p(0.0), p.deriv(1)(0.0), p.deriv(2)(0.0)
     wl = wl0_um * 1e-6

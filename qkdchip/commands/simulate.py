@@ -53,7 +53,8 @@ def simulate_chip(target: str, wl_um, sets: list[str], design_file: Path | None)
     wl_res = figures.get("resonance_wl_nm")
     fsr_ghz = figures.get("fsr_ghz")
     if wl_res and fsr_ghz:
-        c = 299_792_458.0
+        from scipy.constants import c
+
         nu0 = c / (wl_res * 1e-9)
         lo, hi = c / (wl_um.max() * 1e-6), c / (wl_um.min() * 1e-6)
         k0, k1 = math.ceil((lo - nu0) / (fsr_ghz * 1e9)), math.floor((hi - nu0) / (fsr_ghz * 1e9))

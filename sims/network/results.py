@@ -20,6 +20,7 @@ import numpy as np
 from qkdchip.base.design import Design
 from qkdchip.sims.physics.channels import ChannelPlan
 from qkdchip.sims.physics.comb import CombResult
+from qkdchip.sims.physics.constants import C_M_PER_S
 from qkdchip.sims.physics.injection import LockingResult
 
 from .settings import LinkSettings, NetworkSettings
@@ -96,7 +97,7 @@ class ChannelResult:
 
     @property
     def wavelength_nm(self) -> float:
-        return 299792458.0 / self.frequency_hz * 1e9
+        return C_M_PER_S / self.frequency_hz * 1e9
 
     @property
     def locked(self) -> bool:
