@@ -54,7 +54,7 @@ from qkdchip.components.sin import (
 )
 from qkdchip.components.sin._geometry import add_box, add_text, snap, text_region, to_dbu
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
-from qkdchip.pdk.sin.layers import LAYERS
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM, LAYERS
 
 #: distance of the pads' outer edge from the top die edge (twice the keep-out: bonding room), um
 PAD_EDGE_MARGIN_UM = 2 * DIE_KEEPOUT_UM
@@ -100,7 +100,7 @@ _PAD = ranges_of(sin_pad)
 )
 def server_chip(
     ring_radius_um: float = 997.6,
-    ring_width_um: float = 2.8,
+    ring_width_um: float = CORE_WIDTH_UM,
     ring_gap_um: float = 2.4,
     ring_coupling_length_um: float = 0.0,
     ring_bus_extension_um: float = 50.0,
@@ -110,7 +110,7 @@ def server_chip(
     heater_contact_size_um: float = 30.0,
     pad_size_um: float = 100.0,
     pump_air_gap_um: float = 1.0,
-    pump_facet_width_um: float = 2.8,
+    pump_facet_width_um: float = CORE_WIDTH_UM,
     pump_taper_length_um: float = 50.0,
     coupler_taper_length_um: float = 500.0,
     coupler_tip_width_um: float = 0.8,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import klayout.db as kdb
 
 from qkdchip.components.inp._geometry import box
+from qkdchip.pdk.inp.layers import XSECTIONS
 
 PMETAL_WIDTH_UM = 4.0
 RF_ENCLOSURE_UM = 3.0
@@ -29,7 +30,8 @@ N_RF_ENCLOSURE_UM = 1.0
 NCONTACT_OFFSET_UM = 25.0
 ISO_LENGTH_UM = 20.0
 ISO_HALF_WIDTH_UM = 10.0
-TRACE_WIDTH_UM = 10.0
+#: RFMETAL trace width: the metal cross-section's (``inp_metal``).
+TRACE_WIDTH_UM = XSECTIONS["inp_metal"].width_um
 #: RFMETAL min space (8) + half trace (5) + cover overhang (3), rounded up to 18 um.
 TRACE_CLEARANCE_UM = 18.0
 #: Passive length at each end of an EO section: isolation implant plus room for a crossing trace.

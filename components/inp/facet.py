@@ -35,6 +35,7 @@ from qkdchip.components.inp._geometry import (
     xs_spec,
 )
 from qkdchip.components.inp.waveguides import BEND_RADIUS, bend_radius
+from qkdchip.pdk.inp.layers import XSECTIONS
 from qkdchip.pdk.inp.process import PROCESS
 
 #: Straight tip between the end of the SSC taper and the facet (cleave tolerance), um.
@@ -51,7 +52,9 @@ ARC_HALF_HEIGHT_UM = 15.0
 @checked(
     angle_deg=Range(5.0, 12.0, "deg", "angle between the waveguide and the facet normal"),
     taper_length_um=Range(50.0, 500.0, "um", "length of the shallow SSC taper"),
-    tip_width_um=Range(1.1, 2.0, "um", "shallow ridge width at the facet"),
+    tip_width_um=Range(
+        1.1, XSECTIONS["inp_shallow"].width_um, "um", "shallow ridge width at the facet"
+    ),
     bend_radius_um=BEND_RADIUS,
 )
 def inp_facet_ssc(

@@ -28,9 +28,13 @@ from qkdchip.components.inp._geometry import (
     xs_spec,
 )
 from qkdchip.pdk.inp.design_rules import RULES
+from qkdchip.pdk.inp.layers import XSECTIONS
 from qkdchip.pdk.inp.process import PROCESS
 
-_TAPER_W = Range(1.5, 3.0, "um", "width of the access tapers at the MMI body")
+#: access taper width at the body: from the ``inp_deep`` ridge width up
+_TAPER_W = Range(
+    XSECTIONS["inp_deep"].width_um, 3.0, "um", "width of the access tapers at the MMI body"
+)
 _TAPER_L = Range(10.0, 100.0, "um", "length of the access tapers")
 
 

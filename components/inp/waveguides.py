@@ -130,8 +130,14 @@ def inp_straight(length_um: float = 100.0, cross_section: str = "inp_deep") -> g
     return c
 
 
-#: Bend radius range shared by every InP bend (the cross-section's radius_min applies on top).
-BEND_RADIUS = Range(100.0, 1000.0, "um", "waveguide bend radius (>= the cross-section radius_min)")
+#: Bend radius range shared by every InP bend: from the smallest radius_min of the waveguide
+#: cross-sections (each cross-section's own radius_min applies on top).
+BEND_RADIUS = Range(
+    min(XSECTIONS[n].radius_min_um for n in WAVEGUIDE_CROSS_SECTIONS),
+    1000.0,
+    "um",
+    "waveguide bend radius (>= the cross-section radius_min)",
+)
 
 
 def _circular_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:

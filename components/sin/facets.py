@@ -23,11 +23,13 @@ from qkdchip.components.sin._geometry import (
 )
 from qkdchip.components.sin.waveguides import CORE_WIDTH, DRAWN_WIDTH
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM
 
 TRENCH_LENGTH = Range(DIE_KEEPOUT_UM, 300.0, "um", "facet trench depth into the die (>= keep-out)")
-#: wide enough for any facet width (<= 6 um) plus a minimum-width trench wall on each side
+#: wide enough for any facet width (<= the widest drawn core) plus a minimum-width trench wall on
+#: each side
 TRENCH_WIDTH = Range(50.0, 500.0, "um", "facet trench width across the waveguide")
-if TRENCH_WIDTH.min < 6.0 + 2 * RULES.layer("DEEP_TRENCH").min_width_um:
+if TRENCH_WIDTH.min < DRAWN_WIDTH.max + 2 * RULES.layer("DEEP_TRENCH").min_width_um:
     raise RuntimeError("TRENCH_WIDTH.min must exceed the widest facet plus two trench min widths")
 
 
@@ -66,7 +68,7 @@ def _facet(
 def sin_edge_coupler(
     taper_length_um: float = 500.0,
     tip_width_um: float = 0.8,
-    width_um: float = 2.8,
+    width_um: float = CORE_WIDTH_UM,
     trench_length_um: float = 60.0,
     trench_width_um: float = 100.0,
 ) -> gf.Component:
@@ -92,9 +94,9 @@ def sin_edge_coupler(
 )
 def sin_pump_facet(
     air_gap_um: float = 1.0,
-    facet_width_um: float = 2.8,
+    facet_width_um: float = CORE_WIDTH_UM,
     taper_length_um: float = 50.0,
-    width_um: float = 2.8,
+    width_um: float = CORE_WIDTH_UM,
     trench_length_um: float = 60.0,
     trench_width_um: float = 150.0,
 ) -> gf.Component:

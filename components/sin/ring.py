@@ -38,7 +38,7 @@ from qkdchip.components.sin._geometry import (
 from qkdchip.components.sin.waveguides import xs_figures
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.design_rules import RULES
-from qkdchip.pdk.sin.layers import XSECTIONS
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM, XSECTIONS
 from qkdchip.pdk.sin.process import HEATER_SHEET_RESISTANCE_OHM_PER_SQ
 
 _W_LO = max(modes.width_range_um()[0], modes.coupler_width_range_um()[0])
@@ -47,6 +47,8 @@ _MIN_SPACE = RULES.layer("CORE").min_space_um
 if modes.gap_range_um()[0] > _MIN_SPACE:
     raise RuntimeError("the coupler table does not reach the CORE min space; rerun modesolver")
 
+#: Default radius of the ring and its heater (um).
+RADIUS_UM = 1000.0
 RADIUS = Range(
     XSECTIONS["xs_sin"].radius_min_um, 2500.0, "um", "ring radius (>= xs_sin radius_min)"
 )
@@ -81,8 +83,8 @@ def ring_figures(radius_um: float, width_um: float, coupling_length_um: float) -
     bus_extension_um=Range(1.0, 1000.0, "um", "bus length beyond the ring's outer edge, each side"),
 )
 def sin_ring_bus(
-    radius_um: float = 1000.0,
-    width_um: float = 2.8,
+    radius_um: float = RADIUS_UM,
+    width_um: float = CORE_WIDTH_UM,
     gap_um: float = 2.4,
     coupling_length_um: float = 0.0,
     bus_extension_um: float = 50.0,
@@ -121,6 +123,8 @@ def sin_ring_bus(
 _HEATER_RULE = RULES.layer("HEATER")
 #: width of the heater's electrical ports: the default routing trace (xs_sin_metal)
 PORT_WIDTH_UM = XSECTIONS["xs_sin_metal"].width_um
+#: default heater strip width: the heater cross-section's (xs_sin_heater)
+HEATER_WIDTH_UM = XSECTIONS["xs_sin_heater"].width_um
 
 
 def _edge_y(r: float, lc: float, x: float) -> float:
@@ -140,9 +144,9 @@ def _edge_y(r: float, lc: float, x: float) -> float:
     contact_size_um=Range(PORT_WIDTH_UM, 80.0, "um", "side of the heater-to-metal contact square"),
 )
 def sin_ring_heater(
-    radius_um: float = 1000.0,
+    radius_um: float = RADIUS_UM,
     coupling_length_um: float = 0.0,
-    width_um: float = 10.0,
+    width_um: float = HEATER_WIDTH_UM,
     opening_um: float = 200.0,
     lead_length_um: float = 40.0,
     contact_size_um: float = 30.0,

@@ -31,7 +31,7 @@ from qkdchip.components.sin._geometry import (
 )
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.design_rules import RULES
-from qkdchip.pdk.sin.layers import LAYERS, XSECTIONS
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM, LAYERS, XSECTIONS
 
 #: Core width range of waveguides whose modes the tables describe (um).
 CORE_WIDTH = Range(*modes.width_range_um(), "um", "Si3N4 core width (range of the mode table)")
@@ -101,7 +101,7 @@ def _straight_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]
     length_um=Range(RULES.layer("CORE").min_width_um, 20000.0, "um", "straight waveguide length"),
     width_um=CORE_WIDTH,
 )
-def sin_straight(length_um: float = 100.0, width_um: float = _XS.width_um) -> gf.Component:
+def sin_straight(length_um: float = 100.0, width_um: float = CORE_WIDTH_UM) -> gf.Component:
     """Straight ``xs_sin`` waveguide, ``length_um`` long (o1 west at the origin, o2 east)."""
     width_um = snap2(width_um)
     c = gf.Component()
@@ -136,7 +136,7 @@ def _taper_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:
     width2_um=DRAWN_WIDTH,
 )
 def sin_taper(
-    length_um: float = 100.0, width1_um: float = _XS.width_um, width2_um: float = 1.0
+    length_um: float = 100.0, width1_um: float = CORE_WIDTH_UM, width2_um: float = 1.0
 ) -> gf.Component:
     """Linear core taper from ``width1_um`` (o1, west) to ``width2_um`` (o2, east), with 1 um
     straight stubs at both ends (``TAPER_STUB_UM``). A ``cross_section`` sets ``width1_um``;
@@ -174,7 +174,7 @@ def _bend_kwargs(own: dict[str, Any], gfk: dict[str, Any]) -> dict[str, Any]:
 @gf.cell
 @checked(radius_um=BEND_RADIUS, width_um=CORE_WIDTH)
 def sin_bend_euler(
-    radius_um: float = _XS.radius_um, width_um: float = _XS.width_um
+    radius_um: float = _XS.radius_um, width_um: float = CORE_WIDTH_UM
 ) -> gf.Component:
     """90-degree partial Euler bend of the ``xs_sin`` core turning left: o1 at the origin facing
     west, o2 at (``radius_um``, ``radius_um``) facing north (a drop-in for a circular bend of

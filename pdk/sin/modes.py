@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.constants import speed_of_light
 
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM
 from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -140,19 +141,23 @@ def _derivs(wl_um: ArrayLike, width_um: ArrayLike) -> tuple[NDArray, NDArray, ND
     return n, d1, d2, wl
 
 
-def n_eff(wl_um: ArrayLike, width_um: ArrayLike = 2.8) -> Float:
+def n_eff(wl_um: ArrayLike, width_um: ArrayLike = CORE_WIDTH_UM) -> Float:
     """TE0 effective index at vacuum wavelength ``wl_um`` of a core ``width_um`` wide."""
     n, _, _, _ = _derivs(wl_um, width_um)
     return _out(n)
 
 
-def group_index(width_um: ArrayLike = 2.8, wl_um: ArrayLike = DESIGN_WAVELENGTH_UM) -> Float:
+def group_index(
+    width_um: ArrayLike = CORE_WIDTH_UM, wl_um: ArrayLike = DESIGN_WAVELENGTH_UM
+) -> Float:
     """TE0 group index n_g = n_eff - wl dn_eff/dwl (material + waveguide dispersion)."""
     n, d1, _, wl = _derivs(wl_um, width_um)
     return _out(n - wl * d1)
 
 
-def beta2_ps2_per_km(width_um: ArrayLike = 2.8, wl_um: ArrayLike = DESIGN_WAVELENGTH_UM) -> Float:
+def beta2_ps2_per_km(
+    width_um: ArrayLike = CORE_WIDTH_UM, wl_um: ArrayLike = DESIGN_WAVELENGTH_UM
+) -> Float:
     """TE0 group-velocity dispersion beta2 = wl^3/(2 pi c^2) d^2n/dwl^2 in ps^2/km (>0: normal)."""
     _, _, d2, wl = _derivs(wl_um, width_um)
     wl_m = wl * 1e-6
@@ -228,7 +233,7 @@ def _ln_kappa(gap_um: ArrayLike, width_um: ArrayLike, wl_um: ArrayLike, dgap: in
 
 
 def coupling_per_um(
-    gap_um: ArrayLike, width_um: ArrayLike = 2.8, wl_um: ArrayLike = DESIGN_WAVELENGTH_UM
+    gap_um: ArrayLike, width_um: ArrayLike = CORE_WIDTH_UM, wl_um: ArrayLike = DESIGN_WAVELENGTH_UM
 ) -> Float:
     """Field coupling coefficient kappa = pi (n_even - n_odd)/wl (1/um) of two parallel cores
     ``width_um`` wide, ``gap_um`` apart (edge to edge)."""
@@ -236,13 +241,15 @@ def coupling_per_um(
 
 
 def coupling_decay_per_um(
-    gap_um: ArrayLike, width_um: ArrayLike = 2.8, wl_um: ArrayLike = DESIGN_WAVELENGTH_UM
+    gap_um: ArrayLike, width_um: ArrayLike = CORE_WIDTH_UM, wl_um: ArrayLike = DESIGN_WAVELENGTH_UM
 ) -> Float:
     """Local decay rate gamma = -d ln(kappa)/d gap (1/um); kappa ~ exp(-gamma gap) near ``gap_um``."""
     return _out(-_ln_kappa(gap_um, width_um, wl_um, dgap=1))
 
 
-def coupling_fit(width_um: float = 2.8, wl_um: float = DESIGN_WAVELENGTH_UM) -> tuple[float, float]:
+def coupling_fit(
+    width_um: float = CORE_WIDTH_UM, wl_um: float = DESIGN_WAVELENGTH_UM
+) -> tuple[float, float]:
     """Least-squares fit kappa(g) = kappa0 exp(-gamma g) over the table's gaps: (kappa0 [1/um],
     gamma [1/um]) at one width and wavelength."""
     c = _coupler()
@@ -275,17 +282,17 @@ def _kerr_at(width_um: ArrayLike) -> NDArray[np.float64]:
     return spline(w)
 
 
-def effective_area_um2(width_um: ArrayLike = 2.8) -> Float:
+def effective_area_um2(width_um: ArrayLike = CORE_WIDTH_UM) -> Float:
     """TE0 nonlinear effective area A_eff (um^2) at the design wavelength."""
     return _out(_kerr_at(width_um)[..., 0])
 
 
-def core_fraction(width_um: ArrayLike = 2.8) -> Float:
+def core_fraction(width_um: ArrayLike = CORE_WIDTH_UM) -> Float:
     """Share f2 of the TE0 field energy (int |E_t|^2) inside the Si3N4 core."""
     return _out(_kerr_at(width_um)[..., 1])
 
 
-def kerr_core_fraction(width_um: ArrayLike = 2.8) -> Float:
+def kerr_core_fraction(width_um: ArrayLike = CORE_WIDTH_UM) -> Float:
     """Share f4 of the Kerr overlap (int |E_t|^4) inside the core: n2_eff = f4 n2_Si3N4 +
     (1 - f4) n2_SiO2 over the area :func:`effective_area_um2`."""
     return _out(_kerr_at(width_um)[..., 2])

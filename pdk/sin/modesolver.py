@@ -44,10 +44,33 @@ from pathlib import Path
 
 import numpy as np
 
+
+def _script_core_width_um() -> float:
+    """``layers.CORE_WIDTH_UM`` where qkdchip is not installed (the femwell environment): the
+    plain-data modules ``pdk/_process.py`` and ``pdk/sin/layers.py`` are loaded from their files."""
+    import importlib.util
+
+    here = Path(__file__).resolve().parent
+    module = None
+    for name, path in (
+        ("qkdchip.pdk._process", here.parent / "_process.py"),
+        ("_qkdchip_sin_layers", here / "layers.py"),
+    ):
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return float(module.CORE_WIDTH_UM)  # type: ignore[union-attr]
+
+
 try:  # inside the package (main environment)
     from qkdchip.pdk.sin import process
+    from qkdchip.pdk.sin.layers import CORE_WIDTH_UM
 except ImportError:  # run as a script from the femwell environment (no qkdchip installed there)
     import process  # type: ignore[no-redef]
+
+    CORE_WIDTH_UM = _script_core_width_um()
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -316,7 +339,7 @@ def run_kerr(out: Path) -> None:
     rows = [(w, wl, *kerr_figures(quarter_mesh(w), wl)) for w in DISPERSION_WIDTHS_UM]
     checks = [
         f"{name}: " + ", ".join(f"{v:.6f}" for v in kerr_figures(quarter_mesh(w, **kw), wl))
-        for w in (DISPERSION_WIDTHS_UM[0], 2.8)
+        for w in (DISPERSION_WIDTHS_UM[0], CORE_WIDTH_UM)
         for name, kw in (
             (f"width {w} production", {}),
             (f"width {w} core res 0.01", {"res_core_um": 0.01}),
@@ -371,7 +394,7 @@ def run_coupler(out: Path) -> None:
     )
 
 
-def run_convergence(out: Path, width_um: float = 2.8, gap_um: float = 3.0) -> None:
+def run_convergence(out: Path, width_um: float = CORE_WIDTH_UM, gap_um: float = 3.0) -> None:
     """Mesh and box study at the design point; prints a table and writes ``convergence.txt``."""
     wl0 = process.DESIGN_WAVELENGTH_UM
     wls = np.array([1.50, 1.525, 1.55, 1.575, 1.60])
