@@ -23,7 +23,7 @@ def fake_chip(
 
 @dataclasses.dataclass(frozen=True)
 class FakeLink:
-    fiber_loss_db_per_km: float = dataclasses.field(
+    fibre_loss_db_per_km: float = dataclasses.field(
         default=0.2, metadata={"range": Range(0.1, 1.0, "dB/km", "fibre attenuation")}
     )
     name: str = "spool"
@@ -47,15 +47,15 @@ def test_parameters_come_from_their_homes(registry):
     assert params["fake.die.label"].value == "X"
     assert params["fake.use.heater"].value is True
     assert "fake.cross.section" not in params  # not a scalar: not a design parameter
-    assert params["link.fiber_loss_db_per_km"].max == 1.0
+    assert params["link.fibre_loss_db_per_km"].max == 1.0
 
 
 def test_overrides_are_validated_and_routed(registry, tmp_path):
     yml = tmp_path / "design.yml"
-    yml.write_text("fake:\n  ring:\n    gap_um: 3.0\nlink.fiber_loss_db_per_km: 0.17\n")
+    yml.write_text("fake:\n  ring:\n    gap_um: 3.0\nlink.fibre_loss_db_per_km: 0.17\n")
     design = registry.load(yml, ["fake.n.dies=10"])
     assert design.kwargs("fake") == {"ring_gap_um": 3.0, "n_dies": 10}
-    assert registry.value_of(design, "link.fiber_loss_db_per_km") == 0.17
+    assert registry.value_of(design, "link.fibre_loss_db_per_km") == 0.17
     assert registry.value_of(design, "fake.die.label") == "X"
     # YAML reads 1e1 as a string: numeric parameters still accept it
     assert registry.load(None, ["fake.ring.gap_um=5e0"]).kwargs("fake")["ring_gap_um"] == 5.0
