@@ -32,13 +32,14 @@ def test_xor_sees_a_moved_polygon():
     """The check itself: a cell drawn 1 nm longer differs from the default's reference."""
     from qkdchip.components.sin import sin_straight
     from qkdchip.pdk import use_pdk
+    from qkdchip.pdk.sin import CORE_WIDTH_UM, GRID_UM
 
     ref = next(c for c in CASES if c.id == "sin/sin_straight")
     with use_pdk("sin"):
         longer = sin_straight(length_um=100.001)
     diffs = xor(longer, ref.path)
     assert len(diffs) == 1 and diffs[0].startswith("layer 1/0")
-    assert "XOR area 0.0028 um2" in diffs[0]  # 1 nm x 2.8 um
+    assert f"XOR area {GRID_UM * CORE_WIDTH_UM:.6g} um2" in diffs[0]  # 1 nm x the core width
 
 
 def test_xor_sees_a_missing_layer():

@@ -19,9 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import special
+from scipy.constants import speed_of_light
 
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.sin import modes
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM
 from qkdchip.pdk.sin.process import PROPAGATION_LOSS_DB_PER_M, n_sio2
 from qkdchip.sims.models.analysis import (
     fsr_from_resonances,
@@ -51,7 +53,7 @@ from qkdchip.sims.models.sin import (
 
 C = pytest.importorskip("qkdchip.components.sin")
 
-C_M_S = 299_792_458.0
+C_M_S = speed_of_light  # m/s (scipy.constants, CODATA)
 WL = np.concatenate([[wl_range_um()[0]], np.linspace(1.50, 1.60, 201), [wl_range_um()[1]]])
 ALPHA_PER_M = math.log(10) / 10 * PROPAGATION_LOSS_DB_PER_M
 
@@ -163,7 +165,7 @@ def test_lossless_limit_is_unitary(cid, kw, models):
 
 def test_straight_loss_phase_group_index_and_gvd():
     """|S21| from the PDK loss; phase, n_g and beta2 L from derivatives of the S21 phase."""
-    m, length, width = MODELS["sin_straight"], 10_000.0, 2.8
+    m, length, width = MODELS["sin_straight"], 10_000.0, CORE_WIDTH_UM
     n0, ng, beta2 = mode_figures(width)
     assert (n0, ng) == pytest.approx((modes.n_eff(WL0_UM, width), modes.group_index(width)))
     assert beta2 == pytest.approx(modes.beta2_ps2_per_km(width) * 1e-27)
@@ -224,15 +226,15 @@ def test_power_coupling_is_the_cells_documented_model(cells):
         )
     # a straight coupling section adds kappa L_c to theta
     i = cells["racetrack"].info
-    d = coupler_theta(WL0_UM, i["gap_um"], i["radius_um"], 2.8, 150.0) - coupler_theta(
-        WL0_UM, i["gap_um"], i["radius_um"], 2.8, 0.0
+    d = coupler_theta(WL0_UM, i["gap_um"], i["radius_um"], CORE_WIDTH_UM, 150.0) - coupler_theta(
+        WL0_UM, i["gap_um"], i["radius_um"], CORE_WIDTH_UM, 0.0
     )
     assert float(d) == pytest.approx(150.0 * modes.coupling_per_um(i["gap_um"]), rel=1e-11)
     # weaker coupling at a wider gap, stronger at longer wavelengths (less confined mode)
-    k = [float(power_coupling(WL0_UM, g, 1000.0, 2.8)) for g in (2.0, 2.4, 2.8)]
+    k = [float(power_coupling(WL0_UM, g, 1000.0, CORE_WIDTH_UM)) for g in (2.0, 2.4, 2.8)]
     assert k[0] > k[1] > k[2]
-    assert float(power_coupling(1.6, 2.4, 1000.0, 2.8)) > float(
-        power_coupling(1.5, 2.4, 1000.0, 2.8)
+    assert float(power_coupling(1.6, 2.4, 1000.0, CORE_WIDTH_UM)) > float(
+        power_coupling(1.5, 2.4, 1000.0, CORE_WIDTH_UM)
     )
 
 
@@ -283,7 +285,7 @@ def test_resonance_depth_linewidth_and_q_against_the_allpass_formula(cells):
     n_g = mode_figures(i["width_um"])[1]
     length = float(ring_length_um(i["radius_um"])) * 1e-6
     a = math.exp(-ALPHA_PER_M * length / 2)
-    r = math.cos(float(coupler_theta(res.wl_res_um, i["gap_um"], i["radius_um"], 2.8)))
+    r = math.cos(float(coupler_theta(res.wl_res_um, i["gap_um"], i["radius_um"], CORE_WIDTH_UM)))
     lam = res.wl_res_um * 1e-6
     q_l = math.pi * n_g * length * math.sqrt(r * a) / (lam * (1 - r * a))
     assert res.q_loaded == pytest.approx(q_l, rel=1e-4)
@@ -308,7 +310,7 @@ def test_ring_fsr_is_c_over_ng_l(cells):
     res = measure_resonance(f, WL0_UM, fsr_um(c))
     wl_mid = res.wl_res_um + fsr_meas_um / 2
     assert fsr_ghz == pytest.approx(
-        C_M_S / (modes.group_index(2.8, wl_mid) * length) / 1e9, rel=1e-6
+        C_M_S / (modes.group_index(CORE_WIDTH_UM, wl_mid) * length) / 1e9, rel=1e-6
     )
     assert fsr_ghz == pytest.approx(i["fsr_ghz"], rel=2e-5)  # the layout's own FSR figure
 
@@ -320,10 +322,10 @@ def test_gap_moves_the_loaded_q_by_the_analytic_amount(cells):
     q, q_analytic = {}, {}
     for gap in (2.0, 2.4, 2.8):
         res = measure_resonance(ring_fn(c, gap_um=gap), WL0_UM, fsr_um(c))
-        n_g = mode_figures(2.8)[1]
+        n_g = mode_figures(CORE_WIDTH_UM)[1]
         length = float(ring_length_um(c.info["radius_um"])) * 1e-6
         a = math.exp(-ALPHA_PER_M * length / 2)
-        k2 = float(power_coupling(res.wl_res_um, gap, c.info["radius_um"], 2.8))
+        k2 = float(power_coupling(res.wl_res_um, gap, c.info["radius_um"], CORE_WIDTH_UM))
         ra = math.sqrt(1 - k2) * a
         lam = res.wl_res_um * 1e-6
         q_allpass = math.pi * n_g * length * math.sqrt(ra) / (lam * (1 - ra))
@@ -344,16 +346,16 @@ def test_add_drop_against_the_closed_form():
     D = 1 - 2 t1 t2 a cos phi + (t1 t2 a)^2 (Bogaerts 2012)."""
     radius, g1, g2 = 997.6, 2.2, 2.6
     length = 2 * math.pi * radius
-    fsr = WL0_UM**2 / (mode_figures(2.8)[1] * length)
+    fsr = WL0_UM**2 / (mode_figures(CORE_WIDTH_UM)[1] * length)
     wl = np.linspace(WL0_UM - fsr, WL0_UM + fsr, 20001)
     s = ring_add_drop(wl=wl, radius_um=radius, gap_um=g1, drop_gap_um=g2)
     S, ports = to_dense(s)
     assert ports == ["o1", "o2", "o3", "o4"]
     assert reciprocity_error(S) < 1e-12 and passivity_excess(S) <= 1e-9
     a = 10 ** (-PROPAGATION_LOSS_DB_PER_M * length * 1e-6 / 20)
-    t1 = np.cos(np.asarray(coupler_theta(wl, g1, radius, 2.8)))
-    t2 = np.cos(np.asarray(coupler_theta(wl, g2, radius, 2.8)))
-    n = np.asarray(n_eff_dispersive(wl, *mode_figures(2.8), WL0_UM))
+    t1 = np.cos(np.asarray(coupler_theta(wl, g1, radius, CORE_WIDTH_UM)))
+    t2 = np.cos(np.asarray(coupler_theta(wl, g2, radius, CORE_WIDTH_UM)))
+    n = np.asarray(n_eff_dispersive(wl, *mode_figures(CORE_WIDTH_UM), WL0_UM))
     cos = np.cos(2 * np.pi * n * length / wl)
     d = 1 - 2 * t1 * t2 * a * cos + (t1 * t2 * a) ** 2
     through = np.abs(np.asarray(s[("o1", "o4")])) ** 2
@@ -393,9 +395,9 @@ def test_pump_facet_coupling_vs_air_gap():
     facet's n_eff; |S11|^2 = r^2 x the laser mode's own overlap after 2d; monotone in d."""
     m = MODELS["sin_pump_facet"]
     wl = 1.55
-    n_f = float(n_eff_dispersive(wl, *mode_figures(2.8), WL0_UM))
+    n_f = float(n_eff_dispersive(wl, *mode_figures(CORE_WIDTH_UM), WL0_UM))
     r2 = ((n_f - 1) / (n_f + 1)) ** 2
-    fx, fy = facet_mode_radii_um(2.8)
+    fx, fy = facet_mode_radii_um(CORE_WIDTH_UM)
     lx, ly = LASER_MODE_RADII_UM
     gaps = np.array([0.0, 0.5, 1.0, 2.0, 5.0, 10.0])
     t = np.array([abs(complex(s21(m(wl=wl, air_gap_um=d, loss_db_per_m=0.0)))) ** 2 for d in gaps])
@@ -447,7 +449,7 @@ def test_air_gap_fabry_perot_with_the_laser_facet():
     )
     assert np.allclose(np.diff(peaks), 2 * np.pi / dpsi, rtol=2e-3)
     assert not np.allclose(np.diff(peaks), wl / 2, rtol=5e-3)  # the Gouy lag is resolved
-    n_f = float(n_eff_dispersive(wl, *mode_figures(2.8), WL0_UM))
+    n_f = float(n_eff_dispersive(wl, *mode_figures(CORE_WIDTH_UM), WL0_UM))
     r = (n_f - 1) / (n_f + 1)
     lx, ly = LASER_MODE_RADII_UM
 
@@ -465,12 +467,24 @@ def test_air_gap_fabry_perot_with_the_laser_facet():
     )
 
 
+def test_facet_width_outside_the_mode_table_takes_the_nearest_tabulated_width():
+    """The cell draws facets 0.8-6 um wide, the mode table covers 1.6-4.0 um: outside it the
+    model uses the nearest tabulated width (Fresnel index, mode radii, taper phase)."""
+    lo, hi = modes.width_range_um()
+    m = MODELS["sin_pump_facet"]
+    for outside, edge in ((0.8, lo), (5.5, hi)):
+        S, _ = to_dense(m(wl=WL, facet_width_um=outside))
+        S_edge, _ = to_dense(m(wl=WL, facet_width_um=edge))
+        np.testing.assert_array_equal(S, S_edge)
+        assert max_singular_value(S) <= 1 + 1e-12
+
+
 def test_facet_mode_radii_estimate():
     """Vertical: the Gaussian closest to exp(-gamma |y|) has w gamma = u*, the maximiser of
     sqrt(2 pi) u erfcx(u/2)^2; lateral: grows with the width; ~(1.7, 1.06) um at 2.8 um."""
-    n = modes.n_eff(WL0_UM, 2.8)
+    n = modes.n_eff(WL0_UM, CORE_WIDTH_UM)
     gamma = 2 * math.pi / WL0_UM * math.sqrt(n**2 - float(n_sio2(WL0_UM)) ** 2)
-    wx, wy = facet_mode_radii_um(2.8)
+    wx, wy = facet_mode_radii_um(CORE_WIDTH_UM)
     u = wy * gamma
 
     def overlap(x):
@@ -505,7 +519,7 @@ BAD = [
     ("sin_edge_coupler", {"taper_length_um": -10.0}, "taper_length_um"),
     ("sin_pump_facet", {"air_gap_um": -1.0}, "air_gap_um"),
     ("sin_pump_facet", {"air_gap_um": np.nan}, "air_gap_um"),
-    ("sin_pump_facet", {"facet_width_um": 0.8}, "facet_width_um"),
+    ("sin_pump_facet", {"facet_width_um": -0.5}, "facet_width_um"),
     ("sin_pump_facet", {"laser_mode_x_um": 0.0}, "laser_mode_x_um"),
     ("sin_pump_facet", {"facet_mode_y_um": 100.0}, "facet_mode_y_um"),
     ("sin_pump_facet", {"laser_facet_reflection_dB": 0.0}, "laser_facet_reflection_dB"),
@@ -522,7 +536,7 @@ def test_add_drop_bad_gap_and_traced_width():
     with pytest.raises(ValueError, match="drop_gap_um"):
         ring_add_drop(drop_gap_um=0.2)
     with pytest.raises(ValueError, match="width_um"):
-        jax.jit(lambda w: MODELS["sin_straight"](wl=1.55, width_um=w)[("o1", "o2")])(2.8)
+        jax.jit(lambda w: MODELS["sin_straight"](wl=1.55, width_um=w)[("o1", "o2")])(CORE_WIDTH_UM)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -31,6 +31,7 @@ from qkdchip.pdk import get_pdk, use_pdk
 from qkdchip.pdk.inp.layers import LAYERS as INP_LAYERS
 from qkdchip.pdk.inp.layers import XSECTIONS as INP_XS
 from qkdchip.pdk.inp.process import PROCESS
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM
 from qkdchip.pdk.sin.layers import LAYERS as SIN_LAYERS
 from qkdchip.pdk.sin.layers import XSECTIONS as SIN_XS
 from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM
@@ -230,13 +231,17 @@ def test_gdsfactory_keywords_give_the_process_cell():
         assert sin_straight(cross_section=wide).name == sin_straight(width_um=3.0).name
         assert sin_straight(cross_section=wide, width_um=2.0).info["width_um"] == 2.0
         # router-style float noise does not make a second cell
-        assert gf.get_component("straight", length=0.1 + 0.2 + 99.7, width=2.8 + 1e-15) is default
+        assert (
+            gf.get_component("straight", length=0.1 + 0.2 + 99.7, width=CORE_WIDTH_UM + 1e-15)
+            is default
+        )
         assert sin_bend_euler(radius=600.0, cross_section="xs_sin") is sin_bend_euler()
         assert sin_bend_euler(cross_section=pdk.get_cross_section("xs_sin", radius=800.0)).info[
             "radius_um"
         ] == pytest.approx(800.0)
         assert (
-            sin_taper(width1=2.0, width2=2.8).name == sin_taper(width1_um=2.0, width2_um=2.8).name
+            sin_taper(width1=2.0, width2=CORE_WIDTH_UM).name
+            == sin_taper(width1_um=2.0, width2_um=CORE_WIDTH_UM).name
         )
         with pytest.raises(ValueError, match="length"):
             sin_straight(length=10.0, length_um=20.0)

@@ -11,8 +11,10 @@ import math
 import jax
 import numpy as np
 import pytest
+from scipy.constants import speed_of_light
 
 from qkdchip.pdk.sin import modes
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM
 from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM, PROPAGATION_LOSS_DB_PER_M
 from qkdchip.sims.models import sin
 from qkdchip.sims.models.analysis import passivity_excess, reciprocity_error
@@ -27,7 +29,7 @@ from qkdchip.sims.server import (
     server_sparams,
 )
 
-C_M_S = 299_792_458.0
+C_M_S = speed_of_light  # m/s (scipy.constants, CODATA)
 WL = np.linspace(1.50, 1.60, 2001)
 #: the layout gap of the second design (the default is 2.4 um)
 GAP2 = 2.0
@@ -130,7 +132,7 @@ def test_default_figures_against_the_ring_relations(sc, figs):
     assert 15 < figs["linewidth_mhz"] < 35  # ~20 MHz wide at 30 GHz FSR
     assert abs(figs["resonance_wl_nm"] - DESIGN_WAVELENGTH_UM * 1e3) < figs["fsr_ghz"] * 8e-3
     # |k|^2 the S-matrix implies == the coupler model's (the layout states it too)
-    k2 = float(sin.power_coupling(lam * 1e6, ring["gap_um"], ring["radius_um"], 2.8))
+    k2 = float(sin.power_coupling(lam * 1e6, ring["gap_um"], ring["radius_um"], CORE_WIDTH_UM))
     assert figs["kappa2"] == pytest.approx(k2, rel=0.01)
     # the default gap is near critical coupling: deep extinction
     assert figs["resonance_extinction_db"] > 25
@@ -180,11 +182,13 @@ def test_ring_params_for_the_comb_layer(sc):
     rp = server_ring_params()
     assert isinstance(rp, RingParams)
     assert rp.length_m == pytest.approx(2 * math.pi * sc.ring["radius_um"] * 1e-6)
-    assert rp.n_g == pytest.approx(modes.group_index(2.8, DESIGN_WAVELENGTH_UM))
-    assert rp.beta2_s2_per_m == pytest.approx(modes.beta2_ps2_per_km(2.8) * 1e-27)
+    assert rp.n_g == pytest.approx(modes.group_index(CORE_WIDTH_UM, DESIGN_WAVELENGTH_UM))
+    assert rp.beta2_s2_per_m == pytest.approx(modes.beta2_ps2_per_km(CORE_WIDTH_UM) * 1e-27)
     assert rp.kappa2 == pytest.approx(
         float(
-            sin.power_coupling(DESIGN_WAVELENGTH_UM, sc.ring["gap_um"], sc.ring["radius_um"], 2.8)
+            sin.power_coupling(
+                DESIGN_WAVELENGTH_UM, sc.ring["gap_um"], sc.ring["radius_um"], CORE_WIDTH_UM
+            )
         )
     )
     assert rp.dispersion == "normal"
@@ -235,7 +239,9 @@ def test_facet_reflections_are_the_only_departure_from_the_allpass(monkeypatch):
     from qkdchip.circuits.server_chip import server_chip
     from qkdchip.pdk import use_pdk
 
-    monkeypatch.setattr(sin, "EDGE_COUPLER_REFLECTION_DB", -300.0)
+    from qkdchip.sims.models import sin_facets
+
+    monkeypatch.setattr(sin_facets, "EDGE_COUPLER_REFLECTION_DB", -300.0)
     with use_pdk("sin"):
         chip = server_chip()
     for gap in (2.0, 2.8):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.constants import speed_of_light
 
 from qkdchip.pdk.sin import modes
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM
 from qkdchip.pdk.sin.process import DESIGN_WAVELENGTH_UM, n_si3n4, n_sio2
 
 WL0 = DESIGN_WAVELENGTH_UM
@@ -35,9 +39,9 @@ def test_loader_reproduces_the_stored_solutions():
 
 
 def test_design_point_figures():
-    n = modes.n_eff(WL0, 2.8)
-    ng = modes.group_index(2.8)
-    b2 = modes.beta2_ps2_per_km(2.8)
+    n = modes.n_eff(WL0, CORE_WIDTH_UM)
+    ng = modes.group_index(CORE_WIDTH_UM)
+    b2 = modes.beta2_ps2_per_km(CORE_WIDTH_UM)
     # a weakly guided mode: just above the cladding index, far below the core index
     assert n_sio2(WL0) < n < n_sio2(WL0) + 0.05
     assert ng > n
@@ -84,9 +88,9 @@ def test_coupler_kappa_physics():
 def test_coupler_decay_against_the_evanescent_decay_constant():
     # Two weakly coupled guides: kappa ~ exp(-gamma g) with gamma close to the lateral field decay
     # constant k0 sqrt(n_eff^2 - n_clad^2) of one guide (Marcuse, slab approximation).
-    kappa0, gamma = modes.coupling_fit(2.8, WL0)
+    kappa0, gamma = modes.coupling_fit(CORE_WIDTH_UM, WL0)
     k0 = 2 * math.pi / WL0
-    gamma_slab = k0 * math.sqrt(modes.n_eff(WL0, 2.8) ** 2 - n_sio2(WL0) ** 2)
+    gamma_slab = k0 * math.sqrt(modes.n_eff(WL0, CORE_WIDTH_UM) ** 2 - n_sio2(WL0) ** 2)
     assert gamma == pytest.approx(gamma_slab, rel=0.25)
     assert modes.coupling_decay_per_um(2.3) == pytest.approx(gamma, rel=0.1)
     # the fit is a good description over the whole table
@@ -127,3 +131,18 @@ def test_kerr_table():
 def test_out_of_table_raises_naming_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_modesolver_script_reads_the_core_width_from_its_home():
+    """Run as a script in the femwell environment (no qkdchip installed), the mode solver reads
+    its design point from ``layers.CORE_WIDTH_UM`` too, not from a copy."""
+    code = (
+        "import sys; sys.modules['qkdchip'] = None; sys.path.insert(0, sys.argv[1]);"
+        "import modesolver; assert modesolver.process.__name__ == 'process';"
+        "print(modesolver.CORE_WIDTH_UM, modesolver.run_convergence.__defaults__[0])"
+    )
+    folder = str(Path(modes.__file__).resolve().parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code, folder], capture_output=True, text=True, check=True
+    )
+    assert [float(v) for v in out.stdout.split()] == [CORE_WIDTH_UM, CORE_WIDTH_UM]

@@ -10,6 +10,7 @@ import pytest
 from qkdchip.pdk import get_pdk, use_pdk
 from qkdchip.pdk.sin import (
     CORE_THICKNESS_UM,
+    CORE_WIDTH_UM,
     LAYERS,
     PROPAGATION_LOSS_DB_PER_M,
     RULES,
@@ -23,10 +24,10 @@ def test_import_is_cheap_and_activates_nothing():
     code = (
         "import sys, qkdchip.pdk.sin as s, qkdchip.pdk.sin.modes as m;"
         "assert 'gdsfactory' not in sys.modules, 'gdsfactory imported';"
-        "print(m.group_index(2.8))"
+        "print(m.group_index())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert float(out.stdout) == pytest.approx(modes.group_index(2.8))
+    assert float(out.stdout) == pytest.approx(modes.group_index(CORE_WIDTH_UM))
 
 
 def test_pdk_attribute_is_lazy_cached_and_not_activated():
@@ -93,12 +94,12 @@ def test_cross_section_carries_its_mode_figures():
         xs = pdk.get_cross_section("xs_sin")
         assert xs.width == XSECTIONS["xs_sin"].width_um == 2.8
         assert xs.radius == 600.0 and xs.radius_min == 300.0
-        assert xs.n_g == pytest.approx(modes.group_index(2.8))
-        assert xs.n_eff == pytest.approx(modes.n_eff(1.54978, 2.8))
-        assert xs.beta2_ps2_per_km == pytest.approx(modes.beta2_ps2_per_km(2.8))
+        assert xs.n_g == pytest.approx(modes.group_index(CORE_WIDTH_UM))
+        assert xs.n_eff == pytest.approx(modes.n_eff(1.54978, CORE_WIDTH_UM))
+        assert xs.beta2_ps2_per_km == pytest.approx(modes.beta2_ps2_per_km(CORE_WIDTH_UM))
         assert xs.loss_db_per_m == PROPAGATION_LOSS_DB_PER_M
-        assert xs.a_eff_um2 == pytest.approx(modes.effective_area_um2(2.8))
-        assert xs.kerr_core_fraction == pytest.approx(modes.kerr_core_fraction(2.8))
+        assert xs.a_eff_um2 == pytest.approx(modes.effective_area_um2(CORE_WIDTH_UM))
+        assert xs.kerr_core_fraction == pytest.approx(modes.kerr_core_fraction(CORE_WIDTH_UM))
         # the group index follows the width
         wide = pdk.get_cross_section("xs_sin", width=3.6)
         assert wide.n_g == pytest.approx(modes.group_index(3.6))

@@ -21,7 +21,7 @@ from qkdchip.components.sin import (
 )
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.drc import check_component
-from qkdchip.pdk.sin import LAYERS, RULES, TARGET_FSR_GHZ, modes
+from qkdchip.pdk.sin import CORE_WIDTH_UM, LAYERS, RULES, TARGET_FSR_GHZ, modes
 
 from layout_helpers import layer_region
 
@@ -129,7 +129,9 @@ def test_default_fsr_is_the_published_30_03_ghz(chip):
     # the derived figures are the ring's, not typed copies
     ring = chip.insts["ring"].cell
     assert (
-        chip.info["ring_n_g"] == ring.info["n_g"] == pytest.approx(modes.group_index(2.8), abs=1e-6)
+        chip.info["ring_n_g"]
+        == ring.info["n_g"]
+        == pytest.approx(modes.group_index(CORE_WIDTH_UM), abs=1e-6)
     )
     assert chip.info["ring_length_um"] == ring.info["length_um"]
 
