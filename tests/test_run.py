@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,6 +13,7 @@ from qkdchip import report
 from qkdchip.cli import app
 from qkdchip.commands.network import result_json
 from qkdchip.design import Design, validate
+from qkdchip.report import masks
 from qkdchip.sims.network import model
 
 runner = CliRunner()
@@ -84,7 +87,7 @@ def test_a_failing_step_leaves_nothing_behind(tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("simulated failure")
 
-    monkeypatch.setattr(report, "_plot_client", boom)
+    monkeypatch.setattr(report.figures, "plot_client", boom)
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="simulated failure"):
         report.run(out, Design())
@@ -111,3 +114,48 @@ def test_cli_run_bad_input_exits_2_and_writes_nothing(tmp_path):
     f.write_text("x")
     res = runner.invoke(app, ["run", "--out", str(f)])
     assert res.exit_code == 2
+
+
+def test_layout_hash_reads_the_installed_layout_packages():
+    """The mask cache key hashes the layout code where Python imports it from (the source tree
+    in an editable install, site-packages from a wheel), found through the import system."""
+    import qkdchip.circuits
+    import qkdchip.pdk
+
+    sources = masks.layout_sources()
+    names = [n for n, _ in sources]
+    assert len(names) == len(set(names)) > 20
+    for module in masks.LAYOUT_MODULES:
+        assert any(n.startswith(module + "/") for n in names), module
+    assert any(n.startswith("qkdchip.pdk/sin/data/") and n.endswith(".csv") for n in names)
+    pkg_dirs = [Path(m.__file__).parent for m in (qkdchip.pdk, qkdchip.circuits)]
+    for name, path in sources:
+        assert path.is_file(), name
+        if name.startswith(("qkdchip.pdk/", "qkdchip.circuits/")):
+            assert any(path.is_relative_to(d) for d in pkg_dirs), path
+    assert masks.layout_hash() == masks.layout_hash(sources)
+
+
+def test_layout_hash_and_build_key_change_with_a_layout_file(tmp_path, monkeypatch):
+    """A copy of the layout sources stands in for the installed ones: editing one file of the
+    copy changes the hash and the masks' build key; restoring it restores both."""
+    real_hash = masks.layout_hash()
+    copies = []
+    for name, path in masks.layout_sources():
+        dest = tmp_path / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+        copies.append((name, dest))
+    monkeypatch.setattr(masks, "layout_sources", lambda: copies)
+    before_hash, before_key = masks.layout_hash(), masks.build_key(Design())
+    assert before_hash == real_hash  # same names, same contents
+    target = next(p for n, p in copies if n.startswith("qkdchip.components/") and n.endswith(".py"))
+    original = target.read_bytes()
+    target.write_bytes(original + b"\n# an edit of the layout code\n")
+    assert masks.layout_hash() != before_hash
+    assert masks.build_key(Design()) != before_key
+    target.write_bytes(original)
+    assert masks.layout_hash() == before_hash
+    assert masks.build_key(Design()) == before_key
+    with pytest.raises(RuntimeError, match="no layout source files"):
+        masks.layout_hash([])

@@ -1,0 +1,28 @@
+"""The main job (``qkdchip run``): masks, both chips, the comb, the network, and a report.
+
+:func:`run` writes into ``out_dir``::
+
+    report.md          the report (figures linked relative to it)
+    results.json       every number of the report (reproducible: same design + seed -> same file)
+    timings.json       where the time went (not part of the reproducible results)
+    masks/             GDS masks, layer properties, previews, manifest (qkdchip.build)
+    figures/           client_sparams.png, server_sparams.png, comb_spectrum.png,
+                       rate_vs_distance.png, ratio_to_plob.png
+
+Atomic: everything is written into a temporary folder beside ``out_dir`` and moved in only when
+every step succeeded (report.md and results.json last); a failure leaves ``out_dir`` as it was.
+The masks of a previous run in the same ``out_dir`` are reused when the design and the layout
+code are unchanged (key: design overrides + hash of the installed layout sources).
+
+Modules: ``pipeline`` (:func:`run`, the steps, atomic writing), ``masks`` (the mask cache and
+its key), ``figures`` (both chips' S-parameter figures), ``markdown`` (report.md), ``reference``
+(the reference's published figures, the checks against them, the model-assumption variants).
+"""
+
+from __future__ import annotations
+
+from .markdown import network_markdown
+from .pipeline import STEPS, RunResult, run
+from .reference import REFERENCE, sensitivity_variants
+
+__all__ = ["REFERENCE", "STEPS", "RunResult", "network_markdown", "run", "sensitivity_variants"]

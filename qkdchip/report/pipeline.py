@@ -1,0 +1,187 @@
+"""``qkdchip run``: the steps of the job and their atomic writing (see the package docstring).
+
+masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (figures.py)
+-> comb -> network at the design distance -> rate vs distance (qkdchip.sims.network)
+-> model-assumption variants (reference.py, one key-rate call)
+-> results.json (+ checks against the reference) and report.md (markdown.py), moved in last
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qkdchip.design import Design
+
+from . import figures
+from .markdown import markdown
+from .masks import build_key, cached_masks
+from .reference import REFERENCE, reference_checks, sensitivity_variants
+
+__all__ = ["STEPS", "RunResult", "run"]
+
+#: the steps of a run (key, description), in order
+STEPS: tuple[tuple[str, str], ...] = (
+    ("masks", "build + DRC the masks"),
+    ("client", "client chip S-matrix"),
+    ("server", "server chip S-matrix"),
+    ("comb", "Kerr comb (LLE)"),
+    ("network", "network at the design distance"),
+    ("curves", "rate vs distance"),
+    ("sensitivity", "model assumptions"),
+    ("report", "report"),
+)
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` wrote and computed."""
+
+    out_dir: Path
+    results: dict[str, Any]
+    timings_s: dict[str, float]
+    network: Any  # NetworkResult
+    files: list[str] = field(default_factory=list)
+
+
+def _jsonable(o: Any) -> Any:
+    from qkdchip.sims.network.model import jsonable
+
+    return jsonable(str(o) if isinstance(o, Path) else o)
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n")
+
+
+def run(
+    out_dir: str | Path = "qkdchip_run",
+    design: Design | None = None,
+    *,
+    progress: Callable[[str, str], None] | None = None,
+    reuse_masks: bool = True,
+) -> RunResult:
+    """Run the whole job on ``design`` (default: the reference design) into ``out_dir``."""
+    from qkdchip.build import build
+    from qkdchip.commands.comb import plot_comb
+    from qkdchip.commands.network import CURVE_KM, result_json
+    from qkdchip.sims.network import model, plots
+
+    design = design or Design()
+    model.settings_of(design)  # validate the system parameters before anything is written
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _k, _d: None)
+    timings: dict[str, float] = {}
+    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    figs = stage / "figures"
+    figs.mkdir()
+    t_all = time.perf_counter()
+
+    def step(key: str) -> float:
+        say(key, dict(STEPS)[key])
+        return time.perf_counter()
+
+    try:
+        t0 = step("masks")
+        key = build_key(design)
+        manifest = cached_masks(out_dir, key, stage / "masks") if reuse_masks else None
+        if manifest is None:
+            built = build(stage / "masks", design, previews=True, drc=True)
+            manifest = built.manifest()
+            (stage / "masks" / "build_key.txt").write_text(key + "\n")
+            timings["masks (build + DRC + previews)"] = time.perf_counter() - t0
+        else:
+            timings["masks (reused)"] = time.perf_counter() - t0
+
+        t0 = step("client")
+        client_figs = figures.plot_client(design, figs / "client_sparams.png")
+        timings["client chip S-matrix"] = time.perf_counter() - t0
+
+        t0 = step("server")
+        server_figs = figures.plot_server(design, figs / "server_sparams.png")
+        timings["server chip S-matrix"] = time.perf_counter() - t0
+
+        t0 = step("comb")
+        comb = model.comb_of(design)
+        timings["comb (LLE)"] = time.perf_counter() - t0
+
+        t0 = step("network")
+        prep = model.prepare(design)
+        network = model.evaluate([prep])[0]
+        plot_comb(comb, network.plan, figs / "comb_spectrum.png")
+        plots.plot_ratios(network, figs / "ratio_to_plob.png")
+        timings["network: client wafer (S-matrix, batched)"] = prep.timings_s["wafer"]
+        timings["network: locking, phase noise, key rates, plots"] = (
+            time.perf_counter() - t0 - prep.timings_s["wafer"]
+        )
+
+        t0 = step("curves")
+        curves = model.rate_curves(network, CURVE_KM)
+        plots.plot_rate_curves(curves, network, figs / "rate_vs_distance.png")
+        timings["rate vs distance (channels x distances, one call)"] = time.perf_counter() - t0
+
+        t0 = step("sensitivity")
+        variants = sensitivity_variants()
+        preps = [model.prepare(Design({**design.overrides, **ov})) for _, ov in variants]
+        sens = []
+        for (label, ov), r in zip(variants, model.evaluate(preps), strict=True):
+            sm = r.summary()
+            sens.append(
+                {
+                    "label": label,
+                    "overrides": ov,
+                    "channels": sm["channels"],
+                    "channels_with_key": sm["channels_with_key"],
+                    "ratio_min": sm["ratio_to_plob_min"],
+                    "ratio_max": sm["ratio_to_plob_max"],
+                    "qber_x_range": sm["qber_x_range"],
+                }
+            )
+        timings["model assumptions (9 variants, one key-rate call)"] = time.perf_counter() - t0
+
+        t0 = step("report")
+        net_json = result_json(network, curves)
+        summ = net_json["summary"]
+        checks = reference_checks(network, summ)
+        comb_dict = comb.to_dict()
+        comb_dict.pop("lines", None)
+        results = {
+            "design": {
+                "overrides": dict(design.overrides),
+                "seed": network.net.seed,
+            },
+            "reference": REFERENCE,
+            "checks": checks,
+            "masks": manifest,
+            "client_chip": client_figs,
+            "server_chip": server_figs,
+            "comb": {**comb_dict, "channels": network.plan.to_dict()["channels"]},
+            "network": net_json,
+            "model_assumptions": sens,
+        }
+        results = _jsonable(results)
+        (stage / "report.md").write_text(markdown(results, network, sens))
+        _write_json(stage / "results.json", results)
+        timings["report"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_all
+        _write_json(stage / "timings.json", timings)
+
+        # every step succeeded: move the files in (report.md and results.json last)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
+        last = [Path("results.json"), Path("report.md")]
+        for rel in [*(f for f in files if f not in last), *last]:
+            dest = out_dir / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / rel, dest)
+        return RunResult(out_dir, results, timings, network, [str(f) for f in files])
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
