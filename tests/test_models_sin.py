@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import special
+from scipy.constants import speed_of_light
 
 from qkdchip.pdk import use_pdk
 from qkdchip.pdk.sin import modes
@@ -52,7 +53,7 @@ from qkdchip.sims.models.sin import (
 
 C = pytest.importorskip("qkdchip.components.sin")
 
-C_M_S = 299_792_458.0
+C_M_S = speed_of_light  # m/s (scipy.constants, CODATA)
 WL = np.concatenate([[wl_range_um()[0]], np.linspace(1.50, 1.60, 201), [wl_range_um()[1]]])
 ALPHA_PER_M = math.log(10) / 10 * PROPAGATION_LOSS_DB_PER_M
 
@@ -466,6 +467,18 @@ def test_air_gap_fabry_perot_with_the_laser_facet():
     )
 
 
+def test_facet_width_outside_the_mode_table_takes_the_nearest_tabulated_width():
+    """The cell draws facets 0.8-6 um wide, the mode table covers 1.6-4.0 um: outside it the
+    model uses the nearest tabulated width (Fresnel index, mode radii, taper phase)."""
+    lo, hi = modes.width_range_um()
+    m = MODELS["sin_pump_facet"]
+    for outside, edge in ((0.8, lo), (5.5, hi)):
+        S, _ = to_dense(m(wl=WL, facet_width_um=outside))
+        S_edge, _ = to_dense(m(wl=WL, facet_width_um=edge))
+        np.testing.assert_array_equal(S, S_edge)
+        assert max_singular_value(S) <= 1 + 1e-12
+
+
 def test_facet_mode_radii_estimate():
     """Vertical: the Gaussian closest to exp(-gamma |y|) has w gamma = u*, the maximiser of
     sqrt(2 pi) u erfcx(u/2)^2; lateral: grows with the width; ~(1.7, 1.06) um at 2.8 um."""
@@ -506,7 +519,7 @@ BAD = [
     ("sin_edge_coupler", {"taper_length_um": -10.0}, "taper_length_um"),
     ("sin_pump_facet", {"air_gap_um": -1.0}, "air_gap_um"),
     ("sin_pump_facet", {"air_gap_um": np.nan}, "air_gap_um"),
-    ("sin_pump_facet", {"facet_width_um": 0.8}, "facet_width_um"),
+    ("sin_pump_facet", {"facet_width_um": -0.5}, "facet_width_um"),
     ("sin_pump_facet", {"laser_mode_x_um": 0.0}, "laser_mode_x_um"),
     ("sin_pump_facet", {"facet_mode_y_um": 100.0}, "facet_mode_y_um"),
     ("sin_pump_facet", {"laser_facet_reflection_dB": 0.0}, "laser_facet_reflection_dB"),

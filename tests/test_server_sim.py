@@ -11,6 +11,7 @@ import math
 import jax
 import numpy as np
 import pytest
+from scipy.constants import speed_of_light
 
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.layers import CORE_WIDTH_UM
@@ -28,7 +29,7 @@ from qkdchip.sims.server import (
     server_sparams,
 )
 
-C_M_S = 299_792_458.0
+C_M_S = speed_of_light  # m/s (scipy.constants, CODATA)
 WL = np.linspace(1.50, 1.60, 2001)
 #: the layout gap of the second design (the default is 2.4 um)
 GAP2 = 2.0
@@ -237,8 +238,9 @@ def test_facet_reflections_are_the_only_departure_from_the_allpass(monkeypatch):
     all-pass closed form to 1e-5 (with it, within ~0.5 %)."""
     from qkdchip.circuits.server_chip import server_chip
     from qkdchip.pdk import use_pdk
+    from qkdchip.sims.models import sin_facets
 
-    monkeypatch.setattr(sin, "EDGE_COUPLER_REFLECTION_DB", -300.0)
+    monkeypatch.setattr(sin_facets, "EDGE_COUPLER_REFLECTION_DB", -300.0)
     with use_pdk("sin"):
         chip = server_chip()
     for gap in (2.0, 2.8):

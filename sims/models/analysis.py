@@ -21,8 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-C_M_S = 299_792_458.0
+from scipy.constants import c as C_M_S  # speed of light in vacuum, m/s (CODATA)
 
 
 def to_dense(sdict) -> tuple[np.ndarray, list[str]]:

@@ -19,10 +19,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import sax
+from scipy.constants import c as C_M_S  # speed of light in vacuum, m/s (CODATA)
 
 from qkdchip.base.params import Range
-
-C_M_S = 299_792_458.0
 
 #: wavelength range (um) where the models are documented to hold (dispersion tables, Taylor
 #: expansion to 2nd order): S, C and L bands

@@ -9,6 +9,9 @@ Where the numbers come from (one home each):
 
 * geometry (lengths, split ratios, path lengths) from the cell: the netlist instance's
   ``settings`` and ``info`` (sax merges ``info`` into the settings it passes to the model);
+* defaults: every keyword that is also a parameter of the modelled cell takes the cell's default,
+  read from the cell function's signature (:func:`qkdchip.base.params.defaults_of`), never typed
+  again (``tests/test_model_contract.py`` checks it for every model);
 * process constants from :data:`qkdchip.pdk.inp.process.PROCESS`, read at call time;
 * the ``*_dB``/``*_per_cm`` keyword overrides (default ``None`` = the process value) exist for
   the lossless limits of the tests and for batched yield studies.
@@ -83,11 +86,15 @@ import jax.numpy as jnp
 import numpy as np
 import sax
 
+from qkdchip.base.params import defaults_of
+from qkdchip.components import inp as _cells
 from qkdchip.components.euler import euler_bend
 from qkdchip.pdk.inp.layers import XSECTIONS
 from qkdchip.pdk.inp.process import PROCESS
 
 # (importing qkdchip.sims.models.* runs the package __init__ first: 64-bit JAX, port naming)
+from qkdchip.sims.models import cells as _cell_models
+from qkdchip.sims.models.cells import optical_ports
 from qkdchip.sims.models.common import (
     check_param,
     check_wl,
@@ -125,6 +132,25 @@ WL0_UM = PROCESS.wavelength_nm * 1e-3
 MAX_LENGTH_UM = 1e5
 #: Largest loss override any model accepts (dB, dB/cm or dB/mm).
 _MAX_LOSS = 1e3
+#: Self-imaging lengths of the MMIs in beat lengths L_pi (Soldano & Pennings, J. Lightwave
+#: Technol. 13, 615 (1995)): 1x2 symmetric interference 3/8, 2x2 general interference 3/2.
+_MMI_IMAGE_BEATS = {"inp_mmi1x2": 3.0 / 8.0, "inp_mmi2x2": 3.0 / 2.0}
+
+#: The cells' defaults, read from their signatures (the models' defaults).
+_DEF = {
+    name: defaults_of(getattr(_cells, name))
+    for name in (
+        "inp_straight",
+        "inp_bend_circular",
+        "inp_bend_euler",
+        "inp_bend_s",
+        "inp_taper_deep_shallow",
+        "inp_mmi1x2",
+        "inp_mmi2x2",
+        "inp_eo_section",
+        "inp_voa",
+    )
+}
 
 
 def _is_concrete(x: Any) -> bool:
@@ -209,7 +235,10 @@ def voa_attenuation_db(length_um, voltage_V):
 
 
 def inp_straight(
-    wl=WL0_UM, length_um=0.0, cross_section: str = "inp_deep", loss_dB_per_cm=None
+    wl=WL0_UM,
+    length_um=_DEF["inp_straight"]["length_um"],
+    cross_section: str = _DEF["inp_straight"]["cross_section"],
+    loss_dB_per_cm=None,
 ) -> sax.SDict:
     """Straight waveguide (o1, o2): t = 10^(-a L/20) exp(i 2 pi n(wl) L / wl)."""
     wl = check_wl(wl)
@@ -219,7 +248,10 @@ def inp_straight(
 
 
 def inp_bend_circular(
-    wl=WL0_UM, length_um=0.0, cross_section: str = "inp_deep", loss_dB_per_cm=None
+    wl=WL0_UM,
+    length_um=0.0,
+    cross_section: str = _DEF["inp_bend_circular"]["cross_section"],
+    loss_dB_per_cm=None,
 ) -> sax.SDict:
     """Circular bend (o1, o2) of arc length ``length_um`` (= R theta, from the cell's info):
     a straight guide of that length (bend radiation loss neglected)."""
@@ -227,7 +259,10 @@ def inp_bend_circular(
 
 
 def inp_bend_euler(
-    wl=WL0_UM, radius_um=None, cross_section: str = "inp_deep", loss_dB_per_cm=None
+    wl=WL0_UM,
+    radius_um=_DEF["inp_bend_euler"]["radius_um"],
+    cross_section: str = _DEF["inp_bend_euler"]["cross_section"],
+    loss_dB_per_cm=None,
 ) -> sax.SDict:
     """90-degree Euler routing bend (o1, o2) of floorplan radius ``radius_um`` (None: the
     cross-section's routing radius, as the cell): a straight guide of the bend's centre-line
@@ -246,14 +281,19 @@ def inp_bend_euler(
 
 
 def inp_bend_s(
-    wl=WL0_UM, length_um=0.0, cross_section: str = "inp_deep", loss_dB_per_cm=None
+    wl=WL0_UM,
+    length_um=0.0,
+    cross_section: str = _DEF["inp_bend_s"]["cross_section"],
+    loss_dB_per_cm=None,
 ) -> sax.SDict:
     """Two-arc S-bend (o1, o2) of path length ``length_um`` (= 2 R theta, from the cell's info):
     a straight guide of that length (bend radiation loss neglected)."""
     return inp_straight(wl, length_um, cross_section, loss_dB_per_cm)
 
 
-def inp_taper_deep_shallow(wl=WL0_UM, length_um=0.0, transition_loss_dB=None) -> sax.SDict:
+def inp_taper_deep_shallow(
+    wl=WL0_UM, length_um=_DEF["inp_taper_deep_shallow"]["length_um"], transition_loss_dB=None
+) -> sax.SDict:
     """Deep (o1) to shallow (o2) transition: lumped ``PROCESS.transition_loss_dB``."""
     wl = check_wl(wl)
     length_um = _length("length_um", length_um)
@@ -264,7 +304,15 @@ def inp_taper_deep_shallow(wl=WL0_UM, length_um=0.0, transition_loss_dB=None) ->
 # --- MMIs -------------------------------------------------------------------------------------
 
 
-def _mmi_common(wl, length_um, taper_length_um, excess_loss_dB, loss_dB_per_cm):
+def _mmi_common(cell, wl, width_um, length_um, taper_length_um, excess_loss_dB, loss_dB_per_cm):
+    if length_um is None:  # the self-imaging length of the body, as the cell draws it by default
+        if not _is_concrete(width_um):
+            raise ValueError(
+                "width_um cannot be a traced (batched) value when length_um is None: give the "
+                "MMI body length"
+            )
+        width_um = check_param("width_um", width_um, 1.0, MAX_LENGTH_UM, "um")
+        length_um = _MMI_IMAGE_BEATS[cell] * PROCESS.mmi_beat_length_um(float(width_um))
     length_um = _length("length_um", length_um)
     taper_length_um = _length("taper_length_um", taper_length_um)
     excess = _loss("excess_loss_dB", excess_loss_dB, PROCESS.mmi_excess_loss_dB)
@@ -275,16 +323,22 @@ def _mmi_common(wl, length_um, taper_length_um, excess_loss_dB, loss_dB_per_cm):
 
 def inp_mmi1x2(
     wl=WL0_UM,
-    length_um=0.0,
-    taper_length_um=0.0,
+    width_um=_DEF["inp_mmi1x2"]["width_um"],
+    length_um=_DEF["inp_mmi1x2"]["length_um"],
+    taper_length_um=_DEF["inp_mmi1x2"]["taper_length_um"],
     split_ratio=0.5,
     excess_loss_dB=None,
     loss_dB_per_cm=None,
 ) -> sax.SDict:
-    """1x2 MMI: o1 -> o2 (power ``split_ratio``) and o3 (1 - ``split_ratio``), in phase."""
+    """1x2 MMI: o1 -> o2 (power ``split_ratio``) and o3 (1 - ``split_ratio``), in phase.
+
+    ``length_um`` None: the body length the cell draws by default, the self-imaging length
+    3 L_pi / 8 of a body ``width_um`` wide (``PROCESS.mmi_beat_length_um``)."""
     wl = check_wl(wl)
     split_ratio = check_param("split_ratio", split_ratio, 0.0, 1.0)
-    t = _mmi_common(wl, length_um, taper_length_um, excess_loss_dB, loss_dB_per_cm)
+    t = _mmi_common(
+        "inp_mmi1x2", wl, width_um, length_um, taper_length_um, excess_loss_dB, loss_dB_per_cm
+    )
     return sax.reciprocal(
         {("o1", "o2"): jnp.sqrt(split_ratio) * t, ("o1", "o3"): jnp.sqrt(1.0 - split_ratio) * t}
     )
@@ -292,16 +346,22 @@ def inp_mmi1x2(
 
 def inp_mmi2x2(
     wl=WL0_UM,
-    length_um=0.0,
-    taper_length_um=0.0,
+    width_um=_DEF["inp_mmi2x2"]["width_um"],
+    length_um=_DEF["inp_mmi2x2"]["length_um"],
+    taper_length_um=_DEF["inp_mmi2x2"]["taper_length_um"],
     split_ratio=0.5,
     excess_loss_dB=None,
     loss_dB_per_cm=None,
 ) -> sax.SDict:
-    """2x2 MMI 3-dB coupler: bars o1-o4, o2-o3 (sqrt(1-k)), crosses o1-o3, o2-o4 (-i sqrt(k))."""
+    """2x2 MMI 3-dB coupler: bars o1-o4, o2-o3 (sqrt(1-k)), crosses o1-o3, o2-o4 (-i sqrt(k)).
+
+    ``length_um`` None: the body length the cell draws by default, the self-imaging length
+    3 L_pi / 2 of a body ``width_um`` wide (``PROCESS.mmi_beat_length_um``)."""
     wl = check_wl(wl)
     split_ratio = check_param("split_ratio", split_ratio, 0.0, 1.0)
-    t = _mmi_common(wl, length_um, taper_length_um, excess_loss_dB, loss_dB_per_cm)
+    t = _mmi_common(
+        "inp_mmi2x2", wl, width_um, length_um, taper_length_um, excess_loss_dB, loss_dB_per_cm
+    )
     return {k: v * t for k, v in coupler_2x2(wl, split_ratio).items()}
 
 
@@ -321,7 +381,7 @@ def _check_path(length_um, path_length_um, extra_um: float = 0.0) -> None:
 
 def inp_eo_section(
     wl=WL0_UM,
-    length_um=0.0,
+    length_um=_DEF["inp_eo_section"]["length_um"],
     path_length_um=None,
     voltage_V=0.0,
     eo_loss_dB_per_mm=None,
@@ -350,7 +410,9 @@ def inp_eo_section(
     return two_port(_t(wl, _opl(wl, path_length_um, "inp_deep"), loss_db, phi_eo))
 
 
-def inp_voa(wl=WL0_UM, length_um=0.0, path_length_um=None, voltage_V=0.0) -> sax.SDict:
+def inp_voa(
+    wl=WL0_UM, length_um=_DEF["inp_voa"]["length_um"], path_length_um=None, voltage_V=0.0
+) -> sax.SDict:
     """Electro-absorption VOA (o1, o2); ``voltage_V`` = reverse bias in [0, V_max] (V_max =
     ``PROCESS.voa_max_reverse_bias_V``): attenuation A_max (V/V_max)^2 on top of the zero-bias
     loss (residual absorption x L, two transitions, the passive shallow ridge).
@@ -520,25 +582,14 @@ def prepare_netlist(
     return out
 
 
-def optical_ports(component) -> list[str]:
-    """Names of the optical ports of a gdsfactory component, sorted (o1, o2, ...)."""
-    names = [p.name for p in component.ports if p.port_type == "optical"]
-    return sorted(names, key=lambda p: (len(p), p))
-
-
 def cell_model(component, backend: str = "klu") -> Callable[..., sax.SDict]:
-    """The S-matrix model of one InP cell instance: ``f(wl=..., **settings) -> SDict``.
-
-    A leaf cell gets its :data:`MODELS` entry with the cell's settings and info bound (info over
-    settings, as sax does); a hierarchical cell (``inp_phase_modulator``, ``inp_mzm``, a chip) gets
-    the sax circuit of its own recursive netlist, prepared by :func:`prepare_netlist`."""
-    name = component.function_name
-    if name in MODELS:
-        model = MODELS[name]
-        accepted = sax.get_settings(model)
-        given = {**dict(component.settings), **dict(component.info)}
-        bound = {k: v for k, v in given.items() if k in accepted and k != "wl"}
-        return functools.partial(model, **bound)
-    recnet = prepare_netlist(component.get_netlist(recursive=True), dict(component.info))
-    circuit, _ = sax.circuit(recnet, MODELS, backend=backend)
-    return circuit
+    """The S-matrix model of one InP cell instance: ``f(wl=..., **settings) -> SDict``
+    (:func:`qkdchip.sims.models.cells.cell_model`): a leaf cell's :data:`MODELS` entry with its
+    settings and info bound, or, for a hierarchical cell (``inp_phase_modulator``, ``inp_mzm``, a
+    chip), the sax circuit of its own recursive netlist prepared by :func:`prepare_netlist`."""
+    return _cell_models.cell_model(
+        component,
+        MODELS,
+        lambda c: prepare_netlist(c.get_netlist(recursive=True), dict(c.info)),
+        backend,
+    )
