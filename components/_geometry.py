@@ -9,7 +9,9 @@ cross-section name on InP).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import functools
+import importlib
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import gdsfactory as gf
@@ -22,17 +24,19 @@ Point = tuple[float, float]
 class ProcessGeometry:
     """The drawing helpers of one process: every vertex lands on its grid.
 
-    ``grid_um``: the manufacturing grid (1 database unit); ``layer_map``: returns the process's
-    gdsfactory layer enum (``LAYER``), called on first use so that importing the cells does not
-    build it."""
+    ``grid_um``: the manufacturing grid (1 database unit); ``layers``: the process's layer table
+    (name -> (GDS layer, datatype)); ``tech``: the module holding its gdsfactory layer enum
+    ``LAYER`` (``"qkdchip.pdk.sin.tech"``), imported on first use so that importing the cells does
+    not build it."""
 
-    def __init__(self, grid_um: float, layer_map: Callable[[], Any]) -> None:
+    def __init__(self, grid_um: float, layers: Mapping[str, tuple[int, int]], tech: str) -> None:
         self.grid_um = grid_um
+        self.layers = layers
         #: database units per um
         self.dbu_per_um = round(1.0 / grid_um)
         #: largest allowed deviation of a discretised arc from the true arc (um): half a grid step
         self.sagitta_um = 0.5 * grid_um
-        self._layer_map = layer_map
+        self._tech = tech
 
     def snap(self, value_um: float) -> float:
         """``value_um`` rounded to the manufacturing grid."""
@@ -48,13 +52,14 @@ class ProcessGeometry:
         """``value_um`` in database units (grid steps)."""
         return round(value_um * self.dbu_per_um)
 
+    @functools.cached_property
+    def layer_map(self) -> Any:
+        """The process's gdsfactory layer enum ``LAYER`` (imported on first use)."""
+        return importlib.import_module(self._tech).LAYER
+
     def layer_index(self, name: str) -> int:
         """Layout layer index of a process layer (``LAYER.<name>``)."""
-        return int(getattr(self._layer_map(), name))
-
-    def layer_enum(self, name: str) -> Any:
-        """The gdsfactory layer ``LAYER.<name>`` of a process layer."""
-        return getattr(self._layer_map(), name)
+        return int(getattr(self.layer_map, name))
 
     def box(self, x0: float, y0: float, x1: float, y1: float) -> kdb.Box:
         """Integer (dbu) box of a rectangle given in um, any corner order."""
@@ -103,16 +108,16 @@ class ProcessGeometry:
         y: float,
         orientation: float,
         width: float,
-        layer: Any,
-        port_type: str,
+        layer: str,
+        port_type: str = "optical",
     ) -> None:
-        """Add a port on the gdsfactory layer spec ``layer``, centre and width snapped."""
+        """Add a port on the process layer named ``layer``, centre and width snapped."""
         c.add_port(
             name=name,
             center=(self.snap(x), self.snap(y)),
             width=self.snap(width),
             orientation=orientation,
-            layer=layer,
+            layer=self.layers[layer],
             port_type=port_type,
         )
 

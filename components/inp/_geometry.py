@@ -15,28 +15,14 @@ import gdsfactory as gf
 
 from qkdchip.components._geometry import Point, ProcessGeometry
 from qkdchip.pdk.inp.design_rules import GRID_UM
-from qkdchip.pdk.inp.layers import METAL_LAYERS, XSECTIONS, WaveguideSpec
+from qkdchip.pdk.inp.layers import LAYERS, METAL_LAYERS, XSECTIONS, WaveguideSpec
 
-
-def _layer_map() -> object:
-    from qkdchip.pdk.inp.tech import LAYER
-
-    return LAYER
-
-
-#: The shared drawing helpers (:class:`~qkdchip.components._geometry.ProcessGeometry`) on the InP
-#: grid and layers.
-GEOMETRY = ProcessGeometry(GRID_UM, _layer_map)
-DBU_PER_UM = GEOMETRY.dbu_per_um
-
-to_dbu = GEOMETRY.to_dbu
-snap = GEOMETRY.snap
-snap2 = GEOMETRY.snap2
-box = GEOMETRY.box
-layer_index = GEOMETRY.layer_index
-add_boxes = GEOMETRY.add_boxes
-add_region = GEOMETRY.add_region
-add_polygon = GEOMETRY.add_polygon
+#: The shared drawing helpers (:class:`~qkdchip.components._geometry.ProcessGeometry`) bound to
+#: the InP grid and layers.
+GEOMETRY = ProcessGeometry(GRID_UM, LAYERS, "qkdchip.pdk.inp.tech")
+snap, snap2, to_dbu, box = GEOMETRY.snap, GEOMETRY.snap2, GEOMETRY.to_dbu, GEOMETRY.box
+layer_index, add_polygon = GEOMETRY.layer_index, GEOMETRY.add_polygon
+add_boxes, add_region = GEOMETRY.add_boxes, GEOMETRY.add_region
 
 
 def xs_spec(cross_section: str) -> WaveguideSpec:
@@ -253,6 +239,6 @@ def add_port(
         y,
         orientation,
         width_um if width_um is not None else spec.width_um,
-        GEOMETRY.layer_enum(spec.layer),
+        spec.layer,
         "electrical" if spec.layer in METAL_LAYERS else "optical",
     )

@@ -28,33 +28,14 @@ from qkdchip.components._geometry import Point, ProcessGeometry
 from qkdchip.pdk.sin.design_rules import GRID_UM
 from qkdchip.pdk.sin.layers import LAYERS
 
-
-def _layer_map() -> object:
-    from qkdchip.pdk.sin.tech import LAYER
-
-    return LAYER
-
-
-#: The shared drawing helpers (:class:`~qkdchip.components._geometry.ProcessGeometry`) on the
-#: Si3N4 grid and layers.
-GEOMETRY = ProcessGeometry(GRID_UM, _layer_map)
-DBU_PER_UM = GEOMETRY.dbu_per_um
+#: The shared drawing helpers (:class:`~qkdchip.components._geometry.ProcessGeometry`) bound to
+#: the Si3N4 grid and layers.
+GEOMETRY = ProcessGeometry(GRID_UM, LAYERS, "qkdchip.pdk.sin.tech")
 SAGITTA_UM = GEOMETRY.sagitta_um
-
-snap = GEOMETRY.snap
-snap2 = GEOMETRY.snap2
-to_dbu = GEOMETRY.to_dbu
-layer_index = GEOMETRY.layer_index
-box_dbu = GEOMETRY.box
-_polygon = GEOMETRY.polygon
-add_polygon = GEOMETRY.add_polygon
-add_box = GEOMETRY.add_box
-text_region = GEOMETRY.text_region
-add_text = GEOMETRY.add_text
-
-
-def layer_of(name: str) -> tuple[int, int]:
-    return LAYERS[name]
+snap, snap2, to_dbu = GEOMETRY.snap, GEOMETRY.snap2, GEOMETRY.to_dbu
+layer_index, box_dbu, _polygon = GEOMETRY.layer_index, GEOMETRY.box, GEOMETRY.polygon
+add_polygon, add_box, add_port = GEOMETRY.add_polygon, GEOMETRY.add_box, GEOMETRY.add_port
+text_region, add_text = GEOMETRY.text_region, GEOMETRY.add_text
 
 
 #: straight stub at each end of a taper (um): square end corners, so a taper is DRC-clean on its
@@ -70,20 +51,6 @@ def taper_points(length: float, width1: float, width2: float) -> list[Point]:
         (0, -h1), (s, -h1), (length - s, -h2), (length, -h2),
         (length, h2), (length - s, h2), (s, h1), (0, h1),
     ]  # fmt: skip
-
-
-def add_port(
-    c: gf.Component,
-    name: str,
-    x: float,
-    y: float,
-    orientation: float,
-    width: float,
-    layer: str,
-    port_type: str = "optical",
-) -> None:
-    """Add a port (centre and width snapped) on the process layer named ``layer``."""
-    GEOMETRY.add_port(c, name, x, y, orientation, width, layer_of(layer), port_type)
 
 
 def arc_step_rad(radius_um: float) -> float:
