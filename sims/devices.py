@@ -1,12 +1,15 @@
 """From layout to device physics: the server ring and its comb, read from the server chip.
 
-The ring's optical length, group index, group-velocity dispersion, loss and power coupling are
-read from the built ``server_chip`` cell (``c.info``: the cell computed them from its own radius,
-width and gap with the PDK's mode tables), never typed in again; the comb operating point
-(pump power, detuning, mode shift, linewidths) is a :class:`CombSettings`, whose defaults and
-ranges are those of :func:`qkdchip.sims.physics.comb.simulate_comb` itself.
+The ring (:func:`ring_params`) has one route from the design: the ring instance's geometry in the
+built ``server_chip`` (radius, width, gap, coupling length) and the PDK's mode tables, through
+:func:`qkdchip.sims.server.server_ring_params` (length, n_g, beta2, loss, |k|^2 of the coupler
+model, A_eff and the Kerr-weighted n2, at full precision: not the rounded figures of ``c.info``);
+the comb operating point (pump power, detuning, mode shift, linewidths) is a
+:class:`CombSettings`, whose defaults and ranges are those of
+:func:`qkdchip.sims.physics.comb.simulate_comb` itself.
 
-    design (server.*) -> server_chip -> c.info -> RingParams -> LLE -> CombResult -> ChannelPlan
+    design (server.*) -> server_chip -> ring geometry -> RingParams -> LLE -> CombResult
+        -> ChannelPlan
 """
 
 from __future__ import annotations
@@ -34,13 +37,7 @@ def _comb_field(name: str) -> Any:
 class CombSettings:
     """Operating point of the comb (the design's ``comb.*`` parameters)."""
 
-    #: 50 mW, not simulate_comb's 40 mW: with the mode solver's Kerr constants (A_eff 3.9 um^2,
-    #: n2_eff from the Kerr overlap) the default ring's threshold is 11.9 mW, and 50 mW keeps the
-    #: reference operating point f^2 ~ 4.2 (40 mW: f^2 3.4, the dark pulse is not reached).
-    pump_power_w: float = field(
-        default=0.05,
-        metadata={"range": COMB_RANGES["pump_power_w"], "doc": COMB_RANGES["pump_power_w"].doc},
-    )
+    pump_power_w: float = _comb_field("pump_power_w")
     detuning_zeta: float = _comb_field("detuning_zeta")
     mode_shift_kappa: float = _comb_field("mode_shift_kappa")
     pump_linewidth_hz: float = _comb_field("pump_linewidth_hz")
@@ -57,7 +54,8 @@ class CombSettings:
 
 
 def server_info(design: Design | None = None) -> dict[str, Any]:
-    """``c.info`` of the server chip of ``design`` (built in the Si3N4 PDK)."""
+    """``c.info`` of the server chip of ``design`` (built in the Si3N4 PDK): the chip's stated,
+    rounded figures (for reports; the ring itself is :func:`ring_params`)."""
     design = design or Design()
     return dict(_server_info(tuple(sorted(design.kwargs("server").items()))))
 
@@ -72,29 +70,13 @@ def _server_info(items: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], .
     return tuple(dict(c.info).items())
 
 
-def ring_from_info(info: dict[str, Any]) -> RingParams:
-    """A :class:`RingParams` from the server chip's ``c.info`` (SI units).
-
-    The Kerr constants come from the mode solver too: the nonlinear effective area of the ring's
-    cross-section and the effective n2 weighted by the Kerr overlap in the core
-    (:func:`qkdchip.pdk.sin.process.effective_n2_m2_per_w`).
-    """
-    from qkdchip.pdk.sin.process import effective_n2_m2_per_w
-
-    return RingParams(
-        length_m=info["ring_length_um"] * 1e-6,
-        n_g=info["ring_n_g"],
-        beta2_s2_per_m=info["ring_beta2_ps2_per_km"] * 1e-27,
-        loss_db_per_m=info["ring_loss_db_per_m"],
-        kappa2=info["ring_power_coupling"],
-        n2_m2_per_w=effective_n2_m2_per_w(info["ring_kerr_core_fraction"]),
-        a_eff_m2=info["ring_a_eff_um2"] * 1e-12,
-    )
-
-
 def ring_params(design: Design | None = None) -> RingParams:
-    """The server ring of ``design`` as device-physics input."""
-    return ring_from_info(server_info(design))
+    """The server ring of ``design`` (default: the default design) as device-physics input:
+    :func:`qkdchip.sims.server.server_ring_params` of the design's server chip."""
+    from qkdchip.sims.server import server_ring_params
+
+    design = design or Design()
+    return server_ring_params(**design.kwargs("server"))
 
 
 def comb_settings(design: Design | None = None) -> CombSettings:

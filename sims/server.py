@@ -2,7 +2,8 @@
 
 The circuit is ``sax.circuit`` of ``server_chip(**design).get_netlist(recursive=True)`` (prepared
 by :func:`qkdchip.sims.models.sin.prepare_netlist`: optical part only) with the Si3N4 leaf models
-:data:`qkdchip.sims.models.sin.MODELS`. Its ports are the chip's: ``o1`` the pump laser's facet
+:data:`qkdchip.sims.models.sin.MODELS`, compiled once per design by :mod:`qkdchip.sims.circuit`
+(shared with the client chip; this module keeps what is the server's). Its ports are the chip's: ``o1`` the pump laser's facet
 plane in front of the butt-coupling facet (across ``pump_air_gap_um`` of air), ``o2`` the fibre
 side of the output edge coupler. The optical path is pump facet -> ``wg_in`` -> all-pass ring
 (``ring``: coupler + loop + bus, itself a sax circuit) -> ``wg_out`` -> edge coupler. A layout
@@ -16,6 +17,15 @@ the ring instance; the bus keeps its drawn length), ``loss_db_per_m`` (every Si3
 the chip) and ``pump_air_gap_um``. They exist to sweep and batch (``jax.vmap``) without
 rebuilding the layout; for the layout-exact effect pass the design names as overrides
 (``server_figures(ring_gap_um=2.0)`` rebuilds the chip).
+
+The ring (:func:`server_ring_params`): the one route from a design to the comb layer's
+:class:`~qkdchip.sims.physics.ring.RingParams` (``qkdchip.sims.devices.ring_params`` is this
+function on a design). :func:`ring_params_from_geometry` computes it from the ring instance's
+geometry in the chip's netlist (radius, width, gap, coupling length; the process loss), at full
+precision with the functions the S-matrix models use: the racetrack length of the layout, n_g
+and beta2 of the core (femwell), |k|^2 of the coupler model at the pump wavelength, A_eff and
+the Kerr-overlap-weighted n2 of the core (mode solver). Nothing is read from the rounded figures
+of the chip's ``c.info``.
 
 Figures (:func:`server_figures`), all read from S[o2, o1] (pump -> fibre) with
 :func:`~qkdchip.sims.models.analysis.measure_resonance` (the ~25 MHz wide resonance is located on
@@ -33,7 +43,7 @@ a one-FSR sweep and measured on zoomed grids) and
   into the laser, off resonance);
 * ``analytic``: the same figures from the ring's parameters with the relations of docs/physics.md
   (FSR = c / (n_g L), Q_i = 2 pi n_g / (lambda alpha), Q_ex = 2 pi nu / (|k|^2 FSR), 1/Q_L =
-  1/Q_i + 1/Q_ex; :func:`server_ring_params`), plus the exact all-pass FWHM
+  1/Q_i + 1/Q_ex; :func:`ring_params_from_geometry`), plus the exact all-pass FWHM
   (``q_loaded_allpass`` = pi n_g L sqrt(r a) / (lambda (1 - r a))) and depth
   (T_min = ((r - a)/(1 - r a))^2), for comparison.
 """
@@ -44,6 +54,7 @@ import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import jax
@@ -52,7 +63,8 @@ import numpy as np
 import sax
 
 from qkdchip.pdk.sin import modes
-from qkdchip.pdk.sin.process import PROPAGATION_LOSS_DB_PER_M
+from qkdchip.pdk.sin.process import PROPAGATION_LOSS_DB_PER_M, effective_n2_m2_per_w
+from qkdchip.sims.circuit import ChipCircuit, build_chip, compiled
 from qkdchip.sims.models import sin
 from qkdchip.sims.models.analysis import C_M_S, fsr_from_resonances, measure_resonance
 from qkdchip.sims.models.common import check_param
@@ -63,6 +75,8 @@ __all__ = [
     "BATCH_RANGES",
     "PARAM_KEYS",
     "ServerCircuit",
+    "check_params",
+    "ring_params_from_geometry",
     "server_batch_fn",
     "server_circuit",
     "server_figures",
@@ -82,7 +96,7 @@ _KNOBS = {
 }
 PARAM_KEYS = tuple(_KNOBS)
 #: The keys a batch study varies (all of them), and the ranges it samples by default: a
-#: neighbourhood of the default design (validity ranges: :meth:`ServerCircuit.check_params`).
+#: neighbourhood of the default design (validity ranges: :func:`check_params`).
 BATCH_KEYS = PARAM_KEYS
 BATCH_RANGES: dict[str, tuple[float, float]] = {
     "ring_gap_um": (2.0, 2.8),
@@ -105,15 +119,25 @@ def _ranges() -> dict[str, tuple[float, float, str]]:
     }
 
 
+def check_params(params: Mapping[str, Any] | None) -> None:
+    """Range-check concrete model-level parameters (:data:`PARAM_KEYS`; JAX tracers are skipped):
+    ValueError naming the parameter."""
+    params = dict(params or {})
+    unknown = set(params) - set(PARAM_KEYS)
+    if unknown:
+        raise ValueError(f"params keys {sorted(unknown)} are unknown: allowed {PARAM_KEYS}")
+    ranges = _ranges()
+    for key, value in params.items():
+        check_param(key, value, *ranges[key])
+
+
 # --- netlist ------------------------------------------------------------------------------------
 
 
 def _build(design: Mapping[str, Any]):
     from qkdchip.circuits.server_chip import server_chip
-    from qkdchip.pdk import use_pdk
 
-    with use_pdk("sin"):
-        return server_chip(**design)
+    return build_chip("sin", server_chip, design)
 
 
 def server_netlist(component=None, **design_overrides) -> dict[str, Any]:
@@ -133,37 +157,49 @@ def _single(top: Mapping[str, Any], component: str) -> str:
     return names[0]
 
 
+def _instance(top: Mapping[str, Any], component: str) -> dict[str, Any]:
+    """Settings and info (info over settings, as sax merges them) of the single ``component``
+    instance of a netlist level."""
+    inst = top["instances"][_single(top, component)]
+    return {**dict(inst.get("settings") or {}), **dict(inst.get("info") or {})}
+
+
+def ring_geometry(ring: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> dict:
+    """The ring's model inputs (radius, width, gap, coupling length, loss) of a ring instance's
+    settings, with the model-level ``params`` applied (concrete values only)."""
+    p = dict(params or {})
+    return {
+        "radius_um": float(p.get("ring_radius_um", ring["radius_um"])),
+        "width_um": float(ring["width_um"]),
+        "gap_um": float(p.get("ring_gap_um", ring["gap_um"])),
+        "coupling_length_um": float(p.get("ring_coupling_length_um", ring["coupling_length_um"])),
+        "loss_db_per_m": float(p.get("loss_db_per_m", PROPAGATION_LOSS_DB_PER_M)),
+    }
+
+
 # --- compiled circuit -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
-class ServerCircuit:
-    """A compiled server-chip circuit: ``self(wl=..., **sax_settings) -> SDict``.
+class ServerCircuit(ChipCircuit):
+    """The compiled server-chip circuit (:class:`~qkdchip.sims.circuit.ChipCircuit`); its
+    parameter mapping is ``params`` (:data:`PARAM_KEYS`).
 
-    ``ports``: port order of the dense S-matrix (o1 pump side, o2 fibre side); ``netlist``: the
-    prepared recursive netlist; ``ring``: the ring instance's settings (layout geometry);
-    ``targets``: the instance names each :data:`PARAM_KEYS` entry acts on."""
+    ``ports``: o1 pump side, o2 fibre side; ``ring``, ``pump``: the ring and pump-facet
+    instances' settings (layout geometry); ``targets``: the instance names each
+    :data:`PARAM_KEYS` entry acts on."""
 
-    circuit: Callable[..., sax.SDict]
-    ports: tuple[str, ...]
-    netlist: dict[str, Any] = field(repr=False)
-    ring: dict[str, Any] = field(repr=False)
-    pump: dict[str, Any] = field(repr=False)
-    targets: dict[str, tuple[str, ...]] = field(repr=False)
-    design: dict[str, Any] = field(default_factory=dict)
+    ring: dict[str, Any] = field(default_factory=dict, repr=False)
+    pump: dict[str, Any] = field(default_factory=dict, repr=False)
+    targets: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
-    def __call__(self, **kwargs) -> sax.SDict:
-        return self.circuit(**kwargs)
+    def check(self, params: Mapping[str, Any] | None) -> None:
+        check_params(params)
 
-    def check_params(self, params: Mapping[str, Any] | None) -> None:
-        """Range-check concrete parameter values (JAX tracers are skipped): ValueError naming it."""
-        params = dict(params or {})
-        unknown = set(params) - set(PARAM_KEYS)
-        if unknown:
-            raise ValueError(f"params keys {sorted(unknown)} are unknown: allowed {PARAM_KEYS}")
-        ranges = _ranges()
-        for key, value in params.items():
-            check_param(key, value, *ranges[key])
+    check_params = check
+
+    def check_wl(self, wl_um):
+        return sin.check_wl_um(wl_um)
 
     def settings(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Nested sax settings of a ``params`` mapping (keys :data:`PARAM_KEYS`)."""
@@ -175,55 +211,14 @@ class ServerCircuit:
         return out
 
     def geometry(self, params: Mapping[str, Any] | None = None) -> dict[str, float]:
-        """The ring's model inputs (radius, width, gap, coupling length, loss) with ``params``
-        applied: the numbers the analytic figures use (concrete values only)."""
-        p = dict(params or {})
-        r = self.ring
-        return {
-            "radius_um": float(p.get("ring_radius_um", r["radius_um"])),
-            "width_um": float(r["width_um"]),
-            "gap_um": float(p.get("ring_gap_um", r["gap_um"])),
-            "coupling_length_um": float(p.get("ring_coupling_length_um", r["coupling_length_um"])),
-            "loss_db_per_m": float(p.get("loss_db_per_m", PROPAGATION_LOSS_DB_PER_M)),
-        }
-
-    def sdict(self, wl_um, params: Mapping[str, Any] | None = None) -> sax.SDict:
-        """The circuit's SDict at ``wl_um`` with the model-level ``params`` (traceable)."""
-        return self.circuit(wl=wl_um, **self.settings(params))
-
-    def dense(self, sd: sax.SDict):
-        """Dense S (..., n_wl, m, m) of an SDict in ``ports`` order; S[..., i, j] from j to i."""
-        zero = jnp.zeros_like(next(iter(sd.values())))
-        return jnp.stack(
-            [jnp.stack([sd.get((pi, po), zero) for pi in self.ports], -1) for po in self.ports],
-            -2,
-        )
-
-    def sdense(self, wl_um, params: Mapping[str, Any] | None = None):
-        """Dense S (n_wl, m, m) (traceable). Under ``jax.jit`` prefer :meth:`jitted`: XLA fuses
-        the stacking into the circuit's arithmetic and recomputes it per entry (2x slower)."""
-        return self.dense(self.sdict(wl_um, params))
-
-    @functools.cached_property
-    def _jit_sdict(self) -> Callable[..., sax.SDict]:
-        return jax.jit(self.sdict)
-
-    @functools.cached_property
-    def _jit_dense(self) -> Callable[[sax.SDict], jax.Array]:
-        return jax.jit(self.dense)
-
-    def jitted(self, wl_um, params: Mapping[str, Any] | None = None) -> jax.Array:
-        """Dense S (n_wl, m, m) from two compiled stages (circuit, then stacking); no checks."""
-        return self._jit_dense(self._jit_sdict(wl_um, dict(params or {})))
-
-    @functools.cached_property
-    def _through(self) -> Callable[[Any, Mapping[str, Any]], jax.Array]:
-        return jax.jit(lambda wl, p: self.sdict(wl, p)[("o1", "o2")])
+        """The ring's model inputs with ``params`` applied (:func:`ring_geometry`)."""
+        return ring_geometry(self.ring, params)
 
     def through(self, wl_um, params: Mapping[str, Any] | None = None) -> np.ndarray:
         """S[o2, o1] (pump -> fibre) at ``wl_um``, jitted (params as float64 scalars)."""
+        f = self.jitted("through", lambda: jax.jit(lambda wl, p: self.sdict(wl, p)[("o1", "o2")]))
         p = {k: jnp.float64(v) for k, v in dict(params or {}).items()}
-        return np.asarray(self._through(jnp.asarray(wl_um, dtype=jnp.float64), p))
+        return np.asarray(f(jnp.asarray(wl_um, dtype=jnp.float64), p))
 
 
 def _targets(top: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
@@ -237,33 +232,21 @@ def _targets(top: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     return {key: where[scope] for key, (_, scope) in _KNOBS.items()}
 
 
-@functools.lru_cache(maxsize=16)
-def _compiled(backend: str, design_items: tuple, component=None) -> ServerCircuit:
-    design = dict(design_items)
+def _compile(component, design: dict[str, Any], backend: str) -> ServerCircuit:
     if component is None:
         component = _build(design)
     recnet = server_netlist(component)
     circuit, _ = sax.circuit(recnet, sin.MODELS, backend=backend)
-    circuit = sin.localize(circuit)
     top = recnet[next(iter(recnet))]
-    inst = top["instances"]
-    ring = inst[_single(top, "sin_ring_bus")]
-    pump = inst[_single(top, "sin_pump_facet")]
     return ServerCircuit(
-        circuit=circuit,
+        circuit=sin.localize(circuit),
         ports=tuple(top["ports"]),
         netlist=recnet,
-        ring={**dict(ring.get("settings") or {}), **dict(ring.get("info") or {})},
-        pump={**dict(pump.get("settings") or {}), **dict(pump.get("info") or {})},
-        targets=_targets(top),
         design=design,
+        ring=_instance(top, "sin_ring_bus"),
+        pump=_instance(top, "sin_pump_facet"),
+        targets=_targets(top),
     )
-
-
-def _freeze(v: Any) -> Any:
-    if isinstance(v, list | tuple):
-        return tuple(_freeze(x) for x in v)
-    return v
 
 
 def server_circuit(
@@ -274,10 +257,7 @@ def server_circuit(
     ``component``: an already built ``server_chip`` (cached by identity); otherwise the chip is
     built with ``server_chip(**design_overrides)`` inside ``use_pdk("sin")`` (the cell validates
     the overrides: a bad value raises ValueError naming it)."""
-    if component is not None and design_overrides:
-        raise ValueError("give either component or design overrides, not both")
-    items = tuple(sorted((k, _freeze(v)) for k, v in design_overrides.items()))
-    return _compiled(backend, items, component)
+    return compiled(_compile, component, design_overrides, backend=backend)
 
 
 def server_sparams(
@@ -289,81 +269,65 @@ def server_sparams(
     model-level parameters (:data:`PARAM_KEYS`); design overrides rebuild the chip. S[:, i, j] is
     from port j to port i."""
     sc = server_circuit(component, **design_overrides)
-    sc.check_params(params)
-    wl = jnp.atleast_1d(sin.check_wl_um(wl_um))
+    sc.check(params)
+    wl = jnp.atleast_1d(sc.check_wl(wl_um))
     p = {k: jnp.float64(v) for k, v in dict(params or {}).items()}
-    return np.asarray(sc.jitted(wl, p)), list(sc.ports)
+    return np.asarray(sc.evaluate(wl, p)), list(sc.ports)
 
 
 def server_fn(
     component=None, **design_overrides
 ) -> tuple[Callable[[Any, Mapping[str, Any]], jax.Array], tuple[str, ...]]:
-    """A jitted ``f(wl_um, params) -> S (n_wl, m, m)`` and the port order, for sweeps.
-
-    ``params``: dict of scalars (keys :data:`PARAM_KEYS`; the set of keys is fixed per
-    compilation). ``f`` range-checks concrete inputs, then calls the jitted circuit; batch over
-    parameter sets with ``jax.vmap(f_jitted, in_axes=(None, 0))`` or :func:`server_batch_fn`."""
+    """A jitted ``f(wl_um, params) -> S (n_wl, m, m)`` and the port order, for sweeps
+    (:meth:`~qkdchip.sims.circuit.ChipCircuit.fn`; ``params``: scalars, keys :data:`PARAM_KEYS`);
+    batch over parameter sets with ``jax.vmap(f, in_axes=(None, 0))`` or
+    :func:`server_batch_fn`."""
     sc = server_circuit(component, **design_overrides)
-
-    def f(wl_um, params=None):
-        params = dict(params or {})
-        sc.check_params(params)
-        return sc.jitted(sin.check_wl_um(wl_um), params)
-
-    return f, sc.ports
+    return sc.fn(), sc.ports
 
 
 def server_batch_fn(
     chunk: int = 32, component=None, **design_overrides
-) -> tuple[Callable[[Any, Mapping[str, Any]], jax.Array], tuple[str, ...]]:
-    """A jitted ``f(wl_um, params_batch) -> S (batch, n_wl, m, m)`` over a batch of parameters.
-
-    ``params_batch``: dict of 1-D arrays of one length (the batch), evaluated ``chunk`` sets at a
-    time (``jax.lax.map`` with ``batch_size``: vmapped chunks) so that a 1,000 x 10,000-point batch
-    does not hold every intermediate at once. Concrete inputs are range-checked first."""
+) -> tuple[Callable[[Any, Mapping[str, Any]], np.ndarray], tuple[str, ...]]:
+    """``f(wl_um, params_batch) -> S (batch, n_wl, m, m)`` (numpy) over a batch of parameters
+    (:meth:`~qkdchip.sims.circuit.ChipCircuit.batch_fn`): ``params_batch`` is a dict of 1-D
+    arrays of one length, evaluated ``chunk`` sets at a time."""
     if not isinstance(chunk, int) or chunk < 1:
         raise ValueError(f"chunk={chunk!r} must be a positive integer")
     sc = server_circuit(component, **design_overrides)
-
-    @jax.jit
-    def run(wl_um, batch):
-        return jax.lax.map(lambda p: sc.sdict(wl_um, p), batch, batch_size=chunk)
-
-    def f(wl_um, params_batch):
-        sizes = {np.shape(v) for v in params_batch.values()}
-        if len(sizes) != 1 or len(next(iter(sizes))) != 1:
-            raise ValueError(f"params_batch: give 1-D arrays of one length, got shapes {sizes}")
-        sc.check_params(params_batch)
-        batch = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in params_batch.items()}
-        return sc._jit_dense(run(sin.check_wl_um(wl_um), batch))
-
-    return f, sc.ports
+    return sc.batch_fn(chunk), sc.ports
 
 
-# --- figures --------------------------------------------------------------------------------------
+# --- the ring ----------------------------------------------------------------------------------
 
 
-def _ring_params(geom: Mapping[str, float], wl_um: float) -> RingParams:
+def ring_params_from_geometry(geom: Mapping[str, float], wl_um: float = sin.WL0_UM) -> RingParams:
+    """The ring of ``geom`` (:func:`ring_geometry`) as a :class:`RingParams`: the one computation
+    of the ring's parameters (module doc). ``wl_um``: the pump wavelength, where |k|^2 is taken."""
+    width = geom["width_um"]
     length_um = float(sin.ring_length_um(geom["radius_um"], geom["coupling_length_um"]))
-    _, n_g, beta2 = sin.mode_figures(geom["width_um"])
+    _, n_g, beta2 = sin.mode_figures(width)
     kappa2 = float(
         sin.power_coupling(
-            wl_um, geom["gap_um"], geom["radius_um"], geom["width_um"], geom["coupling_length_um"]
+            wl_um, geom["gap_um"], geom["radius_um"], width, geom["coupling_length_um"]
         )
     )
-    from qkdchip.pdk.sin import modes
-    from qkdchip.pdk.sin.process import effective_n2_m2_per_w
-
     return RingParams(
         length_m=length_um * 1e-6,
         n_g=n_g,
         beta2_s2_per_m=beta2,
         loss_db_per_m=geom["loss_db_per_m"],
         kappa2=kappa2,
-        pump_wavelength_m=wl_um * 1e-6,
-        n2_m2_per_w=effective_n2_m2_per_w(float(modes.kerr_core_fraction(geom["width_um"]))),
-        a_eff_m2=float(modes.effective_area_um2(geom["width_um"])) * 1e-12,
+        pump_wavelength_m=float(Decimal(repr(float(wl_um))).scaleb(-6)),  # um -> m, decimal shift
+        n2_m2_per_w=effective_n2_m2_per_w(float(modes.kerr_core_fraction(width))),
+        a_eff_m2=float(modes.effective_area_um2(width)) * 1e-12,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _ring_of(component) -> dict[str, Any]:
+    """Settings and info of the chip's ring instance (cached per component)."""
+    return _instance(component.get_netlist(), "sin_ring_bus")
 
 
 def server_ring_params(
@@ -373,14 +337,20 @@ def server_ring_params(
     component=None,
     **design_overrides,
 ) -> RingParams:
-    """The server ring as a :class:`~qkdchip.sims.physics.ring.RingParams` (the comb layer's
-    input): length from the layout's racetrack, n_g and beta2 of the core (femwell), the process
-    loss, |k|^2 from the coupler model at ``wl_um`` (default the design wavelength)."""
-    sc = server_circuit(component, **design_overrides)
-    sc.check_params(params)
-    return _ring_params(sc.geometry(params), wl_um)
+    """The server ring of a design as a :class:`~qkdchip.sims.physics.ring.RingParams`, the comb
+    layer's input: the ring instance's geometry in the chip's netlist (``component`` or
+    ``server_chip(**design_overrides)``), with the model-level ``params`` (:data:`PARAM_KEYS`)
+    applied, through :func:`ring_params_from_geometry` at the pump wavelength ``wl_um``
+    (default the design wavelength). No sax circuit is compiled."""
+    check_params(params)
+    if component is None:
+        component = _build(design_overrides)
+    elif design_overrides:
+        raise ValueError("give either component or design overrides, not both")
+    return ring_params_from_geometry(ring_geometry(_ring_of(component), params), wl_um)
 
 
+# --- figures --------------------------------------------------------------------------------------
 def _db(x: float) -> float:
     return float(10.0 * math.log10(max(float(x), 1e-300)))
 
@@ -392,7 +362,7 @@ def _regime(q_i: float, q_ex: float, over: bool) -> str:
 
 
 def _analytic(geom: Mapping[str, float], wl_um: float) -> dict[str, Any]:
-    rp = _ring_params(geom, wl_um)
+    rp = ring_params_from_geometry(geom, wl_um)
     a = 10 ** (-rp.loss_db_per_m * rp.length_m / 20)
     r = math.sqrt(1.0 - rp.kappa2)
     ra = r * a
@@ -428,11 +398,11 @@ def server_figures(
     ``points``: samples of each sweep of the resonance analysis; ``params``: model-level
     parameters (:data:`PARAM_KEYS`); design overrides rebuild the chip."""
     sc = server_circuit(component, **design_overrides)
-    sc.check_params(params)
+    sc.check(params)
     params = dict(params or {})
     wl0 = sin.WL0_UM if wl_guess_um is None else float(sin.check_wl_um(wl_guess_um))
     geom = sc.geometry(params)
-    guess = _ring_params(geom, wl0)
+    guess = ring_params_from_geometry(geom, wl0)
     fsr_guess_um = wl0**2 * guess.fsr_hz / C_M_S * 1e-6  # um: lambda^2 nu_FSR / c
 
     def through(wl: np.ndarray) -> np.ndarray:
@@ -443,7 +413,7 @@ def server_figures(
     nu = C_M_S / (res.wl_res_um * 1e-6)
     # off resonance: one FSR around the resonance, the transmission maximum
     wl_fsr = np.linspace(res.wl_res_um - fsr_guess_um / 2, res.wl_res_um + fsr_guess_um / 2, points)
-    S = np.asarray(sc.jitted(jnp.asarray(wl_fsr), {k: jnp.float64(v) for k, v in params.items()}))
+    S = np.asarray(sc.evaluate(jnp.asarray(wl_fsr), {k: jnp.float64(v) for k, v in params.items()}))
     i1, i2 = sc.ports.index("o1"), sc.ports.index("o2")
     t21 = np.abs(S[:, i2, i1]) ** 2
     k_off = int(np.argmax(t21))

@@ -239,7 +239,7 @@ class CombResult:
 
 def simulate_comb(
     ring: RingParams | None = None,
-    pump_power_w: float = 40e-3,
+    pump_power_w: float = 50e-3,
     detuning_zeta: float = 5.0,
     mode_shift_kappa: float = 0.75,
     pump_linewidth_hz: float = 2e6,
@@ -257,22 +257,25 @@ def simulate_comb(
     then held until the spectrum is stationary. The seed noise is the vacuum level (half a photon
     per mode: amplitude sqrt(2 g0/kappa) per sqrt(tau), see :class:`.lle.LLEConfig`).
 
-    Defaults: the reference dark-pulse comb. 40 mW in the bus (f^2 = 4.05 with P_th = 9.87 mW),
-    zeta_0 = 5.0 (58.6 MHz), pumped mode red-shifted by 0.75 kappa -> one dark pulse with 27 lines
-    within 30 dB at the bus output (k = -13..13, comb lines -15..+2 dBm, pump line +12.5 dBm).
-    Map behind that choice (reference ring, 0.75 kappa shift; state / lines within 30 dB; regenerate
-    with ``python benchmarks/bench_comb.py --map``)::
+    Defaults: the reference dark-pulse comb. 50 mW in the bus (the design's operating point;
+    f^2 = 4.23 with P_th = 11.8 mW, the threshold of the reference :class:`RingParams` on the
+    design's cross-section), zeta_0 = 5.0 (58.6 MHz), pumped mode red-shifted by 0.75 kappa ->
+    one dark pulse with 27 lines within 30 dB at the bus output (k = -13..13, comb lines -16..+3
+    dBm, pump line +13.4 dBm). Map behind that choice (reference ring, 0.75 kappa shift; state /
+    lines within 30 dB against f^2 = P_in / P_th, which with zeta_0 and d2 fixes the normalised
+    LLE; made at 30, 40, 50, 60 mW with an earlier reference ring of P_th = 9.87 mW and the same
+    d2; regenerate with ``python benchmarks/bench_comb.py --map``)::
 
-        P_in   zeta_0: 3.0   3.5   4.0   4.5   5.0   5.5   6.0   6.5
-        30 mW          D19   D21   D23   D25   cw    cw    cw    cw
-        40 mW          D17   D19   D23   D25   D27   cw    cw    cw
-        50 mW          D17   D19   D23   D25   D27   D27   cw    cw
-        60 mW          D13   D19   D21   D23   D27   D27   D29   cw
+        f^2    zeta_0: 3.0   3.5   4.0   4.5   5.0   5.5   6.0   6.5
+        3.04           D19   D21   D23   D25   cw    cw    cw    cw
+        4.05           D17   D19   D23   D25   D27   cw    cw    cw
+        5.07           D17   D19   D23   D25   D27   D27   cw    cw
+        6.08           D13   D19   D21   D23   D27   D27   D29   cw
 
     (D = dark pulse.) The line count grows with detuning up to the end of the dark-pulse range,
-    where the pulse stops being stationary (zeta_0 = 5.25 at 40 mW breathes for some seeds);
+    where the pulse stops being stationary (zeta_0 = 5.25 at f^2 = 4.05 breathes for some seeds);
     without the mode shift the normal-dispersion ring stays CW everywhere. Larger shifts widen
-    the range (1.25 kappa at 60 mW: dark pulses up to zeta_0 = 7.5, 33 lines).
+    the range (1.25 kappa at f^2 = 6.08: dark pulses up to zeta_0 = 7.5, 33 lines).
     """
     ring = RingParams() if ring is None else ring
     args = {

@@ -42,16 +42,21 @@ from dataclasses import dataclass, field, fields
 
 from qkdchip.base.params import Range
 from qkdchip.pdk.sin import modes as _modes
-from qkdchip.pdk.sin.layers import XSECTIONS as _XS
-from qkdchip.pdk.sin.process import N2_SI3N4_M2_PER_W, PROPAGATION_LOSS_DB_PER_M, TARGET_FSR_GHZ
+from qkdchip.pdk.sin.layers import CORE_WIDTH_UM as _CORE_WIDTH_UM
+from qkdchip.pdk.sin.process import (
+    PROPAGATION_LOSS_DB_PER_M,
+    TARGET_FSR_GHZ,
+    effective_n2_m2_per_w,
+)
 
 from .constants import C_M_PER_S, HBAR_J_S, LAMBDA0_M
 
-# Reference ring defaults, read from their homes (the Si3N4 PDK's core cross-section and mode
-# tables, the process loss and target FSR): a RingParams() with no arguments is the default design.
-_CORE_WIDTH_UM = _XS["xs_sin"].width_um
+# Reference ring defaults, read from their homes (the Si3N4 PDK's core width, its mode tables and
+# mode-solver Kerr figures, the process loss and target FSR): the design's cross-section.
 _N_G = float(_modes.group_index(_CORE_WIDTH_UM, LAMBDA0_M * 1e6))
 _BETA2_S2_PER_M = float(_modes.beta2_ps2_per_km(_CORE_WIDTH_UM, LAMBDA0_M * 1e6)) * 1e-27
+_A_EFF_M2 = float(_modes.effective_area_um2(_CORE_WIDTH_UM)) * 1e-12
+_N2_M2_PER_W = effective_n2_m2_per_w(float(_modes.kerr_core_fraction(_CORE_WIDTH_UM)))
 
 __all__ = ["RING_RANGES", "RingParams"]
 
@@ -72,13 +77,14 @@ RING_RANGES: dict[str, Range] = {
 class RingParams:
     """A single-bus (all-pass) Kerr microring, SI units; all rates derived.
 
-    Defaults: the reference server ring (docs/assumptions.md), read from the Si3N4 PDK: the
-    100 nm x 2.8 um core's n_g (1.5928) and beta2 (+703.7 ps^2/km, normal) from the femwell
-    tables, the process loss (1.7 dB/m), L = c / (n_g x 30.03 GHz) = 6.268 mm (radius ~1.0 mm),
-    critically coupled (|k|^2 = alpha L = 2.45e-3), pump at 1549.78 nm. n2 = 2.4e-19 m^2/W is the
-    bulk Si3N4 value and A_eff = 10 um^2 a stand-alone estimate (P_th ~10 mW); the design's ring
-    (:func:`qkdchip.sims.devices.ring_params`) takes both from the mode solver instead (A_eff 3.9
-    um^2, n2 weighted by the Kerr overlap).
+    Defaults: a reference ring on the design's cross-section (docs/assumptions.md), read from
+    the Si3N4 PDK: the 100 nm x 2.8 um core's n_g (1.5928) and beta2 (+703.7 ps^2/km, normal)
+    from the femwell tables, its nonlinear effective area (3.88 um^2) and its n2 weighted by the
+    Kerr overlap in the core (7.8e-20 m^2/W, :func:`qkdchip.pdk.sin.process.effective_n2_m2_per_w`)
+    from the mode solver, the process loss (1.7 dB/m), L = c / (n_g x 30.03 GHz) = 6.268 mm (the
+    target FSR; radius ~1.0 mm), critically coupled (|k|^2 = alpha L = 2.45e-3), pump at 1549.78
+    nm: P_th = 11.8 mW. The design's own ring (its radius and gap, hence its |k|^2) is
+    :func:`qkdchip.sims.devices.ring_params`.
     """
 
     length_m: float = C_M_PER_S / (_N_G * TARGET_FSR_GHZ * 1e9)
@@ -87,8 +93,8 @@ class RingParams:
     loss_db_per_m: float = PROPAGATION_LOSS_DB_PER_M
     kappa2: float | None = None  # None: critical coupling, |k|^2 = alpha L
     pump_wavelength_m: float = LAMBDA0_M
-    n2_m2_per_w: float = N2_SI3N4_M2_PER_W
-    a_eff_m2: float = 10e-12
+    n2_m2_per_w: float = _N2_M2_PER_W
+    a_eff_m2: float = _A_EFF_M2
     _kappa2_default: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
