@@ -205,6 +205,18 @@ def test_mmi_split_and_excess_loss(models):
     assert np.allclose(np.angle(cross / bar), -np.pi / 2)
 
 
+@pytest.mark.parametrize("name", ["inp_mmi1x2", "inp_mmi2x2"])
+def test_mmi_default_length_is_the_cells_self_imaging_length(name):
+    """At its defaults (length_um None) the model is the default cell: the self-imaging length
+    of the cell's width (the cell snaps it to the 1 nm grid: |S| agree to 1e-6, phases to
+    1e-2 rad)."""
+    S_model, _ = dense(MODELS[name])
+    S_cell, _ = dense(cell_model(build(name)))
+    np.testing.assert_allclose(np.abs(S_model), np.abs(S_cell), rtol=1e-6, atol=1e-15)
+    live = np.abs(S_cell) > 0
+    assert np.max(np.abs(np.angle(S_model[live] / S_cell[live]))) < 1e-2
+
+
 def test_facet_loss_and_reflection(models):
     s = models["facet_ssc"](wl=WL)
     fresnel = -10 * math.log10(1 - 10 ** (PROCESS.facet_reflection_dB / 10))
