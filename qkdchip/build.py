@@ -134,13 +134,40 @@ def _copy_meta(dst: Any, component) -> None:
         )
 
 
+def _copy_cells(src: Any, top: Any, dst: Any, layer_of: dict[int, int]) -> None:
+    """Copy ``top`` and the cells it calls from layout ``src`` into ``dst`` in a canonical order.
+
+    KLayout writes cells in the order of their indices, and ``Cell.copy_tree`` creates them in the
+    source's order, i.e. in the order the process happened to build them (a cell built earlier
+    for another purpose comes first). Here the top cell is created first and every other cell in
+    name order; shapes go layer by layer, instances in their own cell's order."""
+    called = sorted(top.called_cells(), key=lambda ci: src.cell(ci).name)
+    index = {top.cell_index(): dst.create_cell(top.name).cell_index()}
+    for ci in called:
+        index[ci] = dst.create_cell(src.cell(ci).name).cell_index()
+    for ci, di in index.items():
+        scell, dcell = src.cell(ci), dst.cell(di)
+        for li in src.layer_indexes():
+            shapes = scell.shapes(li)
+            if not shapes.is_empty():
+                dcell.shapes(layer_of[li]).insert(shapes)
+        for inst in scell.each_inst():
+            arr = inst.cell_inst.dup()
+            arr.cell_index = index[arr.cell_index]
+            if inst.prop_id:
+                dcell.insert(arr, dst.properties_id(src.properties(inst.prop_id)))
+            else:
+                dcell.insert(arr)
+
+
 def write_gds(component, path: Path, meta: bool = True) -> Path:
     """Write ``component`` to ``path`` reproducibly: the bytes depend on the design only.
 
     KLayout writes shapes layer by layer in the order the process registered its layers, which
-    depends on whatever was built before. The cell tree is therefore copied into a fresh layout
-    whose layers are created in (layer, datatype) order, and written without timestamps under a
-    fixed library name. With ``meta`` (default), gdsfactory's port / settings / info metadata of
+    depends on whatever was built before, and cells in the order they were created. The cell tree
+    is therefore copied into a fresh layout whose layers are created in (layer, datatype) order and
+    whose cells are created top first, then by name (:func:`_copy_cells`), and written without
+    timestamps under a fixed library name. With ``meta`` (default), gdsfactory's port / settings / info metadata of
     every cell (kfactory's ``kfactory:ports:N`` ... context info) and the cross-sections the
     ports use are written too, in sorted order, so ``gf.import_gds(path)`` (with the process's
     PDK active) returns the cell's ports. Atomic: written to a temporary file beside ``path``,
@@ -157,8 +184,8 @@ def write_gds(component, path: Path, meta: bool = True) -> Path:
     )
     for info in infos:
         dst.layer(info)
-    top = dst.create_cell(component.name)
-    top.copy_tree(component.kdb_cell)
+    layer_of = {i: dst.layer(src.get_info(i)) for i in src.layer_indexes()}  # finds, in order
+    _copy_cells(src, component.kdb_cell, dst, layer_of)
     if meta:
         _copy_meta(dst, component)
     opts = save_options()
