@@ -93,6 +93,7 @@ def _same_ports(got: list, want: list) -> None:
         assert g[5:] == w[5:], (g, w)
 
 
+@pytest.mark.slow
 def test_ports_survive_the_file_in_a_fresh_process(built, tmp_path):
     """gf.import_gds of a written chip (or cell with electrical ports) returns its ports."""
     import csv
@@ -160,6 +161,7 @@ def test_manifest_maps_every_layer_and_lists_the_ports(built):
             assert "ports_csv" not in f and f["n_ports"] == 0
 
 
+@pytest.mark.slow
 def test_rebuild_in_a_fresh_process_is_byte_identical(built, tmp_path):
     out, _ = built
     code = (
@@ -170,6 +172,7 @@ def test_rebuild_in_a_fresh_process_is_byte_identical(built, tmp_path):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_bytes_do_not_depend_on_which_cells_the_process_built_first(built, tmp_path):
     """A process that built some of the chip's sub-cells first (as a notebook or the docs do)
     writes the same bytes: cells are written in a canonical order, not in creation order."""
@@ -215,6 +218,7 @@ def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_bad_override_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "o"
     proc = subprocess.run(

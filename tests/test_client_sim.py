@@ -62,7 +62,7 @@ def im_ratios(cc) -> tuple[float, float]:
 # --- the circuit --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("view", ["source", "chip"])
+@pytest.mark.parametrize("view", [pytest.param("source", marks=pytest.mark.slow), "chip"])
 def test_views_are_reciprocal_passive_and_finite(view):
     S, ports = client_sparams(WL, view=view)
     assert ports == (["laser", "o2"] if view == "source" else ["o1", "o2"])
@@ -210,6 +210,7 @@ def test_drive_sets_the_transmission_as_the_closed_forms(cc):
 # --- jit / vmap / batches ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_batched_evaluation_matches_single_calls():
     import jax
     import jax.numpy as jnp

@@ -200,6 +200,7 @@ def test_far_from_critical_coupling_lowers_line_power(default_comb):
     assert max(weak_lines) < min(strong_lines) or weak.state == "cw"
 
 
+@pytest.mark.slow
 def test_comb_cli_json_contract_and_bad_input():
     proc = subprocess.run(
         [sys.executable, "-m", "qkdchip.cli", "comb", "--json"],

@@ -37,6 +37,7 @@ def test_api_guide_has_snippets():
     assert len(python_blocks(ROOT / "docs" / "api.md")) >= 8
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", DOC_FILES)
 def test_python_blocks_run(name, tmp_path, monkeypatch):
     blocks = python_blocks(ROOT / name)

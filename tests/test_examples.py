@@ -13,6 +13,9 @@ import pytest
 
 from qkdchip.pdk.drc import check_gds
 
+#: end-to-end runs (subprocesses, the whole pipeline): `make test-all` / CI
+pytestmark = pytest.mark.slow
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

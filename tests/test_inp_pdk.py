@@ -15,6 +15,7 @@ from qkdchip.pdk.inp import LAYERS, PROCESS, RULES, XSECTIONS
 from qkdchip.pdk.inp.process import InPProcess
 
 
+@pytest.mark.slow
 def test_import_activates_nothing_and_does_not_load_gdsfactory():
     code = (
         "import sys; import qkdchip.pdk.inp as p; "
@@ -25,6 +26,7 @@ def test_import_activates_nothing_and_does_not_load_gdsfactory():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.slow
 def test_pdk_attribute_is_lazy_cached_and_not_activated():
     code = (
         "import sys; from qkdchip.pdk import inp;"

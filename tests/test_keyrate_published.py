@@ -78,6 +78,7 @@ def test_no_rate_above_single_repeater_bound_and_zero_past_cutoff():
     assert np.all(np.isfinite(r)) and np.all(r >= 0.0) and np.all(r[d >= 1000.0] == 0.0)
 
 
+@pytest.mark.slow
 def test_aopp_beats_plain_sns_at_long_distance():
     d = np.array([300.0, 400.0, 450.0])
     ch = Channel.symmetric(d)
@@ -97,6 +98,7 @@ def test_aopp_beats_plain_sns_at_long_distance():
     assert reach_aopp >= reach_sns + 40.0
 
 
+@pytest.mark.slow
 def test_finite_key_rate_rises_towards_asymptotic():
     ch = Channel.symmetric(300.0)
     det = Detector(0.6, 1e-8)

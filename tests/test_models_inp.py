@@ -281,7 +281,14 @@ def er_closed_form_db(k1: float, k2: float, t1: float = 1.0, t2: float = 1.0) ->
     return 10 * math.log10(((a + b) / (a - b)) ** 2)
 
 
-@pytest.mark.parametrize(("k1", "k2"), [(0.52, 0.5), (0.56, 0.47), (0.45, 0.6)])
+@pytest.mark.parametrize(
+    ("k1", "k2"),
+    [
+        (0.52, 0.5),
+        pytest.param(0.56, 0.47, marks=pytest.mark.slow),
+        pytest.param(0.45, 0.6, marks=pytest.mark.slow),
+    ],
+)
 def test_mzm_extinction_ratio_matches_the_imbalance_formula(k1, k2):
     mzm = build("inp_mzm", split_ratio=k1, combine_ratio=k2)
     model = cell_model(mzm)
@@ -447,6 +454,7 @@ def test_models_are_jit_and_vmap_friendly():
     assert out.shape == (3, 11) and np.allclose(out[1], ref, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_pdk_models_load_lazily_without_sax_at_import():
     code = (
         "import sys\n"

@@ -577,6 +577,7 @@ def test_ring_is_jit_and_vmap_friendly_over_the_gap():
         assert np.allclose(out[k], ref, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.slow
 def test_pdk_models_load_lazily_without_sax_at_import():
     code = (
         "import sys\n"

@@ -313,6 +313,7 @@ def test_cli_network_json_contract(default_net):
     ]
 
 
+@pytest.mark.slow
 def test_cli_network_table_and_plot(tmp_path):
     png = tmp_path / "curves.png"
     res = runner.invoke(

@@ -106,6 +106,7 @@ def test_coupling_change_scales_line_powers_as_eta2_pth() -> None:
     np.testing.assert_allclose(c1.frequency_hz, c0.frequency_hz)  # FSR unchanged
 
 
+@pytest.mark.slow
 def test_radius_change_moves_frequencies_and_powers() -> None:
     base = RingParams()
     big = RingParams.from_radius(1.2 * base.length_m / (2 * math.pi), kappa2=1.2 * base.kappa2)

@@ -57,6 +57,7 @@ def test_solver_converges_to_the_cw_root_below_threshold() -> None:
     assert classify_state(a, cw_floor=1e-6)[0] == "cw"
 
 
+@pytest.mark.slow
 def test_normal_dispersion_without_mode_shift_stays_on_the_upper_cw_branch() -> None:
     """The homogeneous state of the normal-dispersion ring is MI-stable: the scan ends in CW."""
     f, zeta = 2.0, 3.0
@@ -197,6 +198,7 @@ def test_step_rule() -> None:
 
 
 # ----------------------------------------------------------------------------- states
+@pytest.mark.slow
 def test_turing_rolls_soliton_chaos_and_dark_pulse_are_classified() -> None:
     # Turing rolls: anomalous, zeta = 0, f^2 = 3 (rho > 1, no bistability)
     s = LLESolver(LLEConfig(d2=0.02, n_modes=128, seed=1))

@@ -408,6 +408,7 @@ def test_inp_routed_mzi_is_drc_clean_passive_and_reciprocal(inp_mzi):
     assert passivity_excess(S) < -1e-3
 
 
+@pytest.mark.slow
 def test_inp_routed_mzi_fringe_period_follows_the_routed_path_difference(inp_mzi):
     """Fringe minima spaced by wl^2 / (n_g dL), dL = the difference of the routed arm lengths."""
     c, (upper, lower) = inp_mzi
@@ -426,6 +427,7 @@ def test_inp_routed_mzi_fringe_period_follows_the_routed_path_difference(inp_mzi
 # --- bundles and transitions ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_inp_route_bundle_between_two_mmis():
     from qkdchip.components.inp import inp_mmi2x2
     from qkdchip.components.inp.routing import route_bundle_deep

@@ -16,6 +16,9 @@ from qkdchip.design import Design, validate
 from qkdchip.report import masks
 from qkdchip.sims.network import model
 
+#: end-to-end runs (subprocesses, the whole pipeline): `make test-all` / CI
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 
 FIGURES = (

@@ -142,7 +142,7 @@ def test_default_figures_against_the_ring_relations(sc, figs):
     assert figs["pump_reflection_db"] < -14.0
 
 
-@pytest.mark.parametrize("gap", [GAP2, 2.8])
+@pytest.mark.parametrize("gap", [GAP2, pytest.param(2.8, marks=pytest.mark.slow)])
 def test_gap_moves_the_loaded_q_by_the_analytic_amount(figs, gap):
     """The ring gap of the layout (the chip redrawn) or of the model: Q_L moves as 1/Q_L = 1/Q_i +
     1/Q_ex(|k|^2(g)); the change from the default design matches the all-pass closed form to
@@ -198,6 +198,7 @@ def test_ring_params_for_the_comb_layer(sc):
 # --- batches, jit ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_batch_equals_single_calls():
     wl = np.linspace(1.5496, 1.5500, 501)
     params = {

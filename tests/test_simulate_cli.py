@@ -17,6 +17,7 @@ def invoke(*args: str):
     return runner.invoke(app, ["simulate", *args])
 
 
+@pytest.mark.slow
 def test_server_npz_and_json_figures(tmp_path):
     out = tmp_path / "server.npz"
     plot = tmp_path / "server.png"
@@ -36,6 +37,7 @@ def test_server_npz_and_json_figures(tmp_path):
     assert plot.stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_client_csv_and_json_figures(tmp_path):
     out = tmp_path / "client.csv"
     res = invoke("client", "--points", "5", "--out", str(out), "--json")

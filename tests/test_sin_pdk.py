@@ -30,6 +30,7 @@ def test_import_is_cheap_and_activates_nothing():
     assert float(out.stdout) == pytest.approx(modes.group_index(CORE_WIDTH_UM))
 
 
+@pytest.mark.slow
 def test_pdk_attribute_is_lazy_cached_and_not_activated():
     code = (
         "import sys; from qkdchip.pdk import sin;"
