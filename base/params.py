@@ -26,6 +26,9 @@ with ``(``/``)`` on an open end (and on an infinite one: NaN and +-inf are never
 Non-numbers give ``NAME=VALUE must be a number in [lo, hi] UNIT``, non-integers in an integer
 range ``NAME=VALUE must be an integer in [lo, hi] UNIT``, an empty array ``NAME is empty``.
 
+:func:`parse_number` is the one conversion of user input (text or a number) to a checked ``int`` or
+``float``: the range check comes before any conversion that could overflow.
+
 This module imports nothing of the project and nothing heavy: numpy only when an array is checked,
 JAX never (a tracer is recognised by its class name).
 """
@@ -53,6 +56,10 @@ def _is_tracer(value: Any) -> bool:
 def fmt_number(value: Any) -> str:
     """A number as it is shown in messages: ints as ints, floats shortest (``1e+09`` past 1e6)."""
     if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) >= 10**20:  # e.g. 400 nines typed as a value: shown short
+            from decimal import Decimal
+
+            return f"{Decimal(value):.6e}"
         return str(value)
     try:
         f = float(value)
@@ -189,6 +196,49 @@ class Range:
         if msg is not None:
             raise ValueError(msg)
         return value
+
+
+def parse_number(
+    name: str, value: Any, rng: Range | None = None, *, integer: bool | None = None
+) -> int | float:
+    """``value`` (a number, or text as typed on a command line or read from YAML) as a checked
+    Python ``int`` (``integer``; default: ``rng.integer``) or ``float``.
+
+    The one conversion of user input to a number: text is read as an integer first (exact, any
+    size) and else as a float; the range check comes *before* any conversion that could overflow
+    or lose the value (``inf``, ``nan``, ``1e308`` or 400 nines for an integer; an integer too
+    large for a float), so every bad value gives a ``ValueError`` naming ``name`` in the format
+    of :meth:`Range.check` (``rng`` None: any finite number).
+    """
+    rng = rng if rng is not None else Range(-math.inf, math.inf)
+    integer = rng.integer if integer is None else integer
+    if integer and not rng.integer:
+        rng = Range(rng.min, rng.max, rng.unit, rng.doc, True, rng.lo_open, rng.hi_open)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError(f"{name}: empty value (allowed a number in {rng.describe()})")
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(rng._not_number(name, value)) from None
+    elif not isinstance(value, bool) and type(value).__module__ == "numpy":
+        try:  # numpy scalars: their Python value
+            value = value.item()
+        except (AttributeError, ValueError):
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(rng._not_number(name, value))
+    rng.check(name, value)  # exact for int, finite and in range for float
+    if integer:
+        return int(value)  # checked: finite and integral
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the float range on an unbounded end
+        raise ValueError(rng._out(name, value)) from None
 
 
 def check_range(

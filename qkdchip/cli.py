@@ -5,15 +5,93 @@ libraries (gdsfactory, sax, jax) are imported inside the command bodies, so that
 ``qkdchip keyrate`` does not pay for the layout imports.
 
 Exit codes: 0 success, 1 a check failed (e.g. DRC violations), 2 bad input (one-line reason).
+Bad input is always one stderr line ``error: <name or file>: <what> (allowed ...)`` and no
+traceback: a command's own checks print it through :func:`qkdchip.commands._common.fail`, and
+click's usage errors (an option value of the wrong type, an unknown option, a missing argument)
+are turned into the same one line by :class:`OneLineErrors` (not typer's multi-line box).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
+
+
+def _param_name(param: click.Parameter | None) -> str | None:
+    if param is None:
+        return None
+    opts = [*param.opts, *param.secondary_opts]
+    if param.param_type_name == "option" and opts:
+        return max(opts, key=len)
+    return param.human_readable_name
+
+
+def usage_line(exc: click.ClickException) -> str:
+    """A click usage error as one line: ``--points: 'abc' is not a valid integer (see ...)``."""
+    if isinstance(exc, click.MissingParameter):
+        name = _param_name(exc.param)
+        text = f"{name}: missing (required)" if name else None
+        text = text or exc.format_message()
+    elif isinstance(exc, click.BadParameter):
+        hint = exc.param_hint if isinstance(exc.param_hint, str) else None
+        name = hint or _param_name(exc.param)
+        text = f"{name}: {exc.message}" if name else exc.message
+    elif isinstance(exc, click.NoSuchOption):
+        text = f"{exc.option_name}: no such option"
+        if exc.possibilities:
+            text += f" (did you mean {', '.join(sorted(exc.possibilities))}?)"
+    else:
+        text = exc.format_message()
+    text = " ".join(str(text).split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and ctx.command_path:
+        text += f" (see `{ctx.command_path} --help`)"
+    return text
+
+
+class OneLineErrors(TyperGroup):
+    """The command group, with click's usage errors printed as one line (exit 2)."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `qkdchip`: the help
+            exc.show()
+            code = exc.exit_code
+        except click.ClickException as exc:
+            typer.echo(f"error: {usage_line(exc)}", err=True)
+            code = exc.exit_code
+        except click.exceptions.Abort:
+            typer.echo("Aborted!", err=True)
+            code = 1
+        else:
+            code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
 
 app = typer.Typer(
+    cls=OneLineErrors,
     name="qkdchip",
     help="Design an integrated-photonics TF-QKD network: masks, S-matrices and key rates.",
     no_args_is_help=True,

@@ -44,7 +44,7 @@ class CombSettings:
     sil_k: float = _comb_field("sil_k")
     power_drift_per_12h: float = _comb_field("power_drift_per_12h")
     n_modes: int = _comb_field("n_modes")
-    seed: int = _COMB_DEFAULTS["seed"]
+    seed: int = _comb_field("seed")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

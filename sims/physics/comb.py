@@ -62,6 +62,7 @@ COMB_RANGES: dict[str, Range] = {
     "power_drift_per_12h": Range(0.0, 1.0, "", "fractional line-power drift over 12 h"),
     "n_modes": Range(16, 4096, "", "number of simulated modes", integer=True),
     "scan_rate": Range(1e-4, 0.5, "1/tau", "adiabatic detuning scan speed"),
+    "seed": Range(0, 2**32 - 1, "", "seed of the LLE noise", integer=True),
 }
 
 
@@ -287,6 +288,7 @@ def simulate_comb(
         "power_drift_per_12h": power_drift_per_12h,
         "n_modes": n_modes,
         "scan_rate": scan_rate,
+        "seed": seed,
     }
     for name, value in args.items():
         COMB_RANGES[name].check(name, value)
