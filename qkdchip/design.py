@@ -242,6 +242,22 @@ def _checked(overrides: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def param(name: str) -> Param:
+    """The registry entry of parameter ``name`` (ValueError if there is none)."""
+    prefix = name.split(".", 1)[0]
+    if prefix in SOURCES:
+        for p in parameters([prefix]):
+            if p.name == name:
+                return p
+    raise ValueError(f"unknown design parameter {name!r}; see `qkdchip design`")
+
+
+def coerce_option(option: str, name: str, value: Any) -> Any:
+    """``value`` of a command option (``--seed``) that sets parameter ``name``, coerced and
+    checked like the parameter, the message naming the option (``--seed=-1 is out of ...``)."""
+    return _coerce(dataclasses.replace(param(name), name=option), value)
+
+
 # ------------------------------------------------------------------------------ design files
 
 #: limits on a design file: size, nesting (aliases expanded) and nodes (each alias use counted)

@@ -12,6 +12,7 @@ naming the parameter. Only numpy/scipy (and matplotlib for ``--plot``) are impor
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,28 +23,106 @@ from qkdchip.commands._common import fail, print_json
 _PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
 
 
+#: most distances one call evaluates
+MAX_DISTANCES = 100_000
+
+
 def parse_distances(text: str) -> list[float]:
-    """``"100,200.5"`` -> [100, 200.5]; ``"0:600:5"`` -> 0, 5, ..., 600 (stop included)."""
-    text = text.strip()
-    try:
-        if ":" in text:
-            parts = [float(p) for p in text.split(":")]
-            if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
-                raise ValueError
-            start, stop, step = parts
-            n = round((stop - start) / step)
-            values = [start + i * step for i in range(n + 1) if start + i * step <= stop + 1e-9]
-        else:
-            values = [float(p) for p in text.split(",") if p.strip()]
-    except ValueError:
-        raise ValueError(
-            f"distance_km={text!r} must be a comma-separated list of numbers or start:stop:step"
-        ) from None
-    if not values:
-        raise ValueError(f"distance_km={text!r} is empty")
-    if len(values) > 100_000:
-        raise ValueError(f"distance_km={text!r} gives {len(values)} points: at most 100000")
+    """``"100,200.5"`` -> [100, 200.5]; ``"0:600:5"`` -> 0, 5, ..., 600 (stop included).
+
+    The number of points is computed (and refused past :data:`MAX_DISTANCES`) before any list
+    is built; every refusal is one ``ValueError`` naming ``distance_km`` and the text as given.
+    """
+
+    def bad(what: str) -> ValueError:
+        return ValueError(
+            f"distance_km={text!r}: {what} (allowed a comma-separated list of numbers or "
+            f"start:stop:step, at most {MAX_DISTANCES} points)"
+        )
+
+    body = text.strip()
+    if not body:
+        raise bad("is empty")
+    if ":" in body:
+        parts = body.split(":")
+        if len(parts) != 3:
+            raise bad("a range has three parts, start:stop:step")
+        try:
+            start, stop, step = (float(p) for p in parts)
+        except ValueError:
+            raise bad("start, stop and step must be numbers") from None
+        if not all(math.isfinite(x) for x in (start, stop, step)):
+            raise bad("start, stop and step must be finite")
+        if step <= 0:
+            raise bad("step must be > 0")
+        if stop < start:
+            raise bad("stop must not be below start")
+        span = (stop - start) / step  # the number of steps, before any list exists
+        if not span <= MAX_DISTANCES - 1:
+            raise bad(f"gives more than {MAX_DISTANCES} points")
+        n = round(span)
+        return [start + i * step for i in range(n + 1) if start + i * step <= stop + 1e-9]
+    items = body.split(",")
+    if len(items) > MAX_DISTANCES:
+        raise bad(f"gives {len(items)} points")
+    values = []
+    for item in items:
+        if not item.strip():
+            raise bad("an item is empty")
+        try:
+            values.append(float(item))
+        except ValueError:
+            raise bad(f"{item.strip()!r} is not a number") from None
     return values
+
+
+#: options each protocol reads (beyond the distance, fibre, detector efficiency and clock, which
+#: every protocol, the PLOB bound included, reads): an option given on the command line that the
+#: chosen protocol does not read is refused, naming it
+_KEY_OPTIONS = ("dark_count_prob", "misalignment", "phase_rms_rad", "f_ec", "mu_z", "optimize")
+_SNS_OPTIONS = (
+    "mu1",
+    "mu2",
+    "eps",
+    "p_z",
+    "phase_window_rad",
+    "mu_vacuum",
+    "extinction_ratio_db",
+    "pulses",
+)
+_PROTOCOL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "plob": (),
+    "sns": _KEY_OPTIONS + _SNS_OPTIONS,
+    "sns-aopp": _KEY_OPTIONS + _SNS_OPTIONS,
+    "pm": (*_KEY_OPTIONS, "phase_slices"),
+    "tf": (*_KEY_OPTIONS, "phase_slices"),
+    "cal": _KEY_OPTIONS,
+}
+_OPTIONAL = {o for opts in _PROTOCOL_OPTIONS.values() for o in opts}
+
+
+def check_protocol_options(ctx: Any, protocol: str) -> None:
+    """Refuse an option given on the command line that ``protocol`` does not read (ValueError
+    naming it and the protocols that read it)."""
+    import click
+
+    if protocol not in _PROTOCOL_OPTIONS:
+        return  # the unknown protocol is reported by _compute
+    given = {
+        p.name: p
+        for p in ctx.command.params
+        if p.name in _OPTIONAL
+        and ctx.get_parameter_source(p.name)
+        in (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    }
+    for name, param in given.items():
+        if name not in _PROTOCOL_OPTIONS[protocol]:
+            users = [k for k, v in _PROTOCOL_OPTIONS.items() if name in v]
+            flag = max(param.opts, key=len)
+            raise ValueError(
+                f"{name} ({flag}): not used by protocol {protocol} "
+                f"(allowed with {', '.join(users)})"
+            )
 
 
 def _field(owner: type, name: str) -> Any:
@@ -72,6 +151,8 @@ def _fhelp(text: str, owner: type, name: str) -> str:
 
 def register(app: typer.Typer) -> None:
     import inspect
+
+    import click
 
     from qkdchip.sims.keyrate import (
         KEY_RATE_RANGES,
@@ -219,6 +300,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Secret-key rate of a twin-field protocol versus distance, with PLOB and relay bounds."""
         try:
+            check_protocol_options(click.get_current_context(), protocol)
             res = _compute(
                 protocol=protocol,
                 distance_km=distance_km,
@@ -272,8 +354,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _compute(**kw: Any) -> Any:
-    import math
-
     import numpy as np
 
     from qkdchip.base.params import Range
@@ -291,11 +371,19 @@ def _compute(**kw: Any) -> Any:
     if protocol not in _PROTOCOLS:
         raise ValueError(f"protocol={protocol!r} must be one of {', '.join(_PROTOCOLS)}")
     d = np.asarray(parse_distances(kw["distance_km"]))
-    Range(0.0, math.inf, "km").check("distance_km", d)
+    arm_max = _field(Channel, "length_a_km").metadata["range"].max  # one arm's longest fibre
+    Range(0.0, 2 * arm_max, "km").check("distance_km", d)
     imb = kw["arm_imbalance_km"]
+    Range(-arm_max, arm_max, "km").check("arm_imbalance_km", imb)
     if np.any(np.abs(imb) > d):
         raise ValueError(
             f"arm_imbalance_km={imb:g} km must not exceed the distance ({float(d.min()):g} km)"
+        )
+    longest = float(np.max((d + abs(imb)) / 2.0))
+    if longest > arm_max:
+        raise ValueError(
+            f"arm_imbalance_km={imb:g} km makes the longer arm {longest:g} km "
+            f"(distance_km={float(np.max(d)):g}; allowed arms up to {arm_max:g} km)"
         )
     channel = Channel(
         length_a_km=(d + imb) / 2.0,

@@ -25,23 +25,31 @@ def load_design(
     """The design of a network command: the file, the ``--set`` overrides, then the command's
     own options (which win); validated (ValueError naming the parameter)."""
     from qkdchip import design as design_mod
+    from qkdchip.base.params import Range
+    from qkdchip.sims.network.settings import KEY_PROTOCOLS, MODES
 
     def name(prefix: str, arg: str) -> str:
         return next(p.name for p in design_mod.parameters([prefix]) if p.arg == arg)
 
-    extra = []
+    options: dict[str, Any] = {}
     if distance_km is not None:
-        if not distance_km >= 0.0:
-            raise ValueError(f"--distance-km={distance_km!r} must be >= 0")
-        half = distance_km / 2
-        extra += [
-            f"{name('link', 'upstream_a_km')}={half}",
-            f"{name('link', 'upstream_b_km')}={half}",
-        ]
+        arm_a, arm_b = (
+            design_mod.param("link.upstream_a_km"),
+            design_mod.param("link.upstream_b_km"),
+        )
+        arm_max = min(x.max for x in (arm_a, arm_b) if x.max is not None)
+        Range(0.0, 2 * arm_max, "km").check("--distance-km", distance_km)
+        half = float(distance_km) / 2
+        options[arm_a.name] = options[arm_b.name] = half
+    choices = {"protocol": KEY_PROTOCOLS, "mode": MODES}
     for arg, value in (("protocol", protocol), ("seed", seed), ("mode", mode)):
-        if value is not None:
-            extra.append(f"{name('network', arg)}={value}")
-    design = design_mod.load(design_file, [*sets, *extra])
+        if value is None:
+            continue
+        if arg in choices and value not in choices[arg]:
+            raise ValueError(f"--{arg}={value!r} is unknown (allowed {', '.join(choices[arg])})")
+        pname = name("network", arg)
+        options[pname] = design_mod.coerce_option(f"--{arg}", pname, value)
+    design = design_mod.load(design_file, sets, options)
     from qkdchip.sims.network.model import settings_of
 
     settings_of(design)  # validate the system parameters now (one-line error)

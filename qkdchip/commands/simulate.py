@@ -25,6 +25,9 @@ CHIPS = ("server", "client")
 def _wl_grid(wl_min_nm: float, wl_max_nm: float, points: int):
     import numpy as np
 
+    for flag, value in (("--wl-min-nm", wl_min_nm), ("--wl-max-nm", wl_max_nm)):
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{flag}={value!r} must be a finite wavelength (allowed > 0 nm)")
     if not wl_max_nm > wl_min_nm:
         raise ValueError(f"--wl-max-nm={wl_max_nm} must be above --wl-min-nm={wl_min_nm}")
     if not 2 <= points <= 1_000_000:
