@@ -92,7 +92,11 @@ def comb(design: Design | None = None) -> CombResult:
 
 
 def channel_plan(
-    design: Design | None = None, comb_result: CombResult | None = None
+    design: Design | None = None,
+    comb_result: CombResult | None = None,
+    *,
+    allow_fewer: bool = False,
 ) -> ChannelPlan:
-    """The 10-channel plan on the comb of ``design``."""
-    return plan_channels(comb_result or comb(design))
+    """The 10-channel plan on the comb of ``design`` (``allow_fewer``: the channels the comb
+    gives, with the plan's ``shortfall`` saying why there are fewer, instead of a ValueError)."""
+    return plan_channels(comb_result or comb(design), allow_fewer=allow_fewer)

@@ -78,9 +78,15 @@ def register(app: typer.Typer) -> None:
         try:
             ring = devices.ring_params(design)
             comb = devices.comb(design)
-            plan = devices.channel_plan(design, comb)
+            # fewer usable lines than channels is a result of the design, reported below
+            plan = devices.channel_plan(design, comb, allow_fewer=True)
         except ValueError as exc:
             fail(str(exc))
+        import inspect
+
+        from qkdchip.sims.physics.channels import plan_channels
+
+        requested = inspect.signature(plan_channels).parameters["n_channels"].default
         out = comb.to_dict()
         out["ring"] = {
             "length_mm": ring.length_m * 1e3,
@@ -94,6 +100,9 @@ def register(app: typer.Typer) -> None:
             "threshold_mw": ring.threshold_power_w * 1e3,
         }
         out["channels"] = plan.to_dict()["channels"]
+        out["channels_requested"] = requested
+        out["channels_placed"] = len(plan.channels)
+        out["channel_shortfall"] = plan.shortfall  # None when every channel has its line
         out["lambda0_nm"] = plan.lambda0_nm
         if plot is not None:
             plot_comb(comb, plan, plot)
@@ -134,3 +143,7 @@ def register(app: typer.Typer) -> None:
                 f"{ch['demux_power_dbm']:.2f}",
             )
         console.print(table)
+        if plan.shortfall:
+            console.print(
+                f"[red]{len(plan.channels)} of {requested} channels[/red]: {plan.shortfall}"
+            )

@@ -43,10 +43,14 @@ def parse_sweeps(sets: list[str]) -> tuple[list[tuple[str, list[float]]], list[s
 
     sweeps: list[tuple[str, list[float]]] = []
     fixed: list[str] = []
+    seen: set[str] = set()
     for item in sets:
         if "=" not in item:
             raise ValueError(f"--set {item!r} must be NAME=VALUE or NAME=START:STOP:N")
         name, raw = (x.strip() for x in item.split("=", 1))
+        if name in seen:
+            raise ValueError(f"--set {name}: given twice (allowed once per name, swept or fixed)")
+        seen.add(name)
         parts = raw.split(":")
         if len(parts) == 1:
             fixed.append(item)
@@ -64,8 +68,6 @@ def parse_sweeps(sets: list[str]) -> tuple[list[tuple[str, list[float]]], list[s
             raise ValueError(f"--set {item!r}: START and STOP must be finite")
         if not 1 <= n <= MAX_POINTS:
             raise ValueError(f"--set {item!r}: N={n} is out of range: allowed [1, {MAX_POINTS}]")
-        if name in (s[0] for s in sweeps):
-            raise ValueError(f"--set {name}: swept twice")
         sweeps.append((name, [float(x) for x in np.linspace(start, stop, n)]))
     if not sweeps:
         raise ValueError("give at least one sweep: --set NAME=START:STOP:N")

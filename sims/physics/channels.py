@@ -131,6 +131,8 @@ class ChannelPlan:
     fsr_hz: float
     channels: tuple[Channel, ...]
     demux: DemuxFilter
+    #: why the plan has fewer channels than asked for (``plan_channels(allow_fewer=True)``)
+    shortfall: str | None = None
 
     @property
     def lambda0_nm(self) -> float:
@@ -174,11 +176,13 @@ def plan_channels(
     k_ref: int = 0,
     within_db: float = 30.0,
     floor_dbm: float | None = None,
+    allow_fewer: bool = False,
 ) -> ChannelPlan:
     """Place ``n_channels`` channels on ``comb`` by the rule of the module docstring.
 
     Raises ValueError (naming n_channels and the number available) if the comb has too few
-    usable lines on the required line lattice.
+    usable lines on the required line lattice; with ``allow_fewer`` the plan holds the channels
+    there are (possibly none) and ``shortfall`` says why (a comb's result, not a bad input).
     """
     demux = DemuxFilter() if demux is None else demux
     Range(1, 200, "", "number of channels", integer=True).check("n_channels", n_channels)
@@ -198,11 +202,14 @@ def plan_channels(
             ):
                 chosen.append(k)
         j += 1
+    shortfall = None
     if len(chosen) < n_channels:
-        raise ValueError(
-            f"n_channels={n_channels} is out of range: only {len(chosen)} usable lines on the "
-            f"every-{m}-th-line lattice around k_ref={k_ref} (within {within_db} dB, C band)"
+        shortfall = (
+            f"only {len(chosen)} usable lines on the every-{m}-th-line lattice around "
+            f"k_ref={k_ref} (within {within_db} dB, C band)"
         )
+        if not allow_fewer:
+            raise ValueError(f"n_channels={n_channels} is out of range: {shortfall}")
     chosen.sort()
     p_dbm = comb.power_dbm
     p_w = comb.power_w
@@ -233,6 +240,7 @@ def plan_channels(
         fsr_hz=fsr,
         channels=tuple(channels),
         demux=demux,
+        shortfall=shortfall,
     )
 
 
