@@ -363,3 +363,16 @@ def test_usage_errors_are_one_line(args, needle):
 def test_usage_errors_are_one_line_from_the_console_script():
     res = cli_subprocess(["simulate", "server", "--points", "abc"], 60)
     one_line_exit_2(res, "--points", "'abc'")
+
+
+@pytest.mark.parametrize("target", ["dir", "/dev/null", "missing"])
+def test_drc_input_must_be_a_regular_file(tmp_path, target):
+    path = {"dir": tmp_path, "/dev/null": Path("/dev/null"), "missing": tmp_path / "x.gds"}[target]
+    needle = "does not exist" if target == "missing" else "is not a regular file"
+    bad(["drc", str(path)], str(path), needle)
+
+
+def test_drc_refuses_an_unknown_process_before_reading(tmp_path):
+    gds = tmp_path / "x.gds"
+    gds.write_bytes(b"not a gds")
+    bad(["drc", str(gds), "--process", "gaas"], "--process", "sin, inp")

@@ -19,6 +19,17 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="print the report as JSON"),
     ) -> None:
         """Run the PDK's design rules (width, space, enclosure, grid, die, keep-out); exit 1 on any violation."""
+        from qkdchip.commands._common import input_file
+        from qkdchip.pdk import PROCESSES
+
+        try:
+            input_file(gds, "GDS file")
+            if process is not None and process not in PROCESSES:
+                raise ValueError(
+                    f"--process={process!r} is unknown (allowed {', '.join(PROCESSES)})"
+                )
+        except ValueError as exc:
+            fail(str(exc))
         from qkdchip.pdk.drc import check_gds
 
         try:
