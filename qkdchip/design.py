@@ -159,10 +159,11 @@ class SetText(str):
 
 
 def _yaml_scalar(text: str) -> Any:
-    """``text`` read as one YAML scalar (``text`` itself if it is not valid YAML)."""
+    """``text`` read as YAML with the design file's limits (``text`` itself if it is not
+    valid YAML or breaks a limit: it is then reported as not a number / not true or false)."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return _parse_yaml(text)
+    except (yaml.YAMLError, _FileError):
         return text
 
 

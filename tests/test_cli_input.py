@@ -376,3 +376,9 @@ def test_drc_refuses_an_unknown_process_before_reading(tmp_path):
     gds = tmp_path / "x.gds"
     gds.write_bytes(b"not a gds")
     bad(["drc", str(gds), "--process", "gaas"], "--process", "sin, inp")
+
+
+@pytest.mark.parametrize("name", ["network.wafer_screen", "server.ring.gap_um", "comb.n_modes"])
+def test_a_deeply_nested_set_value_is_a_one_line_error(tmp_path, name):
+    bad(["build", "--out", str(tmp_path / "o"), "--set", f"{name}=" + "[" * 5000], name)
+    nothing_written(tmp_path)
