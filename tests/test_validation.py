@@ -203,3 +203,26 @@ def test_keyrate_validation_uses_range():
     with pytest.raises(ValueError, match=r"^f_ec=0\.9 is out of range: allowed \[1\.0, 3\.0\]$"):
         key_rate("sns", Channel.symmetric(1.0), f_ec=0.9)
     assert KEY_RATE_RANGES["duty_cycle"].lo_open
+
+
+def test_parse_number_checks_the_range_before_converting():
+    from qkdchip.base.params import parse_number
+
+    seed = Range(0, 2**32 - 1, "", integer=True)
+    assert parse_number("seed", "4294967295", seed) == 2**32 - 1
+    assert parse_number("seed", "1e3", seed) == 1000 and type(parse_number("s", 7.0, seed)) is int
+    assert parse_number("gap_um", "3", GAP) == 3.0 and type(parse_number("g", 3, GAP)) is float
+    for text, msg in [
+        ("inf", "seed=inf is out of range"),
+        ("nan", "seed=nan is out of range"),
+        ("-1", "seed=-1 is out of range"),
+        ("1e308", "seed=1e+308 is out of range"),
+        ("9" * 400, "seed=1.000000e+400 is out of range"),
+        ("2.5", "seed=2.5 must be an integer"),
+        ("abc", "seed='abc' must be a number"),
+        ("", "seed: empty value"),
+    ]:
+        with pytest.raises(ValueError, match=msg.replace("(", r"\(").replace("+", r"\+")):
+            parse_number("seed", text, seed)
+    with pytest.raises(ValueError, match=r"^x=1\.000000e\+400 is out of range"):
+        parse_number("x", 10**400)  # no range: any finite float
