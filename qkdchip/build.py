@@ -15,23 +15,25 @@
 The GDS files carry gdsfactory's port metadata (``gf.import_gds`` gives the ports back, with the
 process's PDK active). Reproducible: GDS files are written without timestamps and with their
 layers and metadata in sorted order, so the same design gives the same bytes in any process.
-Atomic: everything is first written to a temporary folder beside ``out_dir`` and moved in (one
-``os.replace`` per file) only after every step succeeded; a failed build leaves nothing behind.
+Atomic: ``out_dir`` is checked before any work (``qkdchip.outputs.check_folder``); everything is
+written into a stage folder beside it (``.<out_dir>.tmp-<pid>-*``) and published in one rename
+only after every step succeeded, so ``out_dir`` then holds exactly the new output set (files of
+an older build that this one does not write, e.g. previews after ``previews=False``, are gone;
+entries a build never writes, e.g. ``.gitkeep``, are kept). A failed or interrupted build
+(SIGINT/SIGTERM under the CLI) leaves ``out_dir`` as it was and no temporary folder behind.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qkdchip import outputs
 from qkdchip.design import Design
 
 #: file name stem -> (process, module, cell function, design prefix of its parameters)
@@ -171,7 +173,7 @@ def write_gds(component, path: Path, meta: bool = True) -> Path:
     every cell (kfactory's ``kfactory:ports:N`` ... context info) and the cross-sections the
     ports use are written too, in sorted order, so ``gf.import_gds(path)`` (with the process's
     PDK active) returns the cell's ports. Atomic: written to a temporary file beside ``path``,
-    then renamed.
+    then renamed (``qkdchip.outputs.write_file``).
     """
     import klayout.db as kdb
 
@@ -190,14 +192,7 @@ def write_gds(component, path: Path, meta: bool = True) -> Path:
         _copy_meta(dst, component)
     opts = save_options()
     opts.write_context_info = meta
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        dst.write(str(tmp), opts)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return outputs.write_file(path, lambda tmp: dst.write(str(tmp), opts))
 
 
 def layer_map(process: str, gds: Path) -> dict[str, dict[str, Any]]:
@@ -272,14 +267,7 @@ def write_ports_csv(component, path: Path) -> Path:
     writer = csv.DictWriter(buf, fieldnames=PORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(port_rows(component))
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(buf.getvalue())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return outputs.write_file(path, lambda tmp: tmp.write_text(buf.getvalue()))
 
 
 def render_png(gds: Path, lyp: Path, png: Path, width_px: int = PREVIEW_WIDTH_PX) -> Path:
@@ -318,6 +306,33 @@ def _cell_function(module: str, attr: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
+#: the files a build writes (besides the manifest's own list): every other entry of an existing
+#: output folder is kept
+OUTPUT_FILES = frozenset(
+    {"manifest.json", *(f"qkdchip_{p}.lyp" for p in ("sin", "inp"))}
+    | {f"{stem}{ext}" for stem in MASKS for ext in (".gds", ".png", ".ports.csv")}
+)
+
+
+def owned_names(out_dir: str | Path) -> Callable[[str], bool]:
+    """The entries of an existing ``out_dir`` that a build replaces: :data:`OUTPUT_FILES`, the
+    files its ``manifest.json`` lists, and temporary files of the builds before this one."""
+    names = set(OUTPUT_FILES)
+    try:
+        old = json.loads((Path(out_dir) / "manifest.json").read_text())
+        for f in old.get("files", []):
+            names.update(str(f[k]) for k in ("path", "preview", "ports_csv") if f.get(k))
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
+
+    def owned(name: str) -> bool:
+        if name in names or name.startswith(".qkdchip-build-"):  # the older in-folder stage
+            return True
+        return name.startswith(".") and name.endswith(".tmp") and name[1:-4] in names
+
+    return owned
+
+
 def build(
     out_dir: str | Path = "gds_out",
     design: Design | None = None,
@@ -326,67 +341,83 @@ def build(
     drc: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Build every mask of ``design`` into ``out_dir`` (see module docstring)."""
+    """Build every mask of ``design`` into ``out_dir`` (see module docstring).
+
+    ``out_dir`` is checked first (``qkdchip.outputs.OutputPathError``, a ValueError); the
+    whole output set is staged beside it and published in one rename."""
+    design = design or Design()
+    out_dir = Path(out_dir)
+    with outputs.staged_folder(out_dir, str(out_dir), owned_names(out_dir)) as stage:
+        files, timings = write_masks(stage, design, previews=previews, drc=drc, progress=progress)
+    return BuildResult(out_dir, files, timings)
+
+
+def write_masks(
+    folder: Path,
+    design: Design,
+    *,
+    previews: bool = True,
+    drc: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Write every mask of ``design`` and ``manifest.json`` into the existing, empty ``folder``
+    (a stage: not atomic by itself); the manifest's file entries and the timings.
+
+    Between steps :func:`qkdchip.outputs.checkpoint` stops on SIGINT/SIGTERM."""
     from qkdchip.pdk import get_pdk, use_pdk
     from qkdchip.pdk.drc import check_gds
 
-    design = design or Design()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".qkdchip-build-", dir=out_dir))
+    folder = Path(folder)
     timings: dict[str, float] = {}
     files: list[dict[str, Any]] = []
     say = progress or (lambda _msg: None)
-    try:
-        lyp: dict[str, Path] = {}
-        for process in ("sin", "inp"):
-            lyp[process] = tmp / f"qkdchip_{process}.lyp"
-            get_pdk(process).get_layer_views().to_lyp(lyp[process])
-        for stem, (process, module, attr, prefix) in MASKS.items():
-            say(f"build {stem}")
+    lyp: dict[str, Path] = {}
+    for process in ("sin", "inp"):
+        lyp[process] = folder / f"qkdchip_{process}.lyp"
+        get_pdk(process).get_layer_views().to_lyp(lyp[process])
+    for stem, (process, module, attr, prefix) in MASKS.items():
+        outputs.checkpoint()
+        say(f"build {stem}")
+        t0 = time.perf_counter()
+        fn = _cell_function(module, attr)
+        with use_pdk(process):
+            component = fn(**design.kwargs(prefix))
+            outputs.checkpoint()
+            gds = write_gds(component, folder / f"{stem}.gds")
+            ports = (
+                write_ports_csv(component, folder / f"{stem}.ports.csv")
+                if component.ports
+                else None
+            )
+        timings[f"build_{stem}"] = time.perf_counter() - t0
+        entry: dict[str, Any] = {
+            "path": gds.name,
+            "process": process,
+            "top_cell": component.name,
+            "bbox_um": _bbox_um(component),
+            "sha256": sha256(gds),
+            "layers": layer_map(process, gds),
+            "n_ports": len(component.ports),
+        }
+        if ports is not None:
+            entry["ports_csv"] = ports.name
+            entry["ports_csv_sha256"] = sha256(ports)
+        if drc:
+            outputs.checkpoint()
+            say(f"drc {stem}")
             t0 = time.perf_counter()
-            fn = _cell_function(module, attr)
-            with use_pdk(process):
-                component = fn(**design.kwargs(prefix))
-                gds = write_gds(component, tmp / f"{stem}.gds")
-                ports = (
-                    write_ports_csv(component, tmp / f"{stem}.ports.csv")
-                    if component.ports
-                    else None
-                )
-            timings[f"build_{stem}"] = time.perf_counter() - t0
-            entry: dict[str, Any] = {
-                "path": gds.name,
-                "process": process,
-                "top_cell": component.name,
-                "bbox_um": _bbox_um(component),
-                "sha256": sha256(gds),
-                "layers": layer_map(process, gds),
-                "n_ports": len(component.ports),
-            }
-            if ports is not None:
-                entry["ports_csv"] = ports.name
-                entry["ports_csv_sha256"] = sha256(ports)
-            if drc:
-                say(f"drc {stem}")
-                t0 = time.perf_counter()
-                report = check_gds(gds, process)
-                timings[f"drc_{stem}"] = time.perf_counter() - t0
-                entry["drc_violations"] = report.total
-                if report.violations:
-                    entry["drc"] = report.to_dict()["violations"]
-            if previews:
-                t0 = time.perf_counter()
-                png = render_png(gds, lyp[process], tmp / f"{stem}.png")
-                entry["preview"] = png.name
-                timings[f"preview_{stem}"] = time.perf_counter() - t0
-            files.append(entry)
-        result = BuildResult(out_dir, files, timings)
-        (tmp / "manifest.json").write_text(json.dumps(result.manifest(), indent=2) + "\n")
-        # all steps succeeded: move every file into place, the manifest last
-        names = sorted(p.name for p in tmp.iterdir() if p.name != "manifest.json")
-        for name in [*names, "manifest.json"]:
-            os.replace(tmp / name, out_dir / name)
-        return result
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            report = check_gds(gds, process)
+            timings[f"drc_{stem}"] = time.perf_counter() - t0
+            entry["drc_violations"] = report.total
+            if report.violations:
+                entry["drc"] = report.to_dict()["violations"]
+        if previews:
+            outputs.checkpoint()
+            t0 = time.perf_counter()
+            png = render_png(gds, lyp[process], folder / f"{stem}.png")
+            entry["preview"] = png.name
+            timings[f"preview_{stem}"] = time.perf_counter() - t0
+        files.append(entry)
+    outputs.checkpoint()
+    (folder / "manifest.json").write_text(json.dumps({"files": files}, indent=2) + "\n")
+    return files, timings

@@ -215,7 +215,8 @@ def test_failed_build_leaves_nothing(tmp_path, monkeypatch):
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="disk full"):
         b.build(out, previews=False, drc=False)
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # published whole or not at all
+    assert list(tmp_path.iterdir()) == []  # and no stage folder left
 
 
 @pytest.mark.slow

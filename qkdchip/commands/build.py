@@ -7,10 +7,12 @@ from pathlib import Path
 import typer
 
 from qkdchip.commands._common import fail, print_json
+from qkdchip.outputs import OutputPathError, check_folder, interruptible
 
 
 def register(app: typer.Typer) -> None:
     @app.command("build")
+    @interruptible
     def build_cmd(
         out: Path = typer.Option(Path("gds_out"), "--out", help="output folder"),
         design_file: Path | None = typer.Option(None, "--design", help="design YAML file"),
@@ -20,6 +22,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Build the server chip, client chip and both masks; DRC each (exit 1 on violations)."""
         from qkdchip import design as design_mod
+        from qkdchip.build import owned_names
+
+        try:  # the output folder first: nothing is computed for a path that cannot be written
+            check_folder(out, f"--out {out}", owned_names(out))
+        except OutputPathError as exc:
+            fail(str(exc))
 
         try:
             design = design_mod.load(design_file, sets)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from qkdchip.commands._common import fail, print_json
+from qkdchip.outputs import interruptible
 
 
 def plot_comb(comb, plan, path: Path) -> Path:
@@ -48,16 +49,14 @@ def plot_comb(comb, plan, path: Path) -> Path:
     ax.legend(loc="lower center", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    from qkdchip.outputs import save_figure
+
+    return save_figure(fig, path)  # atomic, in the format the suffix names
 
 
 def register(app: typer.Typer) -> None:
     @app.command("comb")
+    @interruptible
     def comb_cmd(
         design_file: Path | None = typer.Option(None, "--design", help="design YAML file"),
         sets: list[str] = typer.Option(
@@ -67,6 +66,13 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
         """Simulate the dark-pulse comb of the server ring (LLE) and place the WDM channels."""
+        from qkdchip import outputs
+
+        if plot is not None:  # the output path first: nothing is computed for a bad one
+            try:
+                outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
+            except ValueError as exc:
+                fail(str(exc))
         from qkdchip import design as design_mod
 
         try:

@@ -19,6 +19,7 @@ from typing import Any
 import typer
 
 from qkdchip.commands._common import fail, print_json
+from qkdchip.outputs import interruptible
 
 _PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
 
@@ -171,6 +172,7 @@ def register(app: typer.Typer) -> None:
     }
 
     @app.command("keyrate")
+    @interruptible
     def keyrate_cmd(
         protocol: str = typer.Option(
             ..., "--protocol", help="one of plob, sns, sns-aopp, pm, tf, cal"
@@ -299,6 +301,13 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="print one JSON object per distance"),
     ) -> None:
         """Secret-key rate of a twin-field protocol versus distance, with PLOB and relay bounds."""
+        from qkdchip import outputs
+
+        if plot is not None:  # the output path first: nothing is computed for a bad one
+            try:
+                outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
+            except ValueError as exc:
+                fail(str(exc))
         try:
             check_protocol_options(click.get_current_context(), protocol)
             res = _compute(
@@ -524,6 +533,6 @@ def _plot(res: Any, path: Path) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    from qkdchip.outputs import save_figure
+
+    save_figure(fig, path, dpi=120)  # atomic, in the format the suffix names

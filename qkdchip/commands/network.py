@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from qkdchip.commands._common import fail, print_json
+from qkdchip.outputs import interruptible
 
 #: distances of the rate-vs-distance curves [km]
 CURVE_KM = tuple(float(x) for x in range(0, 601, 20))
@@ -135,6 +136,7 @@ def result_json(result, curves: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def register(app: typer.Typer) -> None:
     @app.command("network")
+    @interruptible
     def network_cmd(
         distance_km: float | None = typer.Option(
             None, "--distance-km", help="Alice-Bob fibre distance (default: the design's, 370)"
@@ -152,8 +154,13 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Key rate of every channel of the network: locking, QBERs, rate, PLOB and ratio."""
-        if plot is not None and plot.suffix.lower() != ".png":
-            fail(f"--plot {str(plot)!r} must be a .png file")
+        if plot is not None:  # the output path first: nothing is computed for a bad one
+            from qkdchip import outputs
+
+            try:
+                outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
+            except ValueError as exc:
+                fail(str(exc))
         try:
             design = load_design(
                 design_file, sets, distance_km=distance_km, protocol=protocol, seed=seed,

@@ -7,10 +7,12 @@ from pathlib import Path
 import typer
 
 from qkdchip.commands._common import fail
+from qkdchip.outputs import OutputPathError, check_folder, interruptible
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
+    @interruptible
     def run_cmd(
         out: Path = typer.Option(Path("qkdchip_run"), "--out", help="output folder"),
         design_file: Path | None = typer.Option(None, "--design", help="design YAML file"),
@@ -26,8 +28,12 @@ def register(app: typer.Typer) -> None:
         from qkdchip.commands.network import load_design
 
         t0 = time.perf_counter()
-        if out.exists() and not out.is_dir():
-            fail(f"--out {str(out)!r} exists and is not a folder")
+        from qkdchip.report.pipeline import OUTPUTS
+
+        try:  # the output folder first: nothing is computed for a path that cannot be written
+            check_folder(out, f"--out {out}", OUTPUTS.__contains__)
+        except OutputPathError as exc:
+            fail(str(exc))
         try:
             design = load_design(design_file, sets, seed=seed)
         except ValueError as exc:

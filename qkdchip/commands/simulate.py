@@ -18,6 +18,7 @@ from typing import Any
 import typer
 
 from qkdchip.commands._common import fail, print_json
+from qkdchip.outputs import interruptible
 
 CHIPS = ("server", "client")
 
@@ -114,14 +115,21 @@ def _generic_cell_model(component, models, sax):
 
 
 def write_sparams(path: Path, wl_um, ports: list[str], S) -> Path:
-    """Write ``.npz`` or ``.csv`` atomically (temp file + rename)."""
+    """Write ``.npz`` or ``.csv`` (by the suffix) atomically (temp file beside it + rename)."""
+    from qkdchip.outputs import write_file
+
+    path = Path(path)
+    return write_file(path, lambda tmp: _write_sparams_to(tmp, path.suffix, wl_um, ports, S))
+
+
+def _write_sparams_to(tmp: Path, suffix: str, wl_um, ports: list[str], S) -> None:
+    """Write the S-parameters into the file ``tmp`` in the format ``suffix`` names."""
     import numpy as np
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    if path.suffix == ".npz":
-        np.savez(tmp, wl_um=np.asarray(wl_um), ports=np.asarray(ports), S=S)
-    elif path.suffix == ".csv":
+    if suffix.lower() == ".npz":
+        with open(tmp, "wb") as fh:
+            np.savez(fh, wl_um=np.asarray(wl_um), ports=np.asarray(ports), S=S)
+    elif suffix.lower() == ".csv":
         cols = ["wl_um"]
         data = [np.asarray(wl_um)]
         for i, p_out in enumerate(ports):
@@ -129,11 +137,10 @@ def write_sparams(path: Path, wl_um, ports: list[str], S) -> Path:
                 s = S[:, i, j]
                 cols += [f"S_{p_out}_{p_in}_db", f"S_{p_out}_{p_in}_phase_rad"]
                 data += [10 * np.log10(np.maximum(np.abs(s) ** 2, 1e-300)), np.angle(s)]
-        np.savetxt(tmp, np.column_stack(data), delimiter=",", header=",".join(cols), comments="")
+        with open(tmp, "wb") as fh:
+            np.savetxt(fh, np.column_stack(data), delimiter=",", header=",".join(cols), comments="")
     else:
-        raise ValueError(f"--out {str(path)!r}: the suffix must be .npz or .csv")
-    tmp.replace(path)
-    return path
+        raise ValueError(f"--out {str(tmp)!r}: the suffix must be .npz or .csv")
 
 
 def plot_sparams(path: Path, wl_um, ports: list[str], S, title: str, marks_nm=()) -> Path:
@@ -161,12 +168,9 @@ def plot_sparams(path: Path, wl_um, ports: list[str], S, title: str, marks_nm=()
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    from qkdchip.outputs import save_figure
+
+    return save_figure(fig, path)  # atomic, in the format the suffix names
 
 
 def _scalar_figures(figures: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +179,7 @@ def _scalar_figures(figures: dict[str, Any]) -> dict[str, Any]:
 
 def register(app: typer.Typer) -> None:
     @app.command("simulate")
+    @interruptible
     def simulate_cmd(
         target: str = typer.Argument(..., help="server, client, or a cell name of either PDK"),
         wl_min_nm: float = typer.Option(1549.0, "--wl-min-nm", help="sweep start (nm)"),
@@ -187,10 +192,17 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help='print {"figures": {...}}'),
     ) -> None:
         """S-parameters of a chip (from its own netlist) or a cell, and the derived figures."""
+        from qkdchip import outputs
+
+        try:  # the output paths first: nothing is computed for a path that cannot be written
+            if out is not None:
+                outputs.check_file(out, f"--out {out}", outputs.SPARAM_SUFFIXES)
+            if plot is not None:
+                outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
+        except ValueError as exc:
+            fail(str(exc))
         try:
             wl = _wl_grid(wl_min_nm, wl_max_nm, points)
-            if out is not None and out.suffix not in (".npz", ".csv"):
-                raise ValueError(f"--out {str(out)!r}: the suffix must be .npz or .csv")
             if target in CHIPS:
                 S, ports, figures, marks = simulate_chip(target, wl, sets, design_file)
             else:
@@ -201,10 +213,11 @@ def register(app: typer.Typer) -> None:
 
         if not np.all(np.isfinite(S)):
             fail(f"{target}: the S-matrix has non-finite entries", code=1)
-        if out is not None:
-            write_sparams(out, wl, ports, S)
-        if plot is not None:
-            plot_sparams(plot, wl, ports, S, f"{target}: |S|^2", marks)
+        with outputs.FileSet() as files:  # both files or neither
+            if out is not None:
+                _write_sparams_to(files.temp(out), out.suffix, wl, ports, S)
+            if plot is not None:
+                plot_sparams(files.temp(plot), wl, ports, S, f"{target}: |S|^2", marks)
         if json_out:
             print_json(
                 {

@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from qkdchip.commands._common import fail, print_json
+from qkdchip.outputs import checkpoint, interruptible
 
 #: metric -> description (keys of :meth:`NetworkResult.metrics`)
 METRICS: dict[str, str] = {
@@ -115,6 +116,7 @@ def designs_of(design_file: Path | None, sweeps, fixed) -> tuple[list[Any], list
 
 def register(app: typer.Typer) -> None:
     @app.command("sweep")
+    @interruptible
     def sweep_cmd(
         sets: list[str] = typer.Option(
             [], "--set", help="NAME=START:STOP:N (swept) or NAME=VALUE (fixed), repeatable"
@@ -129,8 +131,13 @@ def register(app: typer.Typer) -> None:
 
         if metric not in METRICS:
             fail(f"--metric {metric!r} is unknown: allowed {', '.join(METRICS)}")
-        if plot is not None and plot.suffix.lower() != ".png":
-            fail(f"--plot {str(plot)!r} must be a .png file")
+        if plot is not None:  # the output path first: nothing is computed for a bad one
+            from qkdchip import outputs
+
+            try:
+                outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
+            except ValueError as exc:
+                fail(str(exc))
         try:
             sweeps, fixed = parse_sweeps(sets)
             if plot is not None and len(sweeps) > 2:
@@ -160,9 +167,11 @@ def register(app: typer.Typer) -> None:
                 for d in designs:
                     prepared.append(prepare(d))
                     bar.advance(task)
+                    checkpoint()  # SIGINT/SIGTERM: stop between the points
                 bar.update(task, description="key rates")
                 results = evaluate(prepared)
                 bar.advance(task)
+                checkpoint()
         except ValueError as exc:
             fail(str(exc))
         elapsed = time.perf_counter() - t0

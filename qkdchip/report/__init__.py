@@ -9,8 +9,9 @@
     figures/           client_sparams.png, server_sparams.png, comb_spectrum.png,
                        rate_vs_distance.png, ratio_to_plob.png
 
-Atomic: everything is written into a temporary folder beside ``out_dir`` and moved in only when
-every step succeeded (report.md and results.json last); a failure leaves ``out_dir`` as it was.
+Atomic: ``out_dir`` is checked before any work, everything is written into a stage folder beside
+it and published in one rename when every step succeeded (``qkdchip.outputs``); a failure or a
+SIGINT/SIGTERM leaves ``out_dir`` as it was. Entries a run does not write are kept.
 The masks of a previous run in the same ``out_dir`` are reused when the design and the layout
 code are unchanged (key: design overrides + hash of the installed layout sources).
 

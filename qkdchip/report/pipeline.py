@@ -3,21 +3,25 @@
 masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (figures.py)
 -> comb -> network at the design distance -> rate vs distance (qkdchip.sims.network)
 -> model-assumption variants (reference.py, one key-rate call)
--> results.json (+ checks against the reference) and report.md (markdown.py), moved in last
+-> results.json (+ checks against the reference) and report.md (markdown.py)
+
+Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
+it and the whole set is published in one rename (``qkdchip.outputs.staged_folder``): a failure
+or SIGINT/SIGTERM (under the CLI; checked between and after the steps) leaves ``out_dir`` as it
+was and no stage behind. Entries of ``out_dir`` that a run does not write (:data:`OUTPUTS`) are
+kept.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qkdchip import outputs
 from qkdchip.design import Design
 
 from . import figures
@@ -25,7 +29,10 @@ from .markdown import markdown
 from .masks import build_key, cached_masks
 from .reference import REFERENCE, reference_checks, sensitivity_variants
 
-__all__ = ["STEPS", "RunResult", "run"]
+__all__ = ["OUTPUTS", "STEPS", "RunResult", "run"]
+
+#: the entries a run writes into its folder (replaced as a whole; any other entry is kept)
+OUTPUTS = frozenset({"report.md", "results.json", "timings.json", "masks", "figures"})
 
 #: the steps of a run (key, description), in order
 STEPS: tuple[tuple[str, str], ...] = (
@@ -69,7 +76,7 @@ def run(
     reuse_masks: bool = True,
 ) -> RunResult:
     """Run the whole job on ``design`` (default: the reference design) into ``out_dir``."""
-    from qkdchip.build import build
+    from qkdchip.build import write_masks
     from qkdchip.commands.comb import plot_comb
     from qkdchip.commands.network import CURVE_KM, result_json
     from qkdchip.sims.network import model, plots
@@ -77,25 +84,26 @@ def run(
     design = design or Design()
     model.settings_of(design)  # validate the system parameters before anything is written
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    outputs.check_folder(out_dir, str(out_dir), OUTPUTS.__contains__)
     say = progress or (lambda _k, _d: None)
     timings: dict[str, float] = {}
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    figs = stage / "figures"
-    figs.mkdir()
     t_all = time.perf_counter()
 
     def step(key: str) -> float:
+        outputs.checkpoint()  # SIGINT/SIGTERM: stop between steps
         say(key, dict(STEPS)[key])
         return time.perf_counter()
 
-    try:
+    with outputs.staged_folder(out_dir, str(out_dir), OUTPUTS.__contains__) as stage:
+        figs = stage / "figures"
+        figs.mkdir()
         t0 = step("masks")
         key = build_key(design)
         manifest = cached_masks(out_dir, key, stage / "masks") if reuse_masks else None
         if manifest is None:
-            built = build(stage / "masks", design, previews=True, drc=True)
-            manifest = built.manifest()
+            (stage / "masks").mkdir(exist_ok=True)
+            files, _ = write_masks(stage / "masks", design, previews=True, drc=True)
+            manifest = {"files": files}
             (stage / "masks" / "build_key.txt").write_text(key + "\n")
             timings["masks (build + DRC + previews)"] = time.perf_counter() - t0
         else:
@@ -115,6 +123,7 @@ def run(
 
         t0 = step("network")
         prep = model.prepare(design)
+        outputs.checkpoint()
         network = model.evaluate([prep])[0]
         plot_comb(comb, network.plan, figs / "comb_spectrum.png")
         plots.plot_ratios(network, figs / "ratio_to_plob.png")
@@ -130,7 +139,10 @@ def run(
 
         t0 = step("sensitivity")
         variants = sensitivity_variants()
-        preps = [model.prepare(Design({**design.overrides, **ov})) for _, ov in variants]
+        preps = []
+        for _, ov in variants:
+            preps.append(model.prepare(Design({**design.overrides, **ov})))
+            outputs.checkpoint()
         sens = []
         for (label, ov), r in zip(variants, model.evaluate(preps), strict=True):
             sm = r.summary()
@@ -173,15 +185,6 @@ def run(
         timings["report"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_all
         _write_json(stage / "timings.json", timings)
-
-        # every step succeeded: move the files in (report.md and results.json last)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        files = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
-        last = [Path("results.json"), Path("report.md")]
-        for rel in [*(f for f in files if f not in last), *last]:
-            dest = out_dir / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / rel, dest)
-        return RunResult(out_dir, results, timings, network, [str(f) for f in files])
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        files = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
+        outputs.checkpoint()  # after the last step: nothing is published after a signal
+    return RunResult(out_dir, results, timings, network, files)

@@ -1,11 +1,11 @@
 """Figures of the network (matplotlib, Agg): key rate vs distance, ratio to PLOB, sweeps.
 
-Every figure is written atomically (a temporary file beside the target, then ``os.replace``).
+Every figure is written atomically (a temporary file beside the target, then ``os.replace``;
+``qkdchip.outputs.save_figure``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,18 +28,12 @@ def _plt():
 
 
 def save(fig, path: str | Path) -> Path:
-    """Save ``fig`` to ``path`` atomically and close it."""
-    plt = _plt()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        fig.savefig(tmp)
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        tmp.unlink(missing_ok=True)
-    return path
+    """Save ``fig`` to ``path`` atomically in the format its suffix names, and close it
+    (``qkdchip.outputs.save_figure``)."""
+    from qkdchip.outputs import save_figure
+
+    _plt()  # the Agg backend
+    return save_figure(fig, path)
 
 
 def plot_rate_curves(curves: dict[str, Any], result, path: str | Path) -> Path:
