@@ -133,6 +133,9 @@ REPROS = [
     Repro("build-out-file-child", ["build", "--no-previews", "--out", "f.txt/sub"], ("f.txt",), {"f.txt": b"keep\n"}),
     Repro("build-out-existing-file", ["build", "--no-previews", "--out", "exists.txt"], ("exists.txt",), {"exists.txt": b"keep\n"}),
     Repro("build-out-devnull", ["build", "--no-previews", "--out", "/dev/null"], ("/dev/null",)),
+    Repro("build-out-name-too-long", ["build", "--no-previews", "--out", "n" * 300], ("n" * 60,)),
+    Repro("keyrate-plot-name-too-long", ["keyrate", "--protocol", "plob", "--distance-km", "100", "--plot", "n" * 300 + ".png"], ("n" * 60,)),
+    Repro("simulate-out-name-too-long", ["simulate", "server", "--points", "3", "--out", "n" * 300 + ".npz"], ("n" * 60,)),
     Repro("simulate-out-folder", ["simulate", "server", "--points", "3", "--out", "x.npz"], ("x.npz",), {"x.npz": None}),
     Repro("simulate-plot-txt", ["simulate", "server", "--points", "3", "--plot", "p.txt"], ("p.txt",)),
     Repro("comb-plot-jpg", ["comb", "--plot", "p.jpg"], ("p.jpg",), code=None),  # a JPEG, or refused
