@@ -303,9 +303,14 @@ class Interrupted(BaseException):
 
 
 class _State:
-    installed = False
-    received: int | None = None
-    published = False
+    def __init__(self) -> None:
+        self.installed = False
+        self.received: int | None = None
+        self.published = False
+        #: temporary files and folders of this process (removed by a second signal), and
+        #: folders created for outputs (removed if still empty); dicts as ordered sets
+        self.temporaries: dict[Path, None] = {}
+        self.created: dict[Path, None] = {}
 
 
 _state = _State()
@@ -313,22 +318,42 @@ _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _handler(signum: int, _frame: Any) -> None:
-    """Only record the signal: an exception raised from a handler lands wherever Python happens
-    to be, e.g. in a garbage-collection callback (JAX's ``_xla_gc_callback`` swallows it) or in
-    Python code called from a native extension (nanobind turns it into a C++ exception and the
-    process aborts). The same signal a second time stops the process at once (the temporary
-    folders it leaves are removed by the next start)."""
+    """Record the signal; :func:`checkpoint` acts on it. The handler does not raise: an
+    exception raised from a handler lands wherever Python happens to be, e.g. in a garbage-
+    collection callback (JAX's ``_xla_gc_callback`` swallows it: Ctrl-C was ignored) or in
+    Python code called from a native extension's module init (nanobind turns it into a C++
+    exception and the process aborts).
+
+    The same signal a second time stops at once: this process's temporary files and folders are
+    removed and it exits with 128 + the signal number (``os._exit``; the previous output is
+    intact, as no publish is half done between two bytecodes)."""
+    name = signal.Signals(signum).name
     if _state.received is None:
         _state.received = signum
         if sys.stderr is not None and sys.stderr.isatty():
-            sys.stderr.write(
-                f"\n{signal.Signals(signum).name}: stopping at the next step "
-                "(again to stop at once)\n"
-            )
+            sys.stderr.write(f"\n{name}: stopping after this step ({name} again: at once)\n")
         return
-    if signum == _state.received:
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
+    if signum != _state.received:
+        return
+    for path in list(_state.temporaries):
+        with contextlib.suppress(OSError):
+            _remove(path)
+    _remove_folders(list(_state.created))
+    with contextlib.suppress(Exception):
+        what = "after its output was written" if _state.published else "(nothing was written)"
+        sys.stderr.write(f"error: interrupted by {name} twice: stopped at once {what}\n")
+        sys.stderr.flush()
+    os._exit(128 + signum)
+
+
+def _track(path: Path) -> Path:
+    _state.temporaries[path] = None
+    return path
+
+
+def _untrack(path: Path | None) -> None:
+    if path is not None:
+        _state.temporaries.pop(path, None)
 
 
 def checkpoint() -> None:
@@ -416,13 +441,21 @@ def _make_folders(folder: Path) -> list[Path]:
         except FileExistsError:
             continue
         created.append(p)
+        _state.created[p] = None
     return created
 
 
 def _remove_folders(created: list[Path]) -> None:
+    """Remove the folders created for an output that was not written (only if still empty)."""
     for p in reversed(created):
         with contextlib.suppress(OSError):
-            os.rmdir(p)  # only if still empty
+            os.rmdir(p)
+    _forget_folders(created)
+
+
+def _forget_folders(created: list[Path]) -> None:
+    for p in created:
+        _state.created.pop(p, None)
 
 
 class FileSet:
@@ -443,8 +476,10 @@ class FileSet:
     def temp(self, target: str | os.PathLike) -> Path:
         target = Path(target)
         self._created += _make_folders(target.parent)
-        tmp = target.with_name(
-            f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}{target.suffix}"
+        tmp = _track(
+            target.with_name(
+                f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}{target.suffix}"
+            )
         )
         self._pending.append((tmp, target))
         return tmp
@@ -457,15 +492,18 @@ class FileSet:
                 raise FileNotFoundError(f"{tmp}: the temporary file was not written")
         for tmp, target in self._pending:
             os.replace(tmp, target)
+            _untrack(tmp)
             _state.published = True
         done = [t for _, t in self._pending]
         self._pending = []
+        _forget_folders(self._created)
         return done
 
     def discard(self) -> None:
         for tmp, _target in self._pending:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
+            _untrack(tmp)
         self._pending = []
         _remove_folders(self._created)
 
@@ -601,7 +639,9 @@ def staged_folder(
     created: list[Path] = []
     try:
         created = _make_folders(real.parent)
-        stage = Path(tempfile.mkdtemp(prefix=f".{real.name}.tmp-{os.getpid()}-", dir=real.parent))
+        stage = _track(
+            Path(tempfile.mkdtemp(prefix=f".{real.name}.tmp-{os.getpid()}-", dir=real.parent))
+        )
         yield stage
         checkpoint()  # a signal before this point: nothing is published
         if os.path.isdir(real):
@@ -612,11 +652,15 @@ def staged_folder(
         os.chmod(stage, mode)
         old = _publish(stage, real)
         published = _state.published = True
-        stage = old
+        _untrack(stage)
+        stage = _track(old) if old is not None else None
     finally:
         if stage is not None and os.path.lexists(stage):
             _remove(stage)  # the unfinished stage, or the old output after the publish
             if os.path.lexists(stage):
                 print(f"warning: could not remove {stage}", file=sys.stderr)
-        if not published:
+        _untrack(stage)
+        if published:
+            _forget_folders(created)
+        else:
             _remove_folders(created)

@@ -558,3 +558,19 @@ def test_a_killed_build_is_cleaned_up_by_the_next_start(previous_run, tmp_path):
     assert snapshot(out) == before  # ... but the previous masks are intact
     outputs.check_folder(out, "--out")  # what every build and run does first
     assert leftovers(out) == []
+
+
+@pytest.mark.slow
+def test_run_interrupted_twice_stops_at_once_and_cleans_up(previous_run):
+    out = previous_run
+    before = snapshot(out)
+    proc = _start(["run", "--out", str(out)], out, out.parent)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "twice" in err
+    assert snapshot(out) == before
+    assert leftovers(out) == []

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from qkdchip.design import Design
+from qkdchip.outputs import checkpoint
 
 __all__ = ["plot_client", "plot_server"]
 
@@ -26,6 +27,7 @@ def plot_client(design: Design, path: Path) -> dict[str, Any]:
 
     kw = design.kwargs("client")
     figs = client.client_figures(**kw)
+    checkpoint()  # SIGINT/SIGTERM: stop between the chip's evaluations
     wl = np.linspace(1.53, 1.57, 801)
     f, ports = client.client_fn(**kw)
     i_out, i_in = ports.index("o2"), ports.index(client.LASER_PORT)
@@ -50,6 +52,7 @@ def plot_client(design: Design, path: Path) -> dict[str, Any]:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(8.5, 4.4), dpi=120)
     for label, drive in states.items():
+        checkpoint()
         s = np.asarray(f(wl, drive))
         ax.plot(
             wl * 1e3,
@@ -89,6 +92,7 @@ def plot_server(design: Design, path: Path) -> dict[str, Any] | None:
 
     kw = design.kwargs("server")
     figs = server.server_figures(**kw)
+    checkpoint()  # SIGINT/SIGTERM: stop between the chip's evaluations
     lam = figs["resonance_wl_nm"] * 1e-3
     fsr_um = lam**2 * figs["fsr_ghz"] * 1e9 / C_M_PER_S * 1e-6
     wide = np.linspace(lam - 1.2 * fsr_um, lam + 1.2 * fsr_um, 20001)
@@ -97,6 +101,7 @@ def plot_server(design: Design, path: Path) -> dict[str, Any] | None:
     plt = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120)
     for ax, wl in ((a1, wide), (a2, zoom)):
+        checkpoint()
         s, ports = server.server_sparams(wl, **kw)
         t = np.abs(s[:, ports.index("o2"), ports.index("o1")]) ** 2
         x = (wl - lam) * 1e6 if ax is a2 else wl * 1e3
