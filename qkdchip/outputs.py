@@ -95,15 +95,61 @@ def _error(name: str, what: str, allowed: str) -> OutputPathError:
 # path checks
 
 
+#: room a name needs for the temporary file or folder beside it (``.<name>.tmp-<pid>-<8>``
+#: plus the suffix once more)
+_TEMP_ROOM = 40
+
+
+def _stat(path: Path, name: str, allowed: str) -> os.stat_result | None:
+    """``os.stat`` of an output path or one of its folders; None if it does not exist (or a
+    component is a file: the walk up finds it); any other failure is an OutputPathError."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise _error(name, f"{str(path)!r} cannot be used: {exc.strerror}", allowed) from None
+
+
+def _check_names(path: Path, name: str) -> None:
+    """Every component of ``path`` fits the file system, with room for the temporary name."""
+    try:
+        name_max = os.pathconf(_existing_ancestor(path), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        limit = name_max if part != path.name else name_max - _TEMP_ROOM
+        if size > limit:
+            raise _error(
+                name,
+                f"a name of {size} bytes is too long",
+                f"up to {limit} bytes"
+                + (
+                    " for the output's own name, the temporary beside it needs the rest"
+                    if part == path.name
+                    else ""
+                ),
+            )
+    if len(os.fsencode(str(path))) > 4000:
+        raise _error(name, "the path is too long", "up to 4000 bytes")
+
+
+def _existing_ancestor(path: Path) -> Path:
+    p = path.parent
+    while p != p.parent and not os.path.isdir(p):
+        p = p.parent
+    return p
+
+
 def _nearest_folder(folder: Path, name: str, allowed: str) -> Path:
     """The nearest existing ancestor of (or) ``folder``: must be a writable folder."""
     p = folder
     while True:
-        try:
-            st = os.stat(p)
-        except (FileNotFoundError, NotADirectoryError):
+        st = _stat(p, name, allowed)
+        if st is None:
             if p == p.parent:
-                raise _error(name, f"no existing folder above {str(folder)!r}", allowed) from None
+                raise _error(name, f"no existing folder above {str(folder)!r}", allowed)
             p = p.parent
             continue
         if not stat.S_ISDIR(st.st_mode):
@@ -133,10 +179,8 @@ def check_file(
         raise _error(name, f"{what} a format it writes", _one_of(suffixes))
     if path.name in ("", ".", ".."):
         raise _error(name, "is not a file name", allowed)
-    try:
-        st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        st = None
+    _check_names(path, name)
+    st = _stat(path, name, allowed)
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise _error(name, "is a folder", "a new file or an existing regular file")
     if st is not None and not stat.S_ISREG(st.st_mode):
@@ -165,12 +209,11 @@ def check_folder(
     process beside it are removed."""
     path = Path(path)
     name = name or str(path)
-    real = Path(os.path.realpath(path))
     allowed = "a new or a previous output folder, in a writable folder"
-    try:
-        st = os.stat(real)
-    except (FileNotFoundError, NotADirectoryError):
-        st = None
+    _check_names(path, name)
+    real = Path(os.path.realpath(path))
+    _check_names(real, name)
+    st = _stat(real, name, allowed)
     if st is not None:
         if not stat.S_ISDIR(st.st_mode):
             what = "is a file, not a folder" if stat.S_ISREG(st.st_mode) else "is not a folder"

@@ -574,3 +574,18 @@ def test_run_interrupted_twice_stops_at_once_and_cleans_up(previous_run):
     assert "twice" in err
     assert snapshot(out) == before
     assert leftovers(out) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "--out", "n" * 300],
+        ["run", "--out", "d/" + "n" * 260 + "/sub"],
+        [*KEYRATE, "--plot", "n" * 300 + ".png"],
+        ["simulate", "inp_mzm", "--out", "n" * 230 + ".npz"],  # fits, but its temp would not
+    ],
+    ids=["build", "run", "keyrate", "simulate"],
+)
+def test_a_name_too_long_for_the_file_system_is_refused(in_tmp, args):
+    assert_refused(invoke(*args), "n" * 60, "too long", "(allowed up to")
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["f.txt"]
