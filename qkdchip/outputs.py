@@ -8,7 +8,8 @@ Every file or folder a command writes goes through this module:
   the output is written), no component of the path is a file, the suffix names the format, a
   file output is not an existing folder or special file (``/dev/null``), a folder output is not
   an existing file, not the current folder (or one holding it), not a mount point, and the
-  previous output in it can be replaced (its folders writable);
+  previous output in it can be replaced (its folders writable); every name fits the file system
+  with room for the temporary name beside it;
 - :class:`FileSet` writes one or several files all-or-nothing: each into a temporary file beside
   its target (``.<name>.tmp-<pid>-<token><suffix>``), then every one ``os.replace``-d into place;
   on any failure the temporary files are removed and no target is touched;
@@ -26,7 +27,7 @@ Every file or folder a command writes goes through this module:
   from a signal handler lands wherever Python is, and is swallowed in a garbage-collection
   callback (JAX's ``_xla_gc_callback``: Ctrl-C was ignored) or aborts the process inside a
   native extension's callback (nanobind). The same signal a second time stops the process at
-  once; the temporary folders it leaves are removed by the next start.
+  once, after removing its temporary files and folders.
 """
 
 from __future__ import annotations
