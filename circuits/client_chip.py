@@ -36,6 +36,14 @@ shared out evenly as straight waveguide between the elements. Every electrode ta
 routed (planar, crossing-free) to a pad on the south edge, every tab of row 2 to a pad on the
 north edge (``route_to_edge_pads``); DC pads for the laser and VOA, RF pads for the modulators.
 
+Joint constraints (:data:`CONSTRAINTS`): the U-turn fits between the rows
+(``client.uturn_radius``), the chain folds into the two rows (``client.chain_fold``), the label
+fits west of the die-ID box (``client.label_size``), and each row's pads fit its edge at the pad
+pitch with routes between row and pads (``client.south_pads``, ``client.north_pads``: decided
+while the cell routes). :func:`client_footprint` computes the elements, the fold and the label
+without drawing; the cell raises :class:`~qkdchip.circuits.constraints.InfeasibleDesign` naming
+every violated constraint.
+
 Ports: o1 injection input (comb line), o2 quantum-signal output (both on the west edge).
 ``get_netlist()`` gives the optical chain (instances ``facet_in``, ``laser``, ``im1`` ... ``voa``,
 ``facet_out`` joined by ``wg*`` straights and the ``uturn_*`` bends) and the electrical one
@@ -46,13 +54,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import gdsfactory as gf
 import klayout.db as kdb
 
 from qkdchip.base.params import Range, checked, defaults_of, ranges_of
 from qkdchip.circuits import die_text
+from qkdchip.circuits.constraints import Constraint, InfeasibleDesign, Violation, evaluate
 from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.inp import (
     inp_bend_circular,
@@ -131,12 +141,24 @@ class _Plan:
     slack2_nm: int
 
 
-def _plan(
+@dataclass(frozen=True)
+class _Fold:
+    """The folding of the chain: the best plan, or None and by how much the best split overruns
+    a row (nm) with that split."""
+
+    plan: _Plan | None
+    avail_nm: int  # room for the elements and gaps of one row (nm)
+    dx_nm: dict[str, int]  # x extent of each element (nm)
+    excess_nm: int  # best split: the longer row's overrun (0 if it folds)
+    split: tuple[tuple[str, ...], tuple[str, ...]]  # that split's rows
+
+
+def _fold(
     elements: dict[str, gf.Component], order: Sequence[str], dx_facet_nm: int, radius_um: float
-) -> _Plan:
+) -> _Fold:
     """Fold the chain into two rows joined by a U-turn at the east end: row 1 = laser + the first
-    k EO elements, row 2 = the rest, for the k that maximises the smaller of the two slacks.
-    ValueError (naming the parameters to change) if no k fits."""
+    k EO elements, row 2 = the rest, for the k that maximises the smaller of the two slacks. If
+    no k fits, the split with the smallest overrun (``plan`` None)."""
     width, keep = DIE_WIDTH_UM, DIE_KEEPOUT_UM
     w_wg = XSECTIONS["inp_deep"].width_um
     gap = to_dbu(MIN_GAP_UM)
@@ -145,24 +167,21 @@ def _plan(
     pitch = max(int(MIN_ROW_PITCH_UM), 2 * math.ceil(radius_um + 5.0))
     avail = to_dbu(x_turn) - dx_facet_nm
     plans: list[_Plan] = []
+    best: tuple[int, tuple[tuple[str, ...], tuple[str, ...]]] | None = None
     for k in range(len(order) + 1):
         row1, row2 = ("laser", *order[:k]), tuple(order[k:])
         slack1 = avail - sum(dx[e] for e in row1) - len(row1) * gap
         slack2 = avail - sum(dx[e] for e in row2) - (len(row2) + 1) * gap
         if slack1 >= 0 and slack2 >= 0:
             plans.append(_Plan(row1, row2, x_turn, pitch, slack1, slack2))
+        over = max(-slack1, -slack2, 0)
+        if best is None or over < best[0]:
+            best = (over, (row1, row2))
+    assert best is not None
     if plans:
-        return max(plans, key=lambda p: min(p.slack1_nm, p.slack2_nm))
-    total = sum(dx.values()) * 1e-3
-    raise ValueError(
-        f"client_chip: the optical chain ({total:.0f} um of elements, {MIN_GAP_UM:.0f} um gaps) "
-        f"does not fold into two rows of {avail * 1e-3:.0f} um on the {DIE_WIDTH_UM:.0f} x "
-        f"{DIE_HEIGHT_UM:.0f} um die: reduce im_length_um, pm_length_um, pmref_length_um, "
-        f"voa_length_um, the laser_*_length_um, im_arm_spacing_um, wg_radius_um or "
-        f"facet_taper_length_um (element lengths um: "
-        + ", ".join(f"{k}={v * 1e-3:.0f}" for k, v in dx.items())
-        + ")"
-    )
+        plan = max(plans, key=lambda p: min(p.slack1_nm, p.slack2_nm))
+        return _Fold(plan, avail, dx, 0, (plan.row1, plan.row2))
+    return _Fold(None, avail, dx, best[0], best[1])
 
 
 def _gaps(slack_nm: int, n: int, gap_nm: int) -> list[int]:
@@ -171,6 +190,175 @@ def _gaps(slack_nm: int, n: int, gap_nm: int) -> list[int]:
     gaps = [gap_nm + base] * n
     gaps[-1] += slack_nm - base * n
     return gaps
+
+
+# --- joint constraints -------------------------------------------------------------------------
+# Each reads the footprint (``ClientFootprint``) the cell computes before drawing; a message names
+# the parameters involved and the allowed bound (chip argument names; the design registry shows
+# them dotted: pm_length_um is client.pm.length_um).
+
+#: the chip arguments that set the length of the optical chain
+CHAIN_LENGTH_PARAMS = (
+    "laser_gain_length_um",
+    "laser_phase_length_um",
+    "laser_front_dbr_length_um",
+    "laser_rear_dbr_length_um",
+    "im_length_um",
+    "im_arm_spacing_um",
+    "pm_length_um",
+    "pmref_length_um",
+    "voa_length_um",
+    "facet_taper_length_um",
+    "facet_angle_deg",
+    "wg_radius_um",
+)
+
+
+def _uturn_radius(fp: ClientFootprint) -> str | None:
+    r = fp.p["wg_radius_um"]
+    if 2 * math.ceil(r + 5.0) <= MAX_ROW_PITCH_UM:
+        return None
+    return (
+        f"wg_radius_um={r:g} um is too large for the U-turn between the two rows of the "
+        f"{DIE_HEIGHT_UM:.0f} um high die (rows at most {MAX_ROW_PITCH_UM:.0f} um apart, "
+        f"{(DIE_HEIGHT_UM - MAX_ROW_PITCH_UM) / 2:.0f} um to each edge for the pads): allowed <= "
+        f"{MAX_ROW_PITCH_UM / 2 - 5:.0f} um"
+    )
+
+
+def _chain_fold(fp: ClientFootprint) -> str | None:
+    fold = fp.fold
+    if fold.plan is not None:
+        return None
+    row1, row2 = fold.split
+    dx = fold.dx_nm
+    return (
+        f"the optical chain ({sum(dx.values()) * 1e-3:.0f} um of elements, {MIN_GAP_UM:.0f} um "
+        f"gaps) does not fold into two rows of {fold.avail_nm * 1e-3:.0f} um on the "
+        f"{DIE_WIDTH_UM:.0f} x {DIE_HEIGHT_UM:.0f} um die: the best split (row 1: "
+        f"{', '.join(row1)}; row 2: {', '.join(row2) or '-'}) overruns by "
+        f"{fold.excess_nm * 1e-3:.1f} um: allowed elements shorter by >= that on its longer row "
+        f"(reduce im_length_um (x3), pm_length_um, pmref_length_um, voa_length_um, the "
+        f"laser_*_length_um, im_arm_spacing_um, wg_radius_um or facet_taper_length_um; element "
+        f"lengths um: " + ", ".join(f"{k}={v * 1e-3:.0f}" for k, v in dx.items()) + ")"
+    )
+
+
+def _label_size(fp: ClientFootprint) -> str | None:
+    label = fp.p["die_label"]
+    if not isinstance(label, str) or not label.strip():
+        return f"die_label={label!r} must be a non-empty string"
+    if fp.label_width_um <= fp.label_room_um:
+        return None
+    shown = repr(label) if len(repr(label)) <= 40 else repr(label)[:36] + "...'"
+    return (
+        f"die_label={shown} ({len(label)} characters) is too long: its text spans "
+        f"{fp.label_width_um:.0f} um, allowed {fp.label_room_um:.0f} um (west of the die-ID box)"
+    )
+
+
+def _pads(edge: str, row: int) -> Constraint:
+    return Constraint(
+        f"client.{edge}_pads",
+        ("die_pad_pitch_um", *CHAIN_LENGTH_PARAMS),
+        f"the pads of row {row}'s electrodes fit the {edge} edge at the pad pitch and their "
+        f"routes fit between the row and the pads (decided while the cell routes them)",
+    )
+
+
+SOUTH_PADS, NORTH_PADS = _pads("south", 1), _pads("north", 2)
+#: The joint constraints of the client chip, in the order they are reported.
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint(
+        "client.uturn_radius",
+        ("wg_radius_um",),
+        "the U-turn of wg_radius_um bends joins the two rows within the die height",
+        _uturn_radius,
+    ),
+    Constraint(
+        "client.chain_fold",
+        CHAIN_LENGTH_PARAMS,
+        "laser + six EO elements + facets + MIN_GAP_UM gaps fold into two rows of the die width",
+        _chain_fold,
+    ),
+    Constraint(
+        "client.label_size",
+        ("die_label",),
+        "the die label fits west of the die-ID box",
+        _label_size,
+    ),
+    SOUTH_PADS,
+    NORTH_PADS,
+)
+
+
+@dataclass(frozen=True)
+class ClientFootprint:
+    """What the client cell computes before it draws: every footprint constraint reads it, and
+    the cell draws with the same numbers."""
+
+    p: dict[str, Any]  # the chip's arguments
+    elements: dict[str, gf.Component]
+    facet: gf.Component
+    fold: _Fold
+    label: Any  # the label text (kdb.Region, dbu) at its place
+    label_width_um: float
+    label_room_um: float
+    violations: list[Violation] = field(default_factory=list)
+
+
+def client_footprint(**params: Any) -> ClientFootprint:
+    """The footprint of ``client_chip(**params)`` and its violated footprint constraints, without
+    drawing the chip (``params``: the chip's arguments, defaults for the missing ones). Cheap:
+    it builds only the elements (cached). The pad constraints need the drawing: the cell decides
+    them."""
+    p = {**defaults_of(client_chip), **params}
+    order = tuple(p["order"])
+    if len(order) != len(ELEMENT_KEYS) or sorted(order) != sorted(ELEMENT_KEYS):
+        raise ValueError(f"order={order!r} must be a permutation of {ELEMENT_KEYS}")
+    mzm = inp_mzm(
+        length_um=p["im_length_um"],
+        arm_spacing_um=p["im_arm_spacing_um"],
+        split_ratio=p["im_split_ratio"],
+        combine_ratio=p["im_combine_ratio"],
+        bend_radius_um=p["wg_radius_um"],
+    )
+    elements: dict[str, gf.Component] = {
+        "laser": inp_dbr_laser(
+            gain_length_um=p["laser_gain_length_um"],
+            phase_length_um=p["laser_phase_length_um"],
+            front_dbr_length_um=p["laser_front_dbr_length_um"],
+            rear_dbr_length_um=p["laser_rear_dbr_length_um"],
+        ),
+        "im1": mzm,
+        "im2": mzm,
+        "im3": mzm,
+        "pm": inp_phase_modulator(length_um=p["pm_length_um"]),
+        "pmref": inp_phase_modulator(length_um=p["pmref_length_um"]),
+        "voa": inp_voa(length_um=p["voa_length_um"]),
+    }
+    facet = inp_facet_ssc(
+        angle_deg=p["facet_angle_deg"],
+        taper_length_um=p["facet_taper_length_um"],
+        tip_width_um=p["facet_tip_width_um"],
+    )
+    fold = _fold(elements, order, _dx_nm(facet), p["wg_radius_um"])
+    label = p["die_label"] if isinstance(p["die_label"], str) else ""
+    gen = kdb.TextGenerator.default_generator()
+    text = gen.text(label, 0.001, LABEL_HEIGHT_UM / gen.dheight())
+    text.move(to_dbu(LABEL_ORIGIN_UM[0]), to_dbu(LABEL_ORIGIN_UM[1]))
+    room_um = DIE_ID_BOX_UM[0] - die_text.clearance_um("inp") - LABEL_ORIGIN_UM[0]
+    fp = ClientFootprint(
+        p=p,
+        elements=elements,
+        facet=facet,
+        fold=fold,
+        label=text,
+        label_width_um=text.bbox().width() * 1e-3,
+        label_room_um=room_um,
+    )
+    fp.violations.extend(evaluate(CONSTRAINTS, fp))
+    return fp
 
 
 @gf.cell(basename="inp_client_chip")
@@ -230,49 +418,15 @@ def client_chip(
         order: permutation of ("im1", "im2", "im3", "pm", "pmref", "voa"): the optical order of
             the six EO elements after the laser.
     """
-    order = tuple(order)
-    if len(order) != len(ELEMENT_KEYS) or sorted(order) != sorted(ELEMENT_KEYS):
-        raise ValueError(f"order={order!r} must be a permutation of {ELEMENT_KEYS}")
-    if not isinstance(die_label, str) or not die_label.strip():
-        raise ValueError(f"die_label={die_label!r} must be a non-empty string")
-
-    mzm = inp_mzm(
-        length_um=im_length_um,
-        arm_spacing_um=im_arm_spacing_um,
-        split_ratio=im_split_ratio,
-        combine_ratio=im_combine_ratio,
-        bend_radius_um=wg_radius_um,
-    )
-    elements: dict[str, gf.Component] = {
-        "laser": inp_dbr_laser(
-            gain_length_um=laser_gain_length_um,
-            phase_length_um=laser_phase_length_um,
-            front_dbr_length_um=laser_front_dbr_length_um,
-            rear_dbr_length_um=laser_rear_dbr_length_um,
-        ),
-        "im1": mzm,
-        "im2": mzm,
-        "im3": mzm,
-        "pm": inp_phase_modulator(length_um=pm_length_um),
-        "pmref": inp_phase_modulator(length_um=pmref_length_um),
-        "voa": inp_voa(length_um=voa_length_um),
-    }
-    facet = inp_facet_ssc(
-        angle_deg=facet_angle_deg,
-        taper_length_um=facet_taper_length_um,
-        tip_width_um=facet_tip_width_um,
-    )
+    fp = client_footprint(**locals())  # the arguments: elements, fold, label, violations
+    if fp.violations:
+        raise InfeasibleDesign("client_chip", fp.violations)
+    elements, facet, plan = fp.elements, fp.facet, fp.fold.plan
+    assert plan is not None
 
     # --- floorplan ---------------------------------------------------------------------------
     width, height, keep = DIE_WIDTH_UM, DIE_HEIGHT_UM, DIE_KEEPOUT_UM
     radius = wg_radius_um
-    if 2 * math.ceil(radius + 5.0) > MAX_ROW_PITCH_UM:
-        raise ValueError(
-            f"wg_radius_um={radius} um is too large for the U-turn between the two rows of the "
-            f"{height:.0f} um high die: allowed <= {MAX_ROW_PITCH_UM / 2 - 5:.0f} um"
-        )
-    dx_facet = _dx_nm(facet)
-    plan = _plan(elements, order, dx_facet, radius)
     row1, row2 = list(plan.row1), list(plan.row2)
     y1 = height / 2 - plan.row_pitch_um / 2
     y2 = height / 2 + plan.row_pitch_um / 2
@@ -333,30 +487,33 @@ def client_chip(
 
     margin = keep + PAD_EDGE_MARGIN_UM
     kw = {"pitch_um": die_pad_pitch_um, "clearance_um": ROUTE_CLEARANCE_UM}
-    try:
-        pads = route_to_edge_pads(
-            c, tabs(row1), edge="south", edge_um=margin,
-            along_min_um=margin, along_max_um=width - margin, **kw,
-        )  # fmt: skip
-        pads += route_to_edge_pads(
-            c, tabs(row2), edge="north", edge_um=height - margin,
-            along_min_um=margin, along_max_um=width - margin, **kw,
-        )  # fmt: skip
-    except ValueError as exc:
-        raise ValueError(f"die_pad_pitch_um={die_pad_pitch_um}: {exc}") from exc
+    pads: list[dict[str, Any]] = []
+    bad: list[Violation] = []
+    for con, row, edge, edge_um in (
+        (SOUTH_PADS, row1, "south", margin),
+        (NORTH_PADS, row2, "north", height - margin),
+    ):
+        row_tabs = tabs(row)
+        try:
+            pads += route_to_edge_pads(
+                c, row_tabs, edge=edge, edge_um=edge_um,
+                along_min_um=margin, along_max_um=width - margin, **kw,
+            )  # fmt: skip
+        except ValueError as exc:  # nothing of this edge was added
+            bad.append(
+                con.violation(
+                    f"die_pad_pitch_um={die_pad_pitch_um:g} um: the {len(row_tabs)} electrodes of "
+                    f"row {1 if edge == 'south' else 2} ({', '.join(row) or '-'}) do not reach "
+                    f"the {edge} edge: {exc} (allowed: a smaller die_pad_pitch_um, or shorter "
+                    f"elements so that the chain folds differently)"
+                )
+            )
+    if bad:
+        raise InfeasibleDesign("client_chip", bad)
 
     # --- die outline, label, the die-ID box of a mask, ports ------------------------------------
     add_boxes(c, "DIE", [box(0.0, 0.0, width, height)])
-    mag = LABEL_HEIGHT_UM / kdb.TextGenerator.default_generator().dheight()
-    text = kdb.TextGenerator.default_generator().text(die_label, 0.001, mag)
-    text.move(to_dbu(LABEL_ORIGIN_UM[0]), to_dbu(LABEL_ORIGIN_UM[1]))
-    room_um = DIE_ID_BOX_UM[0] - die_text.clearance_um("inp") - LABEL_ORIGIN_UM[0]
-    if text.bbox().width() > to_dbu(room_um):
-        raise ValueError(
-            f"die_label={die_label!r} is too long: its text spans {text.bbox().width() / 1000:.0f}"
-            f" um, allowed {room_um:.0f} um (west of the die-ID box)"
-        )
-    c.shapes(layer_index("TEXT")).insert(text)
+    c.shapes(layer_index("TEXT")).insert(fp.label)
     die_text.check_free(c, "inp", DIE_ID_BOX_UM, "die-ID")
     c.add_port("o1", port=f_in.ports["o2"])
     c.add_port("o2", port=f_out.ports["o2"])

@@ -155,6 +155,39 @@ def clearance_um(process: str) -> float:
     return max(dists)
 
 
+def _hits(c: Any, process: str, box_um: tuple[float, float, float, float]) -> kdb.Region:
+    """The fabricated shapes of ``c`` inside ``box_um`` grown by :func:`clearance_um` (dbu)."""
+    from qkdchip.pdk.drc import rules_for
+
+    rules = rules_for(process)
+    dbu = c.kcl.dbu
+    grow = clearance_um(process)
+    x0, y0, x1, y1 = box_um
+    probe = kdb.DBox(x0 - grow, y0 - grow, x1 + grow, y1 + grow).to_itype(dbu)
+    layout = c.kcl.layout
+    hits = kdb.Region()
+    for rule in rules.layers:
+        if rule.name in (rules.die_layer, *rules.ignore, *rules.mask_layers):
+            continue
+        idx = layout.find_layer(*rule.layer)
+        if idx is None:
+            continue
+        hits += kdb.Region(c.kdb_cell.begin_shapes_rec_overlapping(idx, probe)) & kdb.Region(probe)
+    return hits
+
+
+def free_top(c: Any, process: str, box_um: tuple[float, float, float, float]) -> float:
+    """The top (um, on the grid) of ``box_um`` lowered until the box grown by
+    :func:`clearance_um` is free of the fabricated shapes of ``c`` that reach into it: the box's
+    own top if it is free, else the lowest such shape less the clearance (a box under a row of
+    shapes, e.g. a die ID under the bus; the result may be below the box's bottom)."""
+    hits = _hits(c, process, box_um)
+    if hits.is_empty():
+        return box_um[3]
+    per_um = round(1.0 / c.kcl.dbu)
+    return (hits.bbox().bottom - round(clearance_um(process) * per_um)) / per_um
+
+
 def check_free(c: Any, process: str, box_um: tuple[float, float, float, float], what: str) -> None:
     """RuntimeError unless ``box_um`` (x0, y0, x1, y1) of cell ``c``, grown by
     :func:`clearance_um`, is free of every fabricated shape (a reserved area of the floorplan)."""

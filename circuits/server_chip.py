@@ -30,6 +30,16 @@ leads and contacts, ~200 um traces and the 100 um pads 100 um below the top edge
 keeps the 50 um die keep-out except the facet trenches, which reach the die edge (the facets sit
 60 um inside it).
 
+Joint constraints (:data:`CONSTRAINTS`, each parameter being inside its own range): the width
+holds the facets, tapers and ring bus (``server.width_budget``), the facet trenches stay inside the
+die (``server.trench_in_die``), the heater's opening fits the ring (``server.heater_opening``) and
+its contacts leave room for two pads (``server.pad_spacing``), the height holds bus, ring, heater,
+traces and pads (``server.height_budget``), the label fits below the bus
+(``server.label_size``) and so does a mask's die ID (``server.die_id_box``). The cell computes
+its footprint (:func:`server_footprint`: sub-cells, the placed optics, rooms) first, evaluates
+every constraint on it and raises :class:`~qkdchip.circuits.constraints.InfeasibleDesign` naming
+each violated one, before it draws the rest with the same numbers.
+
 The parameters are the design's single source of truth (the registry shows ``ring_gap_um`` as
 ``server.ring.gap_um``); their ranges *refer* to the cells' ranges. The default radius gives the
 published FSR of 30.03 GHz for the group index of the ``xs_sin`` core (femwell table):
@@ -38,10 +48,15 @@ R = c / (2 pi n_g FSR) - L_c / pi.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
 import gdsfactory as gf
 
-from qkdchip.base.params import Range, checked, ranges_of
+from qkdchip.base.params import Range, checked, defaults_of, ranges_of
 from qkdchip.circuits import die_text
+from qkdchip.circuits.constraints import Constraint, InfeasibleDesign, Violation, evaluate, subcell
 from qkdchip.circuits.netlists import optical_netlist  # noqa: F401  (re-export)
 from qkdchip.components.sin import (
     sin_edge_coupler,
@@ -52,8 +67,8 @@ from qkdchip.components.sin import (
     sin_ring_heater,
     sin_straight,
 )
-from qkdchip.components.sin._geometry import add_box, add_text, snap, text_region, to_dbu
-from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, RULES
+from qkdchip.components.sin._geometry import add_box, add_text, snap, snap2, text_region
+from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
 from qkdchip.pdk.sin.layers import CORE_WIDTH_UM, LAYERS
 
 #: distance of the pads' outer edge from the top die edge (twice the keep-out: bonding room), um
@@ -71,6 +86,357 @@ _HEATER = ranges_of(sin_ring_heater)
 _PUMP = ranges_of(sin_pump_facet)
 _COUPLER = ranges_of(sin_edge_coupler)
 _PAD = ranges_of(sin_pad)
+
+
+#: the label's lower-left corner (x = y) and the die ID's distance from the east die edge, um
+LABEL_XY_UM = 2 * DIE_KEEPOUT_UM
+_OPEN_MIN_UM = RULES.layer("PAD_OPEN").min_width_um
+_PAD_INSET_UM = defaults_of(sin_pad)["opening_inset_um"]
+#: sub-cell argument -> chip argument (their messages are shown with the chip's names)
+_HEATER_NAMES = {
+    "radius_um": "ring_radius_um",
+    "coupling_length_um": "ring_coupling_length_um",
+    "width_um": "heater_width_um",
+    "opening_um": "heater_opening_um",
+    "lead_length_um": "heater_lead_length_um",
+    "contact_size_um": "heater_contact_size_um",
+}
+
+
+def _short(text: str, n: int = 40) -> str:
+    r = repr(text)
+    return r if len(r) <= n else r[: n - 4] + "...'"
+
+
+# --- joint constraints -------------------------------------------------------------------------
+# Each reads the footprint (``ServerFootprint``) the cell computes before drawing; a message names
+# the parameters involved and the allowed bound (chip argument names; the design registry shows
+# them dotted: die_width_um is server.die.width_um).
+
+
+def _width_budget(fp: ServerFootprint) -> str | None:
+    if fp.free_um is None or fp.free_um >= 2 * MIN_CONNECT_UM:
+        return None
+    p = fp.p
+    need = p["die_width_um"] - fp.free_um + 2 * MIN_CONNECT_UM
+    return (
+        f"die_width_um={p['die_width_um']:g} um is too small for the two facet trenches "
+        f"(facet_trench_length_um), the pump and coupler tapers (pump_taper_length_um, "
+        f"coupler_taper_length_um) and the ring's bus (ring_radius_um, ring_coupling_length_um, "
+        f"ring_bus_extension_um) with {MIN_CONNECT_UM:g} um straights: allowed >= {need:.1f} um"
+    )
+
+
+def _trench_in_die(fp: ServerFootprint) -> str | None:
+    p = fp.p
+    low = p["facet_trench_width_um"] / 2 + MIN_CONNECT_UM
+    if p["die_bus_y_um"] >= low:
+        return None
+    return (
+        f"die_bus_y_um={p['die_bus_y_um']:g} um puts the facet trenches "
+        f"(facet_trench_width_um={p['facet_trench_width_um']:g} um) across the bottom die edge: "
+        f"allowed >= {low:g} um (half the trench width + {MIN_CONNECT_UM:g} um)"
+    )
+
+
+def _pad_spacing(fp: ServerFootprint) -> str | None:
+    if fp.contact_pitch_um is None:
+        return None
+    p = fp.p
+    space = RULES.layer("PAD_METAL").min_space_um
+    need = p["pad_size_um"] + space
+    if fp.contact_pitch_um >= need:
+        return None
+    return (
+        f"heater_opening_um={p['heater_opening_um']:g} um puts the heater contacts "
+        f"{fp.contact_pitch_um:.1f} um apart: the pads (pad_size_um={p['pad_size_um']:g} um) need "
+        f">= {need:g} um: allowed heater_opening_um >= "
+        f"{p['heater_opening_um'] + need - fp.contact_pitch_um:.1f} um or pad_size_um <= "
+        f"{fp.contact_pitch_um - space:.1f} um"
+    )
+
+
+def _height_budget(fp: ServerFootprint) -> str | None:
+    if fp.trace_um is None or min(fp.trace_um) >= MIN_CONNECT_UM:
+        return None
+    p = fp.p
+    need = p["die_height_um"] - min(fp.trace_um) + MIN_CONNECT_UM
+    return (
+        f"die_height_um={p['die_height_um']:g} um is too small for the bus at die_bus_y_um="
+        f"{p['die_bus_y_um']:g} um, the ring above it (ring_radius_um, ring_width_um, ring_gap_um),"
+        f" the heater leads and contacts (heater_lead_length_um, heater_contact_size_um), "
+        f"{MIN_CONNECT_UM:g} um traces and the pads (pad_size_um) {PAD_EDGE_MARGIN_UM:g} um below "
+        f"the top edge: allowed >= {need:.1f} um"
+    )
+
+
+def _label_size(fp: ServerFootprint) -> str | None:
+    p = fp.p
+    label = p["die_label"]
+    if not isinstance(label, str) or not label.strip():
+        return f"die_label={label!r} must be a non-empty string"
+    (w, h), (rw, rh) = fp.label_size_um, fp.label_room_um
+    if w <= rw and fp.label_top_um <= fp.label_xy_um + rh:
+        return None
+    return (
+        f"die_label={_short(label)} ({len(label)} characters) is too large: its text spans "
+        f"{w:.0f} x {h:.0f} um, allowed {rw:.0f} x {rh:.0f} um below the bus, west of the die-ID "
+        f"box (set by die_width_um and die_bus_y_um)"
+    )
+
+
+def _die_id_box(fp: ServerFootprint) -> str | None:
+    p = fp.p
+    x0, y0, x1, y1 = fp.id_box_um
+    need_w, need_h = fp.id_need_um
+    out = []
+    if y1 - y0 < need_h:
+        out.append(
+            f"die_bus_y_um={p['die_bus_y_um']:g} um leaves {y1 - y0:.1f} um below the bus (its "
+            f"shapes reach {fp.bus_dip_um:.1f} um below its centre line: ring_width_um, "
+            f"coupler_tip_width_um, pump_facet_width_um, heater_width_um) for a die ID "
+            f"{need_h:.0f} um high: allowed die_bus_y_um >= "
+            f"{p['die_bus_y_um'] + need_h - (y1 - y0):.1f} um"
+        )
+    if x1 - x0 < need_w:
+        east = p["die_width_um"] - x1
+        out.append(
+            f"die_width_um={p['die_width_um']:g} um leaves {x1 - x0:.1f} um east of the label "
+            f"(the die's east half less {east:.0f} um at the edge, set by "
+            f"facet_trench_length_um) for a die ID {need_w:.0f} um wide: allowed die_width_um >= "
+            f"{2 * (need_w + DIE_ID_GAP_UM / 2 + east):.1f} um"
+        )
+    return "; ".join(out) or None
+
+
+HEATER_OPENING = Constraint(
+    "server.heater_opening",
+    ("heater_opening_um", "ring_radius_um", "ring_coupling_length_um"),
+    "the heater's opening fits the top of the ring (the heater cell's rule)",
+)
+#: The joint constraints of the server chip, in the order they are reported.
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint(
+        "server.width_budget",
+        (
+            "die_width_um",
+            "ring_radius_um",
+            "ring_coupling_length_um",
+            "ring_bus_extension_um",
+            "pump_taper_length_um",
+            "coupler_taper_length_um",
+            "facet_trench_length_um",
+        ),
+        "facet trenches + tapers + ring bus + two straights of >= MIN_CONNECT_UM fit the die width",
+        _width_budget,
+    ),
+    Constraint(
+        "server.trench_in_die",
+        ("die_bus_y_um", "facet_trench_width_um"),
+        "the facet trenches around the bus stay inside the die",
+        _trench_in_die,
+    ),
+    HEATER_OPENING,
+    Constraint(
+        "server.pad_spacing",
+        ("heater_opening_um", "heater_width_um", "pad_size_um"),
+        "the two pads above the heater contacts keep the PAD_METAL min space",
+        _pad_spacing,
+    ),
+    Constraint(
+        "server.height_budget",
+        (
+            "die_height_um",
+            "die_bus_y_um",
+            "ring_radius_um",
+            "ring_width_um",
+            "ring_gap_um",
+            "heater_lead_length_um",
+            "heater_contact_size_um",
+            "pad_size_um",
+        ),
+        "bus + ring + heater contacts + traces of >= MIN_CONNECT_UM + pads fit the die height",
+        _height_budget,
+    ),
+    Constraint(
+        "server.label_size",
+        ("die_label", "die_width_um", "die_bus_y_um"),
+        "the die label fits below the bus, west of the die-ID box",
+        _label_size,
+    ),
+    Constraint(
+        "server.die_id_box",
+        (
+            "die_bus_y_um",
+            "die_width_um",
+            "facet_trench_length_um",
+            "ring_width_um",
+            "coupler_tip_width_um",
+            "pump_facet_width_um",
+            "heater_width_um",
+        ),
+        f"the box a mask writes the die ID in holds {die_text.DIE_ID_MIN_CHARS} characters",
+        _die_id_box,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ServerFootprint:
+    """What the server cell computes before it draws its traces, pads and text (um): every joint
+    constraint reads it, and the cell draws with the same numbers and the same placed optics.
+    ``None`` where a sub-cell refused its arguments (that violation is in ``violations``)."""
+
+    p: dict[str, Any]  # the chip's arguments
+    refs: dict[str, Any]  # the placed optics and heater (instances of the component)
+    ring: Any
+    heater: Any
+    pad: Any
+    free_um: float  # bus straight left between the facet tapers and the ring's bus
+    contact_pitch_um: float | None  # heater contact centres apart (x)
+    trace_um: tuple[float, float] | None  # heater contact -> pad trace lengths
+    label_xy_um: float
+    label_size_um: tuple[float, float]
+    label_top_um: float
+    label_room_um: tuple[float, float]
+    id_box_um: tuple[float, float, float, float]
+    id_need_um: tuple[float, float]
+    bus_dip_um: float  # lowest fabricated shape under the die-ID box, below the bus centre line
+    violations: list[Violation] = field(default_factory=list)
+
+
+def _pad_cell(size_um: float) -> gf.Component:
+    """The bond pad: ``sin_pad``'s default opening inset, narrowed down to the PAD_OPEN enclosure
+    for a pad too small to hold the minimum opening with it (the whole ``pad_size_um`` range)."""
+    inset = math.floor(round((size_um - _OPEN_MIN_UM) / 2 / GRID_UM, 6)) * GRID_UM
+    if inset >= _PAD_INSET_UM:
+        return sin_pad(size_um=size_um)
+    return sin_pad(size_um=size_um, opening_inset_um=inset)
+
+
+def server_footprint(**params: Any) -> ServerFootprint:
+    """The footprint of ``server_chip(**params)`` and its violated constraints, without drawing
+    the chip (``params``: the chip's arguments, defaults for the missing ones). Cheap: it builds
+    the sub-cells (cached) and places the optics in a scratch component."""
+    return _footprint(gf.Component(), {**defaults_of(server_chip), **params})
+
+
+def _footprint(c: gf.Component, p: dict[str, Any]) -> ServerFootprint:
+    """Build the sub-cells, place the optics and the heater in ``c``, measure what the joint
+    constraints need and evaluate them (the cell's first half; see :class:`ServerFootprint`)."""
+    bad: list[Violation] = []
+    w = p["ring_width_um"]
+    trench = {
+        "trench_length_um": p["facet_trench_length_um"],
+        "trench_width_um": p["facet_trench_width_um"],
+    }
+    pump_c = sin_pump_facet(
+        air_gap_um=p["pump_air_gap_um"],
+        facet_width_um=p["pump_facet_width_um"],
+        taper_length_um=p["pump_taper_length_um"],
+        width_um=w,
+        **trench,
+    )
+    coupler_c = sin_edge_coupler(
+        taper_length_um=p["coupler_taper_length_um"],
+        tip_width_um=p["coupler_tip_width_um"],
+        width_um=w,
+        **trench,
+    )
+    ring_c = sin_ring_bus(
+        radius_um=p["ring_radius_um"],
+        width_um=w,
+        gap_um=p["ring_gap_um"],
+        coupling_length_um=p["ring_coupling_length_um"],
+        bus_extension_um=p["ring_bus_extension_um"],
+    )
+    heater_c = subcell(
+        HEATER_OPENING,
+        bad,
+        sin_ring_heater,
+        _HEATER_NAMES,
+        radius_um=p["ring_radius_um"],
+        coupling_length_um=p["ring_coupling_length_um"],
+        width_um=p["heater_width_um"],
+        opening_um=p["heater_opening_um"],
+        lead_length_um=p["heater_lead_length_um"],
+        contact_size_um=p["heater_contact_size_um"],
+    )
+    pad_c = _pad_cell(p["pad_size_um"])
+
+    # --- horizontal budget: the two bus straights take what the die width leaves
+    x_pump_end = p["facet_trench_length_um"] + pump_c.ports["o2"].dx
+    x_coupler_end = p["die_width_um"] - p["facet_trench_length_um"] - coupler_c.ports["o2"].dx
+    bus_len = ring_c.ports["o2"].dx - ring_c.ports["o1"].dx
+    free = snap(x_coupler_end - x_pump_end - bus_len)
+    fits = free >= 2 * MIN_CONNECT_UM
+    # a chain too long for the die is placed as if the die were just wide enough: the
+    # constraints in y (heights, pads) are still decided; width_budget reports the width
+    placed = free if fits else 2 * MIN_CONNECT_UM
+
+    # --- the optics along the bus, then the heater on the ring centre
+    refs: dict[str, Any] = {}
+    pump = refs["pump"] = c.add_ref(pump_c, name="pump")
+    pump.dmove((p["facet_trench_length_um"], snap(p["die_bus_y_um"])))
+    len_in = snap(placed / 2)
+    wg_in = refs["wg_in"] = c.add_ref(sin_straight(length_um=len_in, width_um=w), name="wg_in")
+    wg_in.connect("o1", pump.ports["o2"])
+    ring = refs["ring"] = c.add_ref(ring_c, name="ring")
+    ring.connect("o1", wg_in.ports["o2"])
+    wg_out = refs["wg_out"] = c.add_ref(
+        sin_straight(length_um=snap(placed - len_in), width_um=w), name="wg_out"
+    )
+    wg_out.connect("o1", ring.ports["o2"])
+    coupler = refs["coupler"] = c.add_ref(coupler_c, name="coupler")
+    coupler.connect("o2", wg_out.ports["o2"])
+    pitch = trace = None
+    if heater_c is not None:
+        ring_origin = (ring.ports["o1"].dx + ring.ports["o2"].dx) / 2, ring.ports["o1"].dy
+        heater = refs["heater"] = c.add_ref(heater_c, name="heater")
+        heater.dmove((snap(ring_origin[0]), snap(ring_origin[1] + _ring_center_y(ring_c))))
+        pitch = heater.ports["e2"].dx - heater.ports["e1"].dx
+        pad_bottom = p["die_height_um"] - PAD_EDGE_MARGIN_UM - p["pad_size_um"]
+        # pad rotated: e1 at its bottom
+        trace = tuple(snap(pad_bottom - heater.ports[e].dy) for e in ("e1", "e2"))
+
+    # --- label (TEXT, west half below the bus) and the die-ID box (east half below the bus,
+    # clear of the output facet's trench; up to the bus less the die text's clearance, the
+    # PAD_METAL-CORE separation, or lower where a shape reaches below the bus: a facet taper
+    # wider than the bus, a heater strip wider than the ring-bus gap)
+    label = p["die_label"] if isinstance(p["die_label"], str) else ""
+    xy = LABEL_XY_UM
+    x_id = snap(p["die_width_um"] / 2 + DIE_ID_GAP_UM / 2)
+    label_box = text_region(label, xy, xy, LABEL_SIZE_UM).bbox()
+    room = (x_id - DIE_ID_GAP_UM - xy, p["die_bus_y_um"] - MIN_CONNECT_UM - xy)
+    clearance = die_text.clearance_um("sin")
+    east = max(xy, math.ceil(p["facet_trench_length_um"] + clearance))
+    id_top = snap(p["die_bus_y_um"] - w / 2 - clearance)
+    id_box = (x_id, xy, p["die_width_um"] - east, id_top)
+    if fits:
+        id_box = (*id_box[:3], min(id_top, die_text.free_top(c, "sin", id_box)))
+    need = die_text.text_size_um("X" * die_text.DIE_ID_MIN_CHARS, die_text.pixel_um("sin"))
+
+    fp = ServerFootprint(
+        p=p,
+        refs=refs,
+        ring=ring_c,
+        heater=heater_c,
+        pad=pad_c,
+        free_um=free,
+        contact_pitch_um=pitch,
+        trace_um=trace,
+        label_xy_um=xy,
+        label_size_um=(label_box.width() * GRID_UM, label_box.height() * GRID_UM),
+        label_top_um=label_box.top * GRID_UM if not label_box.empty() else xy,
+        label_room_um=room,
+        id_box_um=id_box,
+        id_need_um=need,
+        bus_dip_um=p["die_bus_y_um"] - clearance - id_box[3],
+    )
+    bad.extend(evaluate(CONSTRAINTS, fp))
+    order = {con.name: i for i, con in enumerate(CONSTRAINTS)}
+    fp.violations.extend(sorted(bad, key=lambda v: order[v.constraint]))
+    return fp
 
 
 @gf.cell(basename="sin_server_chip")
@@ -126,92 +492,19 @@ def server_chip(
     ``c.info`` holds the derived ring figures (``ring_length_um``, ``ring_n_g``,
     ``ring_fsr_ghz``, ...), read from the instances' ``info`` (not typed here).
     """
+    params = dict(locals())
     c = gf.Component()
-    w = ring_width_um
-    trench = {"trench_length_um": facet_trench_length_um, "trench_width_um": facet_trench_width_um}
-    pump_c = sin_pump_facet(
-        air_gap_um=pump_air_gap_um,
-        facet_width_um=pump_facet_width_um,
-        taper_length_um=pump_taper_length_um,
-        width_um=w,
-        **trench,
-    )
-    coupler_c = sin_edge_coupler(
-        taper_length_um=coupler_taper_length_um,
-        tip_width_um=coupler_tip_width_um,
-        width_um=w,
-        **trench,
-    )
-    ring_c = sin_ring_bus(
-        radius_um=ring_radius_um,
-        width_um=w,
-        gap_um=ring_gap_um,
-        coupling_length_um=ring_coupling_length_um,
-        bus_extension_um=ring_bus_extension_um,
-    )
-    heater_c = sin_ring_heater(
-        radius_um=ring_radius_um,
-        coupling_length_um=ring_coupling_length_um,
-        width_um=heater_width_um,
-        opening_um=heater_opening_um,
-        lead_length_um=heater_lead_length_um,
-        contact_size_um=heater_contact_size_um,
-    )
+    fp = _footprint(c, params)  # sub-cells, the placed optics, rooms; the joint constraints
+    if fp.violations:
+        raise InfeasibleDesign("server_chip", fp.violations)
+    pump, coupler, heater = fp.refs["pump"], fp.refs["coupler"], fp.refs["heater"]
+    ring_c, heater_c = fp.ring, fp.heater
 
-    # --- horizontal budget: the two bus straights take what the die width leaves
-    x_pump_end = facet_trench_length_um + pump_c.ports["o2"].dx
-    x_coupler_end = die_width_um - facet_trench_length_um - coupler_c.ports["o2"].dx
-    bus_len = ring_c.ports["o2"].dx - ring_c.ports["o1"].dx
-    free = snap(x_coupler_end - x_pump_end - bus_len)
-    if free < 2 * MIN_CONNECT_UM:
-        need = die_width_um - free + 2 * MIN_CONNECT_UM
-        raise ValueError(
-            f"die_width_um={die_width_um} um is too small for this ring and facets: "
-            f"allowed >= {need:.1f} um"
-        )
-    # --- vertical: facet trench inside the die
-    if die_bus_y_um < facet_trench_width_um / 2 + MIN_CONNECT_UM:
-        raise ValueError(
-            f"die_bus_y_um={die_bus_y_um} um is out of range: allowed >= "
-            f"{facet_trench_width_um / 2 + MIN_CONNECT_UM} um (half the facet trench width + margin)"
-        )
-
-    pump = c.add_ref(pump_c, name="pump")
-    pump.dmove((facet_trench_length_um, snap(die_bus_y_um)))
-    len_in = snap(free / 2)
-    wg_in = c.add_ref(sin_straight(length_um=len_in, width_um=w), name="wg_in")
-    wg_in.connect("o1", pump.ports["o2"])
-    ring = c.add_ref(ring_c, name="ring")
-    ring.connect("o1", wg_in.ports["o2"])
-    wg_out = c.add_ref(sin_straight(length_um=snap(free - len_in), width_um=w), name="wg_out")
-    wg_out.connect("o1", ring.ports["o2"])
-    coupler = c.add_ref(coupler_c, name="coupler")
-    coupler.connect("o2", wg_out.ports["o2"])
-
-    # --- heater on the ring centre, traces up to the pads below the top edge
-    ring_origin = (ring.ports["o1"].dx + ring.ports["o2"].dx) / 2, ring.ports["o1"].dy
-    heater = c.add_ref(heater_c, name="heater")
-    heater.dmove((snap(ring_origin[0]), snap(ring_origin[1] + _ring_center_y(ring_c))))
-    pad_c = sin_pad(size_um=pad_size_um)
-    pad_bottom = die_height_um - PAD_EDGE_MARGIN_UM - pad_size_um
-    metal_space = RULES.layer("PAD_METAL").min_space_um
-    pitch = heater.ports["e2"].dx - heater.ports["e1"].dx
-    if pitch - pad_size_um < metal_space:
-        raise ValueError(
-            f"heater_opening_um={heater_opening_um} um puts the heater contacts {pitch:.1f} um "
-            f"apart: the pads (pad_size_um={pad_size_um}) need >= {pad_size_um + metal_space} um"
-        )
+    # --- traces from the heater contacts up to the pads below the top edge
     for i, port in enumerate(("e1", "e2"), start=1):
-        trace_len = snap(pad_bottom - heater.ports[port].dy)  # pad rotated: e1 at its bottom
-        if trace_len < MIN_CONNECT_UM:
-            need = die_height_um - trace_len + MIN_CONNECT_UM
-            raise ValueError(
-                f"die_height_um={die_height_um} um is too small for this ring, heater and pads: "
-                f"allowed >= {need:.1f} um"
-            )
-        trace = c.add_ref(sin_metal_straight(length_um=trace_len), name=f"trace_{i}")
+        trace = c.add_ref(sin_metal_straight(length_um=fp.trace_um[i - 1]), name=f"trace_{i}")
         trace.connect("e1", heater.ports[port])
-        pad = c.add_ref(pad_c, name=f"pad_{i}")
+        pad = c.add_ref(fp.pad, name=f"pad_{i}")
         pad.connect("e1", trace.ports["e2"])
 
     c.add_port("o1", port=pump.ports["o1"])
@@ -222,7 +515,7 @@ def server_chip(
         c.add_port(
             f"heater_e{i}",
             center=(pad.dbbox().center().x, pad.dbbox().center().y),
-            width=pad_size_um,
+            width=snap2(pad_size_um),
             orientation=90.0,
             layer=LAYERS["PAD_METAL"],
             port_type="electrical",
@@ -230,33 +523,8 @@ def server_chip(
 
     # --- die outline, label, the die-ID box of a mask (both below the bus)
     add_box(c, "DIE", 0, 0, die_width_um, die_height_um)
-    label_xy = 2 * DIE_KEEPOUT_UM
-    x_id = snap(die_width_um / 2 + DIE_ID_GAP_UM / 2)
-    label_box = text_region(die_label, label_xy, label_xy, LABEL_SIZE_UM).bbox()
-    room = (x_id - DIE_ID_GAP_UM - label_xy, die_bus_y_um - MIN_CONNECT_UM - label_xy)
-    if label_box.width() > to_dbu(room[0]) or label_box.top > to_dbu(label_xy + room[1]):
-        raise ValueError(
-            f"die_label={die_label!r} is too large: its text spans {label_box.width() / 1000:.0f} x "
-            f"{label_box.height() / 1000:.0f} um, allowed {room[0]:.0f} x {room[1]:.0f} um "
-            f"below the bus"
-        )
-    add_text(c, die_label, label_xy, label_xy, LABEL_SIZE_UM, "TEXT")
-    # the die-ID box reaches up to the bus less the PAD_METAL-CORE separation
-    id_top = snap(die_bus_y_um - w / 2 - die_text.clearance_um("sin"))
-    id_box = (x_id, label_xy, die_width_um - label_xy, id_top)
-    need_w, need_h = die_text.text_size_um(
-        "X" * die_text.DIE_ID_MIN_CHARS, die_text.pixel_um("sin")
-    )
-    if id_top - label_xy < need_h:
-        raise ValueError(
-            f"die_bus_y_um={die_bus_y_um} um leaves no room below the bus for a die ID "
-            f"({need_h:.0f} um high): allowed >= {die_bus_y_um + need_h - (id_top - label_xy):.1f} um"
-        )
-    if id_box[2] - id_box[0] < need_w:
-        raise ValueError(
-            f"die_width_um={die_width_um} um leaves no room below the bus for a die ID "
-            f"({need_w:.0f} um wide)"
-        )
+    add_text(c, die_label, fp.label_xy_um, fp.label_xy_um, LABEL_SIZE_UM, "TEXT")
+    id_box = fp.id_box_um
     die_text.check_free(c, "sin", id_box, "die-ID")
 
     r = ring_c.info
@@ -274,7 +542,7 @@ def server_chip(
             ring_kappa_per_um=r["kappa_per_um"],
             ring_power_coupling=r["power_coupling"],
             heater_resistance_ohm=heater_c.info["resistance_ohm"],
-            pump_air_gap_um=pump_c.info["air_gap_um"],
+            pump_air_gap_um=pump.cell.info["air_gap_um"],
             die_label=die_label,
             die_id_box_um=list(id_box),
         )
