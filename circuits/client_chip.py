@@ -238,9 +238,10 @@ def _chain_fold(fp: ClientFootprint) -> str | None:
         f"{DIE_WIDTH_UM:.0f} x {DIE_HEIGHT_UM:.0f} um die: the best split (row 1: "
         f"{', '.join(row1)}; row 2: {', '.join(row2) or '-'}) overruns by "
         f"{fold.excess_nm * 1e-3:.1f} um: allowed elements shorter by >= that on its longer row "
-        f"(reduce im_length_um (x3), pm_length_um, pmref_length_um, voa_length_um, the "
-        f"laser_*_length_um, im_arm_spacing_um, wg_radius_um or facet_taper_length_um; element "
-        f"lengths um: " + ", ".join(f"{k}={v * 1e-3:.0f}" for k, v in dx.items()) + ")"
+        f"(reduce im_length_um (x3), pm_length_um, pmref_length_um, voa_length_um, "
+        f"laser_gain_length_um, laser_phase_length_um, laser_front_dbr_length_um, "
+        f"laser_rear_dbr_length_um, im_arm_spacing_um, wg_radius_um or facet_taper_length_um; "
+        f"element lengths um: " + ", ".join(f"{k}={v * 1e-3:.0f}" for k, v in dx.items()) + ")"
     )
 
 
@@ -272,13 +273,14 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint(
         "client.uturn_radius",
         ("wg_radius_um",),
-        "the U-turn of wg_radius_um bends joins the two rows within the die height",
+        "the U-turn (two bends of wg_radius_um) joins the two rows within the die height",
         _uturn_radius,
     ),
     Constraint(
         "client.chain_fold",
         CHAIN_LENGTH_PARAMS,
-        "laser + six EO elements + facets + MIN_GAP_UM gaps fold into two rows of the die width",
+        f"laser + six EO elements + facets + {MIN_GAP_UM:g} um gaps fold into two rows of the die "
+        "width",
         _chain_fold,
     ),
     Constraint(

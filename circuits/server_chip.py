@@ -227,7 +227,8 @@ CONSTRAINTS: tuple[Constraint, ...] = (
             "coupler_taper_length_um",
             "facet_trench_length_um",
         ),
-        "facet trenches + tapers + ring bus + two straights of >= MIN_CONNECT_UM fit the die width",
+        f"facet trenches + tapers + ring bus + two straights of >= {MIN_CONNECT_UM:g} um fit the "
+        "die width",
         _width_budget,
     ),
     Constraint(
@@ -255,7 +256,8 @@ CONSTRAINTS: tuple[Constraint, ...] = (
             "heater_contact_size_um",
             "pad_size_um",
         ),
-        "bus + ring + heater contacts + traces of >= MIN_CONNECT_UM + pads fit the die height",
+        f"bus + ring + heater contacts + traces of >= {MIN_CONNECT_UM:g} um + pads fit the die "
+        "height",
         _height_budget,
     ),
     Constraint(
