@@ -31,6 +31,9 @@ def register(app: typer.Typer) -> None:
 
         try:
             design = design_mod.load(design_file, sets)
+            from qkdchip.feasibility import check
+
+            check(design)  # joint constraints of the chips: exit 2 before anything is written
         except ValueError as exc:
             fail(str(exc))
         from qkdchip.build import build

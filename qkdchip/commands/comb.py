@@ -77,6 +77,9 @@ def register(app: typer.Typer) -> None:
 
         try:
             design = design_mod.load(design_file, sets)
+            from qkdchip.feasibility import check
+
+            check(design)  # joint constraints of the chips: exit 2 before the comb is computed
         except ValueError as exc:
             fail(str(exc))
         from qkdchip.sims import devices

@@ -54,6 +54,9 @@ def load_design(
     from qkdchip.sims.network.model import settings_of
 
     settings_of(design)  # validate the system parameters now (one-line error)
+    from qkdchip.feasibility import check
+
+    check(design)  # joint constraints of the chips (network, run, sweep: before any work)
     return design
 
 

@@ -41,6 +41,9 @@ def simulate_chip(target: str, wl_um, sets: list[str], design_file: Path | None)
     from qkdchip import design as design_mod
 
     design = design_mod.load(design_file, sets)
+    from qkdchip.feasibility import check
+
+    check(design)  # joint constraints of the chips (ValueError naming each violated one)
     if target == "client":
         from qkdchip.sims.client import client_figures, client_sparams
 
