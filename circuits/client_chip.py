@@ -53,6 +53,7 @@ Ports: o1 injection input (comb line), o2 quantum-signal output (both on the wes
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -265,6 +266,21 @@ def _pads(edge: str, row: int) -> Constraint:
         f"the pads of row {row}'s electrodes fit the {edge} edge at the pad pitch and their "
         f"routes fit between the row and the pads (decided while the cell routes them)",
     )
+
+
+def _pads_message(exc: ValueError, pitch: float, edge: str, row: Sequence[str], tabs) -> str:
+    """The routing's refusal (``route_to_edge_pads``) as a violation message, with the largest
+    pitch that places the row's pads when the edge is what is short (read from the routing's
+    own figure of the room the edge offers)."""
+    n = len(tabs)
+    text = (
+        f"die_pad_pitch_um={pitch:g} um: the {n} electrodes of row {1 if edge == 'south' else 2} "
+        f"({', '.join(row) or '-'}) do not reach the {edge} edge: {exc}"
+    )
+    m = re.search(r"the edge offers ([0-9.]+) um", str(exc))
+    if m and n > 1:
+        text += f": allowed die_pad_pitch_um <= {float(m.group(1)) / (n - 1):.1f} um"
+    return text + " (or shorter elements, so that the chain folds differently)"
 
 
 SOUTH_PADS, NORTH_PADS = _pads("south", 1), _pads("north", 2)
@@ -502,14 +518,7 @@ def client_chip(
                 along_min_um=margin, along_max_um=width - margin, **kw,
             )  # fmt: skip
         except ValueError as exc:  # nothing of this edge was added
-            bad.append(
-                con.violation(
-                    f"die_pad_pitch_um={die_pad_pitch_um:g} um: the {len(row_tabs)} electrodes of "
-                    f"row {1 if edge == 'south' else 2} ({', '.join(row) or '-'}) do not reach "
-                    f"the {edge} edge: {exc} (allowed: a smaller die_pad_pitch_um, or shorter "
-                    f"elements so that the chain folds differently)"
-                )
-            )
+            bad.append(con.violation(_pads_message(exc, die_pad_pitch_um, edge, row, row_tabs)))
     if bad:
         raise InfeasibleDesign("client_chip", bad)
 

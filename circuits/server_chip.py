@@ -67,7 +67,7 @@ from qkdchip.components.sin import (
     sin_ring_heater,
     sin_straight,
 )
-from qkdchip.components.sin._geometry import add_box, add_text, snap, snap2, text_region
+from qkdchip.components.sin._geometry import add_box, add_text, snap, snap2, text_region, to_dbu
 from qkdchip.pdk.sin.design_rules import DIE_KEEPOUT_UM, GRID_UM, RULES
 from qkdchip.pdk.sin.layers import CORE_WIDTH_UM, LAYERS
 
@@ -366,11 +366,16 @@ def _footprint(c: gf.Component, p: dict[str, Any]) -> ServerFootprint:
     )
     pad_c = _pad_cell(p["pad_size_um"])
 
-    # --- horizontal budget: the two bus straights take what the die width leaves
-    x_pump_end = p["facet_trench_length_um"] + pump_c.ports["o2"].dx
-    x_coupler_end = p["die_width_um"] - p["facet_trench_length_um"] - coupler_c.ports["o2"].dx
-    bus_len = ring_c.ports["o2"].dx - ring_c.ports["o1"].dx
-    free = snap(x_coupler_end - x_pump_end - bus_len)
+    # --- horizontal budget: the two bus straights take what the die width leaves, counted on
+    # the grid as the cells are placed (so that the output trench ends on the die edge as drawn)
+    free = (
+        to_dbu(p["die_width_um"])
+        - 2 * to_dbu(p["facet_trench_length_um"])
+        - to_dbu(pump_c.ports["o2"].dx)
+        - to_dbu(coupler_c.ports["o2"].dx)
+        - (to_dbu(ring_c.ports["o2"].dx) - to_dbu(ring_c.ports["o1"].dx))
+    ) * GRID_UM
+    free = snap(free)
     fits = free >= 2 * MIN_CONNECT_UM
     # a chain too long for the die is placed as if the die were just wide enough: the
     # constraints in y (heights, pads) are still decided; width_budget reports the width
