@@ -48,6 +48,7 @@ R = c / (2 pi n_g FSR) - L_c / pi.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -319,8 +320,14 @@ def _pad_cell(size_um: float) -> gf.Component:
 def server_footprint(**params: Any) -> ServerFootprint:
     """The footprint of ``server_chip(**params)`` and its violated constraints, without drawing
     the chip (``params``: the chip's arguments, defaults for the missing ones). Cheap: it builds
-    the sub-cells (cached) and places the optics in a scratch component."""
-    return _footprint(gf.Component(), {**defaults_of(server_chip), **params})
+    the sub-cells (cached) and places the optics in a scratch component, deleted again (so
+    ``refs`` is empty)."""
+    scratch = gf.Component()
+    try:
+        fp = _footprint(scratch, {**defaults_of(server_chip), **params})
+    finally:
+        scratch.delete()
+    return dataclasses.replace(fp, refs={})
 
 
 def _footprint(c: gf.Component, p: dict[str, Any]) -> ServerFootprint:
