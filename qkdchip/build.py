@@ -15,7 +15,7 @@
 The GDS files carry gdsfactory's port metadata (``gf.import_gds`` gives the ports back, with the
 process's PDK active). Reproducible: GDS files are written without timestamps and with their
 layers and metadata in sorted order, so the same design gives the same bytes in any process.
-Atomic: ``out_dir`` is checked before any work (``qkdchip.outputs.check_folder``); everything is
+Atomic: ``out_dir`` is checked before any work (``qkdchip.base.outputs.check_folder``); everything is
 written into a stage folder beside it (``.<out_dir>.tmp-<pid>-*``) and published in one rename
 only after every step succeeded, so ``out_dir`` then holds exactly the new output set (files of
 an older build that this one does not write, e.g. previews after ``previews=False``, are gone;
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qkdchip import outputs
+from qkdchip.base import outputs
 from qkdchip.design import Design
 
 #: file name stem -> (process, module, cell function, design prefix of its parameters)
@@ -173,7 +173,7 @@ def write_gds(component, path: Path, meta: bool = True) -> Path:
     every cell (kfactory's ``kfactory:ports:N`` ... context info) and the cross-sections the
     ports use are written too, in sorted order, so ``gf.import_gds(path)`` (with the process's
     PDK active) returns the cell's ports. Atomic: written to a temporary file beside ``path``,
-    then renamed (``qkdchip.outputs.write_file``).
+    then renamed (``qkdchip.base.outputs.write_file``).
     """
     import klayout.db as kdb
 
@@ -343,7 +343,7 @@ def build(
 ) -> BuildResult:
     """Build every mask of ``design`` into ``out_dir`` (see module docstring).
 
-    ``out_dir`` is checked first (``qkdchip.outputs.OutputPathError``, a ValueError); the
+    ``out_dir`` is checked first (``qkdchip.base.outputs.OutputPathError``, a ValueError); the
     whole output set is staged beside it and published in one rename."""
     design = design or Design()
     out_dir = Path(out_dir)
@@ -363,7 +363,7 @@ def write_masks(
     """Write every mask of ``design`` and ``manifest.json`` into the existing, empty ``folder``
     (a stage: not atomic by itself); the manifest's file entries and the timings.
 
-    Between steps :func:`qkdchip.outputs.checkpoint` stops on SIGINT/SIGTERM."""
+    Between steps :func:`qkdchip.base.outputs.checkpoint` stops on SIGINT/SIGTERM."""
     from qkdchip.pdk import get_pdk, use_pdk
     from qkdchip.pdk.drc import check_gds
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qkdchip import outputs
+from qkdchip.base import outputs
 from qkdchip.cli import app
 
 runner = CliRunner()

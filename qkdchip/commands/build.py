@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from qkdchip.base.outputs import OutputPathError, check_folder, interruptible
 from qkdchip.commands._common import fail, print_json
-from qkdchip.outputs import OutputPathError, check_folder, interruptible
 
 
 def register(app: typer.Typer) -> None:

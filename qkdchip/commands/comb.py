@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
-from qkdchip.outputs import interruptible
 
 
 def plot_comb(comb, plan, path: Path) -> Path:
@@ -49,7 +49,7 @@ def plot_comb(comb, plan, path: Path) -> Path:
     ax.legend(loc="lower center", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    from qkdchip.outputs import save_figure
+    from qkdchip.base.outputs import save_figure
 
     return save_figure(fig, path)  # atomic, in the format the suffix names
 
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
         """Simulate the dark-pulse comb of the server ring (LLE) and place the WDM channels."""
-        from qkdchip import outputs
+        from qkdchip.base import outputs
 
         if plot is not None:  # the output path first: nothing is computed for a bad one
             try:

@@ -18,8 +18,8 @@ from typing import Any
 
 import typer
 
+from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
-from qkdchip.outputs import interruptible
 
 _PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
 
@@ -301,7 +301,7 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="print one JSON object per distance"),
     ) -> None:
         """Secret-key rate of a twin-field protocol versus distance, with PLOB and relay bounds."""
-        from qkdchip import outputs
+        from qkdchip.base import outputs
 
         if plot is not None:  # the output path first: nothing is computed for a bad one
             try:
@@ -533,6 +533,6 @@ def _plot(res: Any, path: Path) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    from qkdchip.outputs import save_figure
+    from qkdchip.base.outputs import save_figure
 
     save_figure(fig, path, dpi=120)  # atomic, in the format the suffix names

@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
+from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
-from qkdchip.outputs import interruptible
 
 #: distances of the rate-vs-distance curves [km]
 CURVE_KM = tuple(float(x) for x in range(0, 601, 20))
@@ -158,7 +158,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Key rate of every channel of the network: locking, QBERs, rate, PLOB and ratio."""
         if plot is not None:  # the output path first: nothing is computed for a bad one
-            from qkdchip import outputs
+            from qkdchip.base import outputs
 
             try:
                 outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)

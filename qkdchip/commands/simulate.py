@@ -17,8 +17,8 @@ from typing import Any
 
 import typer
 
+from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
-from qkdchip.outputs import interruptible
 
 CHIPS = ("server", "client")
 
@@ -119,7 +119,7 @@ def _generic_cell_model(component, models, sax):
 
 def write_sparams(path: Path, wl_um, ports: list[str], S) -> Path:
     """Write ``.npz`` or ``.csv`` (by the suffix) atomically (temp file beside it + rename)."""
-    from qkdchip.outputs import write_file
+    from qkdchip.base.outputs import write_file
 
     path = Path(path)
     return write_file(path, lambda tmp: _write_sparams_to(tmp, path.suffix, wl_um, ports, S))
@@ -171,7 +171,7 @@ def plot_sparams(path: Path, wl_um, ports: list[str], S, title: str, marks_nm=()
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    from qkdchip.outputs import save_figure
+    from qkdchip.base.outputs import save_figure
 
     return save_figure(fig, path)  # atomic, in the format the suffix names
 
@@ -195,7 +195,7 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help='print {"figures": {...}}'),
     ) -> None:
         """S-parameters of a chip (from its own netlist) or a cell, and the derived figures."""
-        from qkdchip import outputs
+        from qkdchip.base import outputs
 
         try:  # the output paths first: nothing is computed for a path that cannot be written
             if out is not None:

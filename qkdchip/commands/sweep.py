@@ -16,8 +16,8 @@ from typing import Any
 
 import typer
 
+from qkdchip.base.outputs import checkpoint, interruptible
 from qkdchip.commands._common import fail, print_json
-from qkdchip.outputs import checkpoint, interruptible
 
 #: metric -> description (keys of :meth:`NetworkResult.metrics`)
 METRICS: dict[str, str] = {
@@ -132,7 +132,7 @@ def register(app: typer.Typer) -> None:
         if metric not in METRICS:
             fail(f"--metric {metric!r} is unknown: allowed {', '.join(METRICS)}")
         if plot is not None:  # the output path first: nothing is computed for a bad one
-            from qkdchip import outputs
+            from qkdchip.base import outputs
 
             try:
                 outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)

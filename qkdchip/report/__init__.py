@@ -10,7 +10,7 @@
                        rate_vs_distance.png, ratio_to_plob.png
 
 Atomic: ``out_dir`` is checked before any work, everything is written into a stage folder beside
-it and published in one rename when every step succeeded (``qkdchip.outputs``); a failure or a
+it and published in one rename when every step succeeded (``qkdchip.base.outputs``); a failure or a
 SIGINT/SIGTERM leaves ``out_dir`` as it was. Entries a run does not write are kept.
 The masks of a previous run in the same ``out_dir`` are reused when the design and the layout
 code are unchanged (key: design overrides + hash of the installed layout sources).

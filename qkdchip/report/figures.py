@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from qkdchip.base.outputs import checkpoint
 from qkdchip.design import Design
-from qkdchip.outputs import checkpoint
 
 __all__ = ["plot_client", "plot_server"]
 

@@ -6,7 +6,7 @@ masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (
 -> results.json (+ checks against the reference) and report.md (markdown.py)
 
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
-it and the whole set is published in one rename (``qkdchip.outputs.staged_folder``): a failure
+it and the whole set is published in one rename (``qkdchip.base.outputs.staged_folder``): a failure
 or SIGINT/SIGTERM (under the CLI; checked between and after the steps) leaves ``out_dir`` as it
 was and no stage behind. Entries of ``out_dir`` that a run does not write (:data:`OUTPUTS`) are
 kept.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qkdchip import outputs
+from qkdchip.base import outputs
 from qkdchip.design import Design
 
 from . import figures

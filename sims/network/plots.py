@@ -1,7 +1,7 @@
 """Figures of the network (matplotlib, Agg): key rate vs distance, ratio to PLOB, sweeps.
 
 Every figure is written atomically (a temporary file beside the target, then ``os.replace``;
-``qkdchip.outputs.save_figure``).
+``qkdchip.base.outputs.save_figure``).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def _plt():
 
 def save(fig, path: str | Path) -> Path:
     """Save ``fig`` to ``path`` atomically in the format its suffix names, and close it
-    (``qkdchip.outputs.save_figure``)."""
-    from qkdchip.outputs import save_figure
+    (``qkdchip.base.outputs.save_figure``)."""
+    from qkdchip.base.outputs import save_figure
 
     _plt()  # the Agg backend
     return save_figure(fig, path)
