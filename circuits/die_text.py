@@ -155,24 +155,36 @@ def clearance_um(process: str) -> float:
     return max(dists)
 
 
-def _hits(c: Any, process: str, box_um: tuple[float, float, float, float]) -> kdb.Region:
-    """The fabricated shapes of ``c`` inside ``box_um`` grown by :func:`clearance_um` (dbu)."""
+def _hits_by_layer(
+    c: Any, process: str, box_um: tuple[float, float, float, float]
+) -> list[tuple[str, kdb.Region]]:
+    """(layer name, its fabricated shapes of ``c`` inside ``box_um`` grown by
+    :func:`clearance_um`) for every checked layer with shapes there (dbu)."""
     from qkdchip.pdk.drc import rules_for
 
     rules = rules_for(process)
-    dbu = c.kcl.dbu
     grow = clearance_um(process)
     x0, y0, x1, y1 = box_um
-    probe = kdb.DBox(x0 - grow, y0 - grow, x1 + grow, y1 + grow).to_itype(dbu)
+    probe = kdb.DBox(x0 - grow, y0 - grow, x1 + grow, y1 + grow).to_itype(c.kcl.dbu)
     layout = c.kcl.layout
-    hits = kdb.Region()
+    out = []
     for rule in rules.layers:
         if rule.name in (rules.die_layer, *rules.ignore, *rules.mask_layers):
             continue
         idx = layout.find_layer(*rule.layer)
         if idx is None:
             continue
-        hits += kdb.Region(c.kdb_cell.begin_shapes_rec_overlapping(idx, probe)) & kdb.Region(probe)
+        hits = kdb.Region(c.kdb_cell.begin_shapes_rec_overlapping(idx, probe)) & kdb.Region(probe)
+        if not hits.is_empty():
+            out.append((rule.name, hits))
+    return out
+
+
+def _hits(c: Any, process: str, box_um: tuple[float, float, float, float]) -> kdb.Region:
+    """The fabricated shapes of ``c`` inside ``box_um`` grown by :func:`clearance_um` (dbu)."""
+    hits = kdb.Region()
+    for _name, region in _hits_by_layer(c, process, box_um):
+        hits += region
     return hits
 
 
@@ -191,28 +203,13 @@ def free_top(c: Any, process: str, box_um: tuple[float, float, float, float]) ->
 def check_free(c: Any, process: str, box_um: tuple[float, float, float, float], what: str) -> None:
     """RuntimeError unless ``box_um`` (x0, y0, x1, y1) of cell ``c``, grown by
     :func:`clearance_um`, is free of every fabricated shape (a reserved area of the floorplan)."""
-    from qkdchip.pdk.drc import rules_for
-
-    rules = rules_for(process)
-    dbu = c.kcl.dbu
-    grow = clearance_um(process)
-    x0, y0, x1, y1 = box_um
-    probe = kdb.DBox(x0 - grow, y0 - grow, x1 + grow, y1 + grow).to_itype(dbu)
-    layout = c.kcl.layout
-    for rule in rules.layers:
-        if rule.name in (rules.die_layer, *rules.ignore, *rules.mask_layers):
-            continue
-        idx = layout.find_layer(*rule.layer)
-        if idx is None:
-            continue
-        hits = kdb.Region(c.kdb_cell.begin_shapes_rec_overlapping(idx, probe)) & kdb.Region(probe)
-        if not hits.is_empty():
-            b = hits.bbox().to_dtype(dbu)
-            raise RuntimeError(
-                f"{c.name}: the {what} box {list(box_um)} um is not free: {rule.name} at "
-                f"({b.left:.1f}, {b.bottom:.1f})-({b.right:.1f}, {b.top:.1f}) um is within "
-                f"{grow} um"
-            )
+    for name, hits in _hits_by_layer(c, process, box_um):
+        b = hits.bbox().to_dtype(c.kcl.dbu)
+        raise RuntimeError(
+            f"{c.name}: the {what} box {list(box_um)} um is not free: {name} at "
+            f"({b.left:.1f}, {b.bottom:.1f})-({b.right:.1f}, {b.top:.1f}) um is within "
+            f"{clearance_um(process)} um"
+        )
 
 
 def add_text(c: Any, process: str, text: str, x_um: float, y_um: float, scale: int = 1) -> kdb.DBox:

@@ -752,6 +752,13 @@ def keyrate_example(draw, cheap: bool = True) -> Example:
         parts.append(Example(["--distance-km", d], True, ("--distance-km", "distance")))
     for opt in draw(st.lists(keyrate_option(), max_size=3)):
         parts.append(opt)
+    if prot_ok:  # an option the protocol does not read is refused by name
+        from qkdchip.commands.keyrate import _OPTIONAL, _PROTOCOL_OPTIONS
+
+        for i, p in enumerate(parts):
+            name = p.args[0].removeprefix("--").replace("-", "_") if p.args else ""
+            if name in _OPTIONAL and name not in _PROTOCOL_OPTIONS[protocol]:
+                parts[i] = Example(p.args, True, p.names, label=p.label)
     if protocol == "plob" and draw(st.booleans()):
         opt = draw(st.sampled_from(PLOB_FOREIGN))
         parts.append(Example([opt, "0.5" if opt != "--phase-slices" else "16"], True, (opt,)))
