@@ -159,18 +159,21 @@ def test_issue_reproduction(repro: Repro):
 # fast: argument validation that fails early
 
 
+@pytest.mark.slow
 @fast(8)
 @given(keyrate_example(cheap=True))
 def test_fast_keyrate(ex: Example):
     run_example(ex)
 
 
+@pytest.mark.slow
 @fast(4)
 @given(set_items(need_bad=True, max_size=3))
 def test_fast_build_bad_set(items: Example):
     run_example(combine(BUILD, [items], label="build"))
 
 
+@pytest.mark.slow
 @fast(6)
 @given(set_items(max_size=4))
 def test_fast_design_check(items: Example):
@@ -178,6 +181,7 @@ def test_fast_design_check(items: Example):
     run_example(combine(["design", "--check"], [items], label="design --check"), timeout=60)
 
 
+@pytest.mark.slow
 @fast(4)
 @given(design_file(name="fuzz-design.yml"))
 def test_fast_design_file(ex: Example):
