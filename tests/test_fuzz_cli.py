@@ -146,7 +146,7 @@ REPROS = [
 
 @pytest.mark.parametrize(
     "repro",
-    [pytest.param(r, id=r.id, marks=[pytest.mark.slow] if r.slow else []) for r in REPROS],
+    [pytest.param(r, id=r.id, marks=[pytest.mark.slow]) for r in REPROS],
 )
 def test_issue_reproduction(repro: Repro):
     ex = Example(repro.args, repro.code == 2, repro.names, dict(repro.files), label=repro.id)
