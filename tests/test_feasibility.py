@@ -375,6 +375,7 @@ def run_study(designs: list[Design], prefix: str, tmp: Path) -> Study:
     return st
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefix", ["server", "client"])
 def test_study_fast(prefix, tmp_path):
     uniform = run_study(draw(prefix, 30, SEED), prefix, tmp_path)

@@ -360,6 +360,7 @@ def test_cli_bad_design_file(tmp_path):
     assert res.exit_code == 2 and "network.seeds" in res.stderr
 
 
+@pytest.mark.slow
 def test_cli_sweep_runs_the_chain_in_one_batch(tmp_path):
     png = tmp_path / "sweep.png"
     res = runner.invoke(
