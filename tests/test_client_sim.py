@@ -170,6 +170,7 @@ def test_voa_range_and_powers(cc, figs):
     )
 
 
+@pytest.mark.slow  # builds a second chip circuit (compile ~4 s); runs in make test-all / CI
 def test_layout_parameters_change_the_s_matrix_and_figures(figs, figs_modified):
     """pm_length_um, voa_length_um, im_split_ratio reach the S-matrix through the netlist."""
     m = figs_modified
@@ -240,6 +241,7 @@ def test_batched_evaluation_matches_single_calls():
     assert np.allclose(vmapped, out[:2], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.slow  # builds a second chip circuit (compile ~4 s); runs in make test-all / CI
 def test_model_level_length_gives_the_layout_vpi(figs_modified):
     """Batching over pm_length_um without redrawing gives the same V_pi as the new layout."""
     f, _ = client_fn()

@@ -144,6 +144,7 @@ def figures():
     return wafer.chip_figures(dies, ["nominal", "split", "coupling", "loss", "failed"])
 
 
+@pytest.mark.slow  # builds a second chip circuit (compile ~4 s); runs in make test-all / CI
 def test_nominal_die_matches_the_client_chip_figures(figures):
     from qkdchip.sims.client import client_figures
 

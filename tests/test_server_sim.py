@@ -90,6 +90,7 @@ def test_circuits_are_cached_per_design(sc):
     assert server_circuit(ring_gap_um=GAP2).ring["gap_um"] == GAP2
 
 
+@pytest.mark.slow  # builds a second chip circuit (compile ~4 s); runs in make test-all / CI
 def test_model_parameters_equal_the_layout_change(sc):
     """A model-level gap gives the S-matrix of the chip drawn with that gap (the bus and the
     straights are unchanged by the gap): the parameter reaches the ring model, nothing else."""
