@@ -32,6 +32,8 @@ Array = NDArray[np.float64]
 ParamsT = SNSParams | PMParams | TFParams | CALParams
 
 PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
+#: non-twin-field baselines (point-to-point decoy BB84, relay decoy MDI-QKD), see .baselines
+BASELINE_PROTOCOLS = ("bb84-decoy", "mdi")
 #: allowed ranges of :func:`key_rate`'s numeric keywords (their defaults are its signature's)
 KEY_RATE_RANGES: dict[str, Range] = {
     "f_ec": Range(1.0, 3.0, "", "error-correction inefficiency f"),
@@ -55,7 +57,7 @@ class KeyRateResult:
     """Key rate of one protocol over a set of channels (arrays share the channel's shape).
 
     Attributes:
-        protocol: one of :data:`PROTOCOLS`.
+        protocol: one of :data:`PROTOCOLS` or :data:`BASELINE_PROTOCOLS`.
         distance_km: total Alice-Bob fibre length.
         eta: end-to-end channel transmittance (no detector).
         rate_per_pulse: secret key per pulse pair [bit], >= 0.
@@ -157,7 +159,8 @@ def key_rate(
     """Secret-key rate of ``protocol`` over every channel of ``channel`` (vectorised).
 
     Args:
-        protocol: ``"plob"``, ``"sns"``, ``"sns-aopp"``, ``"pm"``, ``"tf"`` or ``"cal"``.
+        protocol: ``"plob"``, ``"sns"``, ``"sns-aopp"``, ``"pm"``, ``"tf"``, ``"cal"``, or a
+            baseline, ``"bb84-decoy"`` or ``"mdi"`` (params: ``BB84Params``, ``MDIParams``).
         channel: the two arms (arrays broadcast: one problem per element).
         detector: detector efficiency and dark-count probability (default ``Detector()``).
         params: protocol parameters (default: the ``*Params`` class defaults); with
@@ -177,8 +180,9 @@ def key_rate(
     Raises:
         ValueError: bad input, naming the parameter, its value and the allowed range.
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"protocol={protocol!r} must be one of {', '.join(PROTOCOLS)}")
+    if protocol not in PROTOCOLS + BASELINE_PROTOCOLS:
+        allowed = ", ".join(PROTOCOLS + BASELINE_PROTOCOLS)
+        raise ValueError(f"protocol={protocol!r} must be one of {allowed}")
     if not isinstance(channel, Channel):
         raise ValueError(f"channel={channel!r} must be a Channel")
     det = Detector() if detector is None else detector
@@ -190,10 +194,11 @@ def key_rate(
     sec = Security() if security is None else security
     n_pulses = None
     if pulses is not None:
-        if protocol not in ("sns", "sns-aopp"):
+        if protocol not in ("sns", "sns-aopp", *BASELINE_PROTOCOLS):
             raise ValueError(
-                f"pulses={pulses!r}: the finite-key analysis is implemented for sns and "
-                f"sns-aopp, not {protocol} (leave pulses=None for the asymptotic rate)"
+                f"pulses={pulses!r}: the finite-key analysis is implemented for sns, "
+                f"sns-aopp, bb84-decoy and mdi, not {protocol} (leave pulses=None for the "
+                "asymptotic rate)"
             )
         n_pulses = checked_array(KEY_RATE_RANGES["pulses"], "pulses", pulses)
 
@@ -223,6 +228,22 @@ def key_rate(
             **bounds,
         )
 
+    if protocol in BASELINE_PROTOCOLS:
+        from qkdchip.sims.keyrate.baselines import baseline_fields
+
+        got = baseline_fields(
+            protocol, channel, det, params, f_ec=f, pulses=n_pulses, security=sec, optimize=optimize
+        )
+        shape = got.pop("shape")
+        return KeyRateResult(
+            protocol=protocol,
+            distance_km=d_km,
+            eta=eta,
+            rate_bps=got["rate_per_pulse"] * clock_rate_hz * duty_cycle,
+            pulses=None if n_pulses is None else np.broadcast_to(n_pulses, shape).astype(float),
+            **got,
+            **bounds,
+        )
     base = default_params(protocol) if params is None else params
     if not isinstance(base, _PARAM_TYPES[protocol]):
         raise ValueError(
