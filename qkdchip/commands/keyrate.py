@@ -5,6 +5,8 @@ Examples::
     qkdchip keyrate --protocol sns-aopp --distance-km 100,300,500 --optimize
     qkdchip keyrate --protocol pm --distance-km 0:600:10 --eta-det 0.145 --plot pm.png
     qkdchip keyrate --protocol sns-aopp --distance-km 370 --pulses 1e13 --optimize --json
+    qkdchip keyrate --protocol bb84-decoy --distance-km 0:300:25 --optimize
+    qkdchip keyrate --compare --distance-km 0:700:10 --plot compare.png
 
 Without ``--pulses`` the rate is asymptotic. Bad input exits with code 2 and a one-line message
 naming the parameter. Only numpy/scipy (and matplotlib for ``--plot``) are imported.
@@ -21,7 +23,7 @@ import typer
 from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
 
-_PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
+_PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal", "bb84-decoy", "mdi")
 
 
 #: most distances one call evaluates
@@ -91,6 +93,8 @@ _SNS_OPTIONS = (
     "extinction_ratio_db",
     "pulses",
 )
+_BASELINE_OPTIONS = ("dark_count_prob", "misalignment", "f_ec", "mu_z", "mu1", "p_z", "pulses")
+_BASELINE_OPTIONS += ("optimize",)
 _PROTOCOL_OPTIONS: dict[str, tuple[str, ...]] = {
     "plob": (),
     "sns": _KEY_OPTIONS + _SNS_OPTIONS,
@@ -98,6 +102,8 @@ _PROTOCOL_OPTIONS: dict[str, tuple[str, ...]] = {
     "pm": (*_KEY_OPTIONS, "phase_slices"),
     "tf": (*_KEY_OPTIONS, "phase_slices"),
     "cal": _KEY_OPTIONS,
+    # the non-twin-field baselines: --mu-z signal, --mu1 weak decoy (third intensity: vacuum)
+    **dict.fromkeys(("bb84-decoy", "mdi"), _BASELINE_OPTIONS),
 }
 _OPTIONAL = {o for opts in _PROTOCOL_OPTIONS.values() for o in opts}
 
@@ -174,8 +180,11 @@ def register(app: typer.Typer) -> None:
     @app.command("keyrate")
     @interruptible
     def keyrate_cmd(
-        protocol: str = typer.Option(
-            ..., "--protocol", help="one of plob, sns, sns-aopp, pm, tf, cal"
+        protocol: str | None = typer.Option(
+            None,
+            "--protocol",
+            help="one of plob, sns, sns-aopp, pm, tf, cal (twin field) or bb84-decoy, mdi "
+            "(baselines); required unless --compare",
         ),
         distance_km: str = typer.Option(
             ...,
@@ -213,10 +222,11 @@ def register(app: typer.Typer) -> None:
         mu_z: float | None = typer.Option(
             None,
             "--mu-z",
-            help="signal intensity: SNS sending state; PM/TF total intensity; CAL |alpha|^2",
+            help="signal intensity: SNS sending state; PM/TF total intensity; CAL |alpha|^2; "
+            "BB84/MDI signal mu",
         ),
         mu1: float | None = typer.Option(
-            None, "--mu1", help=_fhelp("SNS weak decoy intensity", SNSParams, "mu_1")
+            None, "--mu1", help=_fhelp("SNS, BB84, MDI weak decoy intensity", SNSParams, "mu_1")
         ),
         mu2: float | None = typer.Option(
             None, "--mu2", help=_fhelp("SNS strong decoy intensity", SNSParams, "mu_2")
@@ -228,7 +238,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--p-z",
             help=_fhelp(
-                "SNS Z-window probability (needed with --pulses unless --optimize)",
+                "SNS Z-window / BB84, MDI Z-basis probability (needed with --pulses unless "
+                "--optimize)",
                 SNSParams,
                 "p_z",
             ),
@@ -281,7 +292,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--pulses",
             help=_help(
-                "total pulses N for the finite-key rate (SNS, SNS-AOPP)", KEY_RATE_RANGES["pulses"]
+                "total pulses N for the finite-key rate (sns, sns-aopp, bb84-decoy, mdi)",
+                KEY_RATE_RANGES["pulses"],
             ),
         ),
         clock_rate_hz: float = typer.Option(
@@ -297,10 +309,30 @@ def register(app: typer.Typer) -> None:
         optimize: bool = typer.Option(
             False, "--optimize", help="maximise the rate over intensities and probabilities"
         ),
-        plot: Path | None = typer.Option(None, "--plot", help="write rate vs distance to FILE.png"),
-        json_out: bool = typer.Option(False, "--json", help="print one JSON object per distance"),
+        plot: Path | None = typer.Option(
+            None,
+            "--plot",
+            help="write rate vs distance to FILE.png (title: asymptotic or finite key; "
+            "bit/pulse axis left, bit/s axis right)",
+        ),
+        json_out: bool = typer.Option(
+            False,
+            "--json",
+            help="print a JSON array with one object per distance (distance_km, protocol, eta, "
+            "rate_per_pulse, rate_bps, ratio_to_plob, the bounds *_per_pulse, s1, e1_ph, gain_z, "
+            "qber_z, qber_x, pulses, parameters, extras, settings); with --compare one object "
+            "(see README)",
+        ),
+        compare: bool = typer.Option(
+            False,
+            "--compare",
+            help="optimised TF protocols against decoy BB84, MDI-QKD, PLOB and the "
+            "single-repeater bound, with the crossover distances (finite key with --pulses: "
+            "sns, sns-aopp, bb84-decoy, mdi)",
+        ),
     ) -> None:
-        """Secret-key rate of a twin-field protocol versus distance, with PLOB and relay bounds."""
+        """Secret-key rate versus distance: twin-field protocols, the decoy BB84 and MDI-QKD
+        baselines, with the PLOB and relay bounds."""
         from qkdchip.base import outputs
 
         if plot is not None:  # the output path first: nothing is computed for a bad one
@@ -308,6 +340,32 @@ def register(app: typer.Typer) -> None:
                 outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
             except ValueError as exc:
                 fail(str(exc))
+        if compare:
+            from qkdchip.commands._keyrate_compare import run_compare
+
+            run_compare(
+                click.get_current_context(),
+                protocol=protocol,
+                plot=plot,
+                json_out=json_out,
+                compute=_compute,
+                kw=dict(
+                    distance_km=distance_km,
+                    fibre_loss_db_per_km=fibre_loss_db_per_km,
+                    eta_det=eta_det,
+                    dark_count_prob=dark_count_prob,
+                    misalignment=misalignment,
+                    f_ec=f_ec,
+                    phase_rms_rad=phase_rms_rad,
+                    arm_imbalance_km=arm_imbalance_km,
+                    pulses=pulses,
+                    clock_rate_hz=clock_rate_hz,
+                    duty_cycle=duty_cycle,
+                ),
+            )
+            return
+        if protocol is None:
+            fail("--protocol: missing (required unless --compare)")
         try:
             check_protocol_options(click.get_current_context(), protocol)
             res = _compute(
@@ -351,9 +409,11 @@ def register(app: typer.Typer) -> None:
             "optimized": optimize,
         }
         for r in records:
+            plob = r["plob_per_pulse"]
+            r["ratio_to_plob"] = r["rate_per_pulse"] / plob if plob else None
             r["settings"] = settings
         if plot is not None:
-            _plot(res, plot)
+            _plot(res, plot, clock_rate_hz * duty_cycle)
         if json_out:
             print_json(records)
             return
@@ -411,7 +471,11 @@ def _compute(**kw: Any) -> Any:
         "extinction_ratio_db": kw["extinction_ratio_db"],
     }
     params: Any = None
-    if protocol in ("sns", "sns-aopp"):
+    if protocol in ("bb84-decoy", "mdi"):
+        from qkdchip.commands._keyrate_compare import baseline_params
+
+        params = baseline_params(protocol, kw)
+    elif protocol in ("sns", "sns-aopp"):
         base = SNSParams()
         over = {
             "mu_z": kw["mu_z"],
@@ -500,7 +564,7 @@ def _table(records: list[dict[str, Any]], protocol: str, pulses: float | None) -
         typer.echo(" ".join(f"{c:>10}" for c in row))
 
 
-def _plot(res: Any, path: Path) -> None:
+def _plot(res: Any, path: Path, bps_per_bit_per_pulse: float) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -532,6 +596,10 @@ def _plot(res: Any, path: Path) -> None:
     ax.set_ylabel("secret key rate [bit/pulse]")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
+    from qkdchip.commands._keyrate_compare import bps_axis, mode_title
+
+    bps_axis(ax, bps_per_bit_per_pulse)
+    ax.set_title(f"{res.protocol.upper()} key rate vs distance ({mode_title(res.pulses)})")
     fig.tight_layout()
     from qkdchip.base.outputs import save_figure
 

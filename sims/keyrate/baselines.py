@@ -89,9 +89,11 @@ def baseline_fields(
         )
     if pulses is not None and not optimize and base.p_z is None:
         raise ValueError(f"p_z=None: give {cls.__name__}(p_z=...) < 1 for the finite-key rate")
-    ea, eb, _, _, pd = arrival(channel, detector)
+    ea, eb, _, _, pd = arrival(channel, detector)  # arms, detector efficiency included
+    # BB84: one detector at the end of both arms laid end to end (eta_d counted once)
+    e_sys = channel.eta * np.asarray(detector.eta_det, dtype=np.float64)
     e_d = np.asarray(channel.misalignment, dtype=np.float64)
-    fixed = [ea, eb, e_d, pd, f_ec] + ([] if pulses is None else [pulses])
+    fixed = [ea, eb, e_sys, e_d, pd, f_ec] + ([] if pulses is None else [pulses])
     par_shapes = [np.shape(getattr(base, k)) for k in ("mu", "nu", "p_mu", "p_nu")]
     shape = np.broadcast_shapes(*(np.shape(a) for a in fixed), *par_shapes)
     n = int(np.prod(shape))
@@ -99,7 +101,7 @@ def baseline_fields(
     def flat(a: Any) -> Array:
         return np.broadcast_to(np.asarray(a, dtype=np.float64), shape).reshape(-1).copy()
 
-    ea, eb, e_d, pd, f = (flat(a) for a in (ea, eb, e_d, pd, f_ec))
+    ea, eb, e_sys, e_d, pd, f = (flat(a) for a in (ea, eb, e_sys, e_d, pd, f_ec))
     n_p = None if pulses is None else flat(pulses)
     given = _field_arrays(base, n)
 
@@ -113,7 +115,7 @@ def baseline_fields(
         )
         kw = {"f_ec": f[idx], "pulses": None if n_p is None else n_p[idx], "security": security}
         if protocol == "bb84-decoy":
-            return bb84_rate(ea[idx] * eb[idx], e_d[idx], pd[idx], par, **kw)
+            return bb84_rate(e_sys[idx], e_d[idx], pd[idx], par, **kw)
         return mdi_rate(ea[idx], eb[idx], e_d[idx], pd[idx], par, **kw)
 
     idx_all = np.arange(n)
