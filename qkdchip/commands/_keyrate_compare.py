@@ -177,7 +177,10 @@ def run_compare(
         "settings": {**kw, "optimized": True},
     }
     if plot is not None:
-        _plot_compare(d, rates, plob, rep, cross, tf, pulses, factor, plot)
+        from qkdchip.base.outputs import save_figure
+
+        fig = compare_figure(d, rates, plob, rep, cross, tf, pulses, factor)
+        save_figure(fig, plot, dpi=120)  # atomic, format by suffix
     if json_out:
         print_json(out)
         return
@@ -198,7 +201,7 @@ def run_compare(
         typer.echo(f"plot written to {plot}")
 
 
-def _plot_compare(
+def compare_figure(
     d: Any,
     rates: dict[str, Any],
     plob: Any,
@@ -207,15 +210,14 @@ def _plot_compare(
     tf: tuple[str, ...],
     pulses: Any,
     factor: float,
-    path: Path,
-) -> None:
+) -> Any:
+    """All protocols, PLOB and the single-repeater bound on one figure; the first TF protocol's
+    crossover with the better baseline marked."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-
-    from qkdchip.base.outputs import save_figure
 
     def y(v: Any) -> Any:
         v = np.asarray(v, dtype=float)
@@ -255,4 +257,4 @@ def _plot_compare(
     ax.legend(fontsize=8, loc="lower left")
     bps_axis(ax, factor)
     fig.tight_layout()
-    save_figure(fig, path, dpi=120)
+    return fig

@@ -565,6 +565,13 @@ def _table(records: list[dict[str, Any]], protocol: str, pulses: float | None) -
 
 
 def _plot(res: Any, path: Path, bps_per_bit_per_pulse: float) -> None:
+    from qkdchip.base.outputs import save_figure
+
+    save_figure(_figure(res, bps_per_bit_per_pulse), path, dpi=120)  # atomic, format by suffix
+
+
+def _figure(res: Any, bps_per_bit_per_pulse: float) -> Any:
+    """The rate-vs-distance figure of ``res`` (bit/pulse left, bit/s right, mode in the title)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -601,6 +608,4 @@ def _plot(res: Any, path: Path, bps_per_bit_per_pulse: float) -> None:
     bps_axis(ax, bps_per_bit_per_pulse)
     ax.set_title(f"{res.protocol.upper()} key rate vs distance ({mode_title(res.pulses)})")
     fig.tight_layout()
-    from qkdchip.base.outputs import save_figure
-
-    save_figure(fig, path, dpi=120)  # atomic, in the format the suffix names
+    return fig
