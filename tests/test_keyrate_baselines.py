@@ -189,9 +189,9 @@ def test_finite_key_without_optimize_needs_p_z():
         key_rate("bb84-decoy", ch, pulses=1e12)
     r = key_rate("mdi", ch, params=MDIParams(p_z=0.8), pulses=1e14)
     assert r.pulses == 1e14 and r.rate_per_pulse >= 0
-    with pytest.raises(ValueError, match="nu=0.6 .* mu=0.5"):
+    with pytest.raises(ValueError, match=r"nu=0\.6 .* mu=0\.5"):
         BB84Params(mu=0.5, nu=0.6)
-    with pytest.raises(ValueError, match="p_mu \\+ p_nu"):
+    with pytest.raises(ValueError, match=r"p_mu \+ p_nu"):
         MDIParams(p_mu=0.7, p_nu=0.3)
 
 
