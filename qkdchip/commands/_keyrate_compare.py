@@ -19,6 +19,8 @@ from qkdchip.commands._common import fail, print_json
 TF_PROTOCOLS = ("sns-aopp", "sns", "pm", "tf", "cal")
 TF_FINITE = ("sns-aopp", "sns")
 BASELINES = ("bb84-decoy", "mdi")
+#: one colour per protocol, the same in the asymptotic and the finite-key figure
+COLORS = dict(zip((*TF_PROTOCOLS, *BASELINES), (f"C{i}" for i in range(7)), strict=True))
 #: options of single-protocol runs that --compare does not read (it optimises every protocol)
 _NOT_WITH_COMPARE = (
     "protocol",
@@ -235,7 +237,8 @@ def compare_figure(
     fig, ax = plt.subplots(figsize=(7.2, 4.8))
     for k, v in rates.items():
         style = "--" if k in BASELINES else "-"
-        ax.semilogy(d, y(v), style, lw=2 if k in BASELINES else 1.6, label=labels[k])
+        lw = 2 if k in BASELINES else 1.6
+        ax.semilogy(d, y(v), style, color=COLORS[k], lw=lw, label=labels[k])
     ax.semilogy(d, y(plob), "k--", lw=1, label="PLOB (repeaterless bound)")
     ax.semilogy(d, y(rep), color="0.5", ls="-.", lw=1, label="single-repeater bound")
     x = cross[tf[0]]["baselines"]
