@@ -261,6 +261,8 @@ def test_keyrate_refuses_options_the_baselines_do_not_read():
 
 
 def test_keyrate_plot_figure_has_mode_title_and_bit_per_second_axis():
+    import matplotlib.pyplot as plt
+
     from qkdchip.commands.keyrate import _figure
 
     ch = Channel.symmetric(np.array([100.0, 200.0]))
@@ -275,6 +277,7 @@ def test_keyrate_plot_figure_has_mode_title_and_bit_per_second_axis():
         # the secondary axis is the primary times the clock rate
         lo, hi = ax.get_ylim()
         assert right[0].get_ylim() == pytest.approx((2e9 * lo, 2e9 * hi))
+        plt.close(fig)
 
 
 def test_crossover_distance_is_interpolated_where_twin_field_stays_ahead():
@@ -320,6 +323,8 @@ def test_keyrate_compare_json_and_figure(tmp_path):
 
 @pytest.mark.slow
 def test_compare_figure_labels():
+    import matplotlib.pyplot as plt
+
     from qkdchip.commands._keyrate_compare import compare_figure
 
     d = np.array([0.0, 100.0, 200.0])
@@ -336,3 +341,4 @@ def test_compare_figure_labels():
     assert ax.get_xlabel() == "distance Alice-Bob [km]"
     assert any("bit/s" in a.get_ylabel() for a in ax.child_axes)
     assert any("from 100 km" in t.get_text() for t in ax.texts)
+    plt.close(fig)
