@@ -47,10 +47,6 @@ def sensitivity_variants() -> list[tuple[str, dict[str, Any]]]:
             {_pname("link", "misalignment"): 0.03},
         ),
         (
-            "phase estimate held between estimates (0.166 rad, not 0.083 rad)",
-            {_pname("link", "phase_tracking"): "hold"},
-        ),
-        (
             "no dual-wavelength subtraction (raw drift 2.871 rad/ms)",
             {_pname("link", "phase_drift_rad_per_ms"): 2.871},
         ),
