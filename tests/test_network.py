@@ -17,7 +17,12 @@ from qkdchip.sims.keyrate import Channel, Detector, plob
 from qkdchip.sims.network import model, wafer
 from qkdchip.sims.network.settings import LinkSettings, NetworkSettings
 from qkdchip.sims.physics.channels import REFERENCE_DOWNSTREAM_KM, Distribution
-from qkdchip.sims.physics.phasenoise import SUBTRACTED_DRIFT_RAD_PER_MS, PhaseNoiseBudget
+from qkdchip.sims.physics.phasenoise import (
+    RAW_DRIFT_RAD_PER_MS,
+    SUBTRACTED_DRIFT_RAD_PER_MS,
+    PhaseNoiseBudget,
+)
+from qkdchip.sims.physics.qber import EXTRA_MISALIGNMENT, POLARISATION_EXTINCTION_DB
 
 runner = CliRunner()
 
@@ -38,7 +43,9 @@ def test_system_defaults_are_read_from_their_homes():
     assert link.fibre_loss_db_per_km == _field_default(Channel, "fibre_loss_db_per_km")
     assert link.detector_eta == _field_default(Detector, "eta_det")
     assert link.detector_dark_count_prob == _field_default(Detector, "dark_count_prob")
-    assert link.misalignment == _field_default(PhaseNoiseBudget, "e_d")
+    assert link.misalignment == EXTRA_MISALIGNMENT == 0.0  # the extra term on top of the budget
+    assert link.polarisation_extinction_db == POLARISATION_EXTINCTION_DB
+    assert link.phase_reference_drift_rad_per_ms == RAW_DRIFT_RAD_PER_MS
     assert link.fibre_imbalance_km == _field_default(PhaseNoiseBudget, "imbalance_km")
     assert link.phase_drift_rad_per_ms == SUBTRACTED_DRIFT_RAD_PER_MS
     assert link.downstream_default_km == _field_default(Distribution, "default_km")
@@ -78,6 +85,10 @@ def test_bad_network_settings_name_the_parameter(overrides, match):
 def test_bad_link_settings_name_the_parameter():
     with pytest.raises(ValueError, match=r"link\.detector_eta"):
         LinkSettings(detector_eta=0.0)
+    with pytest.raises(ValueError, match=r"link\.phase_tracking.*interval, hold"):
+        LinkSettings(phase_tracking="predict")
+    with pytest.raises(ValueError, match=r"link\.timing_jitter_ps"):
+        LinkSettings(timing_jitter_ps=-1.0)
     with pytest.raises(ValueError, match=r"link\.fibre_loss_db_per_km"):
         LinkSettings(fibre_loss_db_per_km=3.0)
 
@@ -210,11 +221,58 @@ def test_default_network_beats_plob_on_every_channel(default_net):
         assert c.plob_per_pulse == pytest.approx(-math.log2(1 - eta))
         assert c.plob_per_pulse == pytest.approx(float(plob(eta)))
         assert c.ratio_to_plob > 1.0
-        assert 0.029 <= c.qber_x <= 0.042
+        # the X QBER is the pair's optical budget plus the protocol's own errors
+        assert c.x_budget.e_x < c.qber_x < 0.05
         assert 0.0 < c.qber_z < 0.5
         assert c.rate_bps == pytest.approx(c.rate_per_pulse * 1e9)
     assert net.networking_capability_km == pytest.approx(3700.0)
     assert net.summary()["channels_beating_plob"] == 10
+
+
+def test_x_qber_budget_per_channel(default_net):
+    link = default_net.link
+    for c in default_net.channels:
+        b = c.qber_x_budget
+        assert sum(b.values()) == pytest.approx(1.0)
+        assert set(b) == {*c.x_budget.visibility, *c.x_budget.phase_var_rad2, "protocol"}
+        assert b["protocol"] == pytest.approx(1.0 - c.x_budget.e_x / c.qber_x)
+        # the phase terms are the ones the key rate was given (drift = residual + reference)
+        ph = c.x_budget.phase_var_rad2
+        assert c.phase_var_rad2["drift"] == ph["drift_residual"] + ph["reference_estimation"]
+        assert c.phase_rms_rad**2 == pytest.approx(c.x_budget.sigma2_rad2)
+        # the injection term is the two slaves' locking residuals, dnu_free / (2 f_L) each
+        assert ph["injection"] == pytest.approx(
+            sum(
+                cl.chip.laser.free_running_linewidth_hz / (2 * cl.lock.locking_bandwidth_hz)
+                for cl in (c.a, c.b)
+            )
+        )
+        assert 0.0 < 1.0 / c.x_budget.visibility["demux_crosstalk"] - 1.0 < 1e-6
+    assert link.misalignment == 0.0
+    # the channels differ through their line power: the weaker the injected light, the larger
+    # the locking residual (rank correlation with the pair's mean injection ratio)
+    rho = [np.mean([c.a.lock.rho_db, c.b.lock.rho_db]) for c in default_net.channels]
+    inj = [c.x_budget.phase_var_rad2["injection"] for c in default_net.channels]
+    assert np.corrcoef(np.argsort(np.argsort(rho)), np.argsort(np.argsort(inj)))[0, 1] < -0.9
+    qx = [c.qber_x for c in default_net.channels]
+    assert max(qx) - min(qx) > 1e-4
+    weakest = int(np.argmin(rho))
+    assert qx[weakest] > min(qx)
+
+
+def test_misalignment_is_an_extra_term_on_the_budget(default_net):
+    prep = model.prepare(_design(**{"link.misalignment": 0.02}))
+    for xb, c in zip(prep.xbudget, default_net.channels, strict=True):
+        assert xb.visibility["misalignment"] == pytest.approx(0.96)
+        assert 1 - 2 * xb.e_d == pytest.approx((1 - 2 * c.x_budget.e_d) * 0.96)
+        ph, ph0 = dict(xb.phase_var_rad2), dict(c.x_budget.phase_var_rad2)
+        # the reference's shot noise 1 / (N V^2) is taken at the lower visibility
+        assert ph.pop("detection") == pytest.approx(ph0.pop("detection") / 0.96**2)
+        assert ph == ph0
+    held = model.prepare(_design(**{"link.phase_tracking": "hold"}))
+    for xb, c in zip(held.xbudget, default_net.channels, strict=True):
+        ref = c.x_budget.phase_var_rad2["reference_estimation"]
+        assert xb.phase_var_rad2["reference_estimation"] == pytest.approx(4 * ref)
 
 
 def test_long_downstream_pair_receives_less_comb_light(default_net):
@@ -309,9 +367,25 @@ def test_cli_network_json_contract(default_net):
     for ch in out["channels"]:
         assert _CHANNEL_KEYS <= set(ch)
         assert len(ch["clients"]) == 2 and ch["locked"] is True
+        assert sum(ch["qber_x_budget"].values()) == pytest.approx(1.0)
+        assert ch["qber_x_budget"]["misalignment"] == 0.0
     assert [c["rate_per_pulse"] for c in out["channels"]] == [
         c.rate_per_pulse for c in default_net.channels
     ]
+
+
+@pytest.mark.slow
+def test_cli_misalignment_override_raises_the_x_qber(default_net):
+    res = runner.invoke(app, ["network", "--json", "--set", "link.misalignment=0.02"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    for ch, ref in zip(out["channels"], default_net.channels, strict=True):
+        # one more visibility factor 0.96: about +2 % of X QBER, and a share of it
+        assert ch["qber_x"] - ref.qber_x == pytest.approx(0.02, abs=2e-3)
+        assert ch["qber_x_budget"]["misalignment"] > 0.5
+        assert ch["ratio_to_plob"] < ref.ratio_to_plob
+    bad = runner.invoke(app, ["network", "--set", "link.misalignment=0.7"])
+    assert bad.exit_code == 2 and "link.misalignment" in bad.output
 
 
 @pytest.mark.slow

@@ -42,7 +42,10 @@ def sensitivity_variants() -> list[tuple[str, dict[str, Any]]]:
             {_pname("link", "server_filter_loss_db"): 6.0},
         ),
         ("f_EC = 1.16 (documented alternative)", {_pname("network", "ec_f"): 1.16}),
-        ("misalignment e_d = 3 % (key-rate core default)", {_pname("link", "misalignment"): 0.03}),
+        (
+            "extra misalignment e_d = 3 % on the modelled X budget (key-rate core default)",
+            {_pname("link", "misalignment"): 0.03},
+        ),
         (
             "no dual-wavelength subtraction (raw drift 2.871 rad/ms)",
             {_pname("link", "phase_drift_rad_per_ms"): 2.871},

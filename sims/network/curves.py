@@ -1,6 +1,7 @@
 """Key rate vs distance of a evaluated network (``qkdchip network --plot``, rate_vs_distance).
 
-NetworkResult: each locked channel's phase noise, extinction ratio, dark counts (incl.
+NetworkResult: each locked channel's phase noise and X-error budget, extinction ratio, dark
+counts (incl.
 crosstalk) and settings, unchanged
 -> symmetric upstream arms L/2 + L/2 over the distances, the same receive filter and
    detectors -> key rate (one vectorised, optimised keyrates.solve over channels x
@@ -54,6 +55,7 @@ def rate_curves(result: NetworkResult, distances_km: Sequence[float]) -> dict[st
                 net,
                 length_km=(x / 2.0, x / 2.0),
                 sigma=c.phase_rms_rad,
+                e_d=c.x_budget.e_d if c.x_budget is not None else link.misalignment,
                 p_d=c.dark_count_prob,
                 er=min(c.extinction_ratio_db, ER_MAX_DB),
             )

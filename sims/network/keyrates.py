@@ -1,6 +1,7 @@
 """Key rates of prepared designs: the protocol part of the chain of model.py.
 
-    prepared channel (prepare.py): locked pair, residual phase sigma, the pair's extinction ratio
+    prepared channel (prepare.py): locked pair, residual phase sigma and the non-phase X error
+    e_d of its budget, the pair's extinction ratio
     -> upstream fibres + the server's receive filter + detectors (keyrate.Channel, Detector)
     -> key rate of the protocol, finite key, intensities optimised per channel
        (keyrate.key_rate; SNS with the finite-extinction vacuum of the pair's dies)
@@ -60,18 +61,21 @@ class Rows:
         *,
         length_km: tuple[float, float],
         sigma: float,
+        e_d: float,
         p_d: float,
         er: float,
     ) -> None:
         """One row: the upstream arms ``length_km`` (A, B), the residual phase ``sigma``, the
-        dark-count probability ``p_d`` and the extinction ratio ``er``; the fibre loss, receive
-        filter, misalignment, detector efficiency, f_EC and pulses of ``link`` and ``net``."""
+        non-phase X error ``e_d`` (the pair's budget, physics.qber: polarisation, intensity,
+        jitter, crosstalk and ``link.misalignment`` together), the dark-count probability ``p_d``
+        and the extinction ratio ``er``; the fibre loss, receive filter, detector efficiency,
+        f_EC and pulses of ``link`` and ``net``."""
         self.owner.append(owner)
         self.la.append(length_km[0])
         self.lb.append(length_km[1])
         self.alpha.append(link.fibre_loss_db_per_km)
         self.extra.append(link.server_filter_loss_db)
-        self.e_d.append(link.misalignment)
+        self.e_d.append(e_d)
         self.sigma.append(sigma)
         self.eta_d.append(link.detector_eta)
         self.p_d.append(p_d)
@@ -194,6 +198,7 @@ def _solve_group(prepared, active, group, protocol, finite, extra_pd):
                 p.net,
                 length_km=(p.link.upstream_a_km, p.link.upstream_b_km),
                 sigma=math.sqrt(sum(p.phase[i].values())),
+                e_d=p.xbudget[i].e_d,
                 p_d=p.link.detector_dark_count_prob + extra_pd.get((d, i), 0.0),
                 er=min(pair_er_db(a.chip, b.chip), ER_MAX_DB),
             )

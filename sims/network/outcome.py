@@ -142,6 +142,7 @@ def assemble(
                 b=b,
                 upstream_km=(link.upstream_a_km, link.upstream_b_km),
                 phase_var_rad2=dict(prep.phase[i] or {}),
+                x_budget=prep.xbudget[i],
                 extinction_ratio_db=out["er"] if out else pair_er_db(a.chip, b.chip),
                 dark_count_prob=out["p_d"] if out else link.detector_dark_count_prob,
                 rate_per_pulse=rate,

@@ -6,9 +6,12 @@ comb (inputs.comb_of) -> channel plan: line k_i, demux port (physics.channels.pl
    (its S-matrix, wafer.py) -> injected power at each slave laser
 -> injection locking of A_i and B_i (physics.injection: Adler range, bandwidth, residual
    phase; the die's free-running detuning)
--> residual phase of a locked pair (physics.phasenoise: locked linewidth over the path
-   imbalance, injection residuals, fibre drift after the dual-wavelength subtraction,
-   reference shot noise): its variance contributions, or None where a client is unlocked.
+-> X-error budget of a locked pair (physics.qber): polarisation, intensity mismatch, timing
+   jitter vs pulse width, demux crosstalk through the lock, the extra misalignment, and the
+   residual phase (physics.phasenoise: locked linewidth over the path imbalance, injection
+   residuals, fibre drift after the dual-wavelength subtraction and the estimation error of
+   the drifting reference phase for the tracking scheme, reference shot noise): its phase
+   variances and the budget, or None where a client is unlocked.
 """
 
 from __future__ import annotations
@@ -17,11 +20,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from qkdchip.base.design import Design
-from qkdchip.sims.physics.channels import ChannelPlan, Distribution, deliver, plan_channels
+from qkdchip.sims.physics.budget import Transmitter
+from qkdchip.sims.physics.channels import (
+    Channel,
+    ChannelPlan,
+    DemuxFilter,
+    Distribution,
+    deliver,
+    plan_channels,
+)
 from qkdchip.sims.physics.comb import CombResult
 from qkdchip.sims.physics.injection import injection_lock
-from qkdchip.sims.physics.phasenoise import PhaseNoiseBudget
+from qkdchip.sims.physics.qber import XBudget, crosstalk_fraction, pair_budget
 
 from .inputs import comb_of, settings_of, wafer_of
 from .results import ClientLink
@@ -32,6 +45,10 @@ __all__ = ["Prepared", "Progress", "prepare"]
 
 #: plan_channels's widest window: the channel lattice independent of line powers
 _LATTICE_WINDOW_DB = 200.0
+
+#: intensity FWHM of a pulse as a fraction of the clock period: the carving modulator's duty
+#: cycle (its one home, the client transmitter budget; 20 % -> 200 ps at 1 GHz)
+_PULSE_DUTY = Transmitter.duty_cycle
 
 Progress = Callable[[str], None] | None
 
@@ -47,6 +64,7 @@ class Prepared:
     plan: ChannelPlan
     pairs: tuple[tuple[ClientLink, ClientLink], ...]
     phase: tuple[dict[str, float] | None, ...]  # None where a client is unlocked
+    xbudget: tuple[XBudget | None, ...]  # X-error budget of each locked pair
     rejected: tuple[Die, ...]
     timings_s: dict[str, float]
 
@@ -61,6 +79,24 @@ def _lock(chip: ClientChip, feed_dbm: float, km: float, comb: CombResult) -> Cli
         master_linewidth_hz=comb.line_linewidth_hz,
     )
     return ClientLink(chip, km, p_dbm, lock)
+
+
+def _crosstalk(comb: CombResult, plan: ChannelPlan, ch: Channel, link: LinkSettings, f_l: float):
+    """Non-interfering power fraction at the beam splitter from the other comb lines: through
+    the channel's demux port, the lock (bandwidth ``f_l``) and the server's receive filter."""
+    off = comb.frequency_hz - ch.frequency_hz
+    port = plan.demux.transmission_db(off)
+    p = comb.power_w * 10.0 ** (port / 10.0)
+    idx = comb.index_of(ch.k)
+    others = np.arange(off.size) != idx
+    if p[idx] <= 0.0:
+        return 0.0
+    rx = DemuxFilter(
+        insertion_loss_db=link.server_filter_loss_db,
+        isolation_db=link.server_filter_isolation_db,
+    )
+    rx_db = rx.transmission_db(off) + link.server_filter_loss_db
+    return crosstalk_fraction(off[others], p[others] / p[idx], f_l, rx_db[others])
 
 
 def prepare(design: Design, progress: Progress = None) -> Prepared:
@@ -93,12 +129,14 @@ def prepare(design: Design, progress: Progress = None) -> Prepared:
     feeds = {f.client: f for f in deliver(plan, dist)}
     pairs = []
     phases: list[dict[str, float] | None] = []
+    budgets: list[XBudget | None] = []
     for i, ch in enumerate(plan.channels):
         a_chip, b_chip = chips[2 * i], chips[2 * i + 1]
         fa, fb = feeds[f"A{ch.channel}"], feeds[f"B{ch.channel}"]
         a = _lock(a_chip, fa.injected_power_dbm, fa.fibre_km, comb)
         b = _lock(b_chip, fb.injected_power_dbm, fb.fibre_km, comb)
         pairs.append((a, b))
+        budgets.append(None)
         if not (a.lock.locked and b.lock.locked):
             phases.append(None)
             continue
@@ -106,15 +144,41 @@ def prepare(design: Design, progress: Progress = None) -> Prepared:
             abs((fa.fibre_km + link.upstream_a_km) - (fb.fibre_km + link.upstream_b_km))
             + link.fibre_imbalance_km
         )
-        budget = PhaseNoiseBudget(
+        xb = pair_budget(
             linewidth_hz=comb.line_linewidth_hz,
             imbalance_km=imbalance,
-            injection_var_a_rad2=a.lock.residual_phase_var_rad2,
-            injection_var_b_rad2=b.lock.residual_phase_var_rad2,
+            injection_var_rad2=a.lock.residual_phase_var_rad2 + b.lock.residual_phase_var_rad2,
             drift_rad_per_ms=link.phase_drift_rad_per_ms,
+            reference_drift_rad_per_ms=link.phase_reference_drift_rad_per_ms,
             estimation_rate_hz=link.phase_estimation_hz,
-            e_d=link.misalignment,
-            m_slices=None,
+            pulse_fwhm_s=_PULSE_DUTY / net.clock_rate_hz,
+            scheme=link.phase_tracking,
+            polarisation_extinction_db=link.polarisation_extinction_db,
+            intensity_mismatch_db=link.intensity_mismatch_db,
+            jitter_rms_s=link.timing_jitter_ps * 1e-12,
+            crosstalk=0.5
+            * sum(_crosstalk(comb, plan, ch, link, cl.lock.locking_bandwidth_hz) for cl in (a, b)),
+            misalignment=link.misalignment,
         )
-        phases.append(budget.contributions())
-    return Prepared(design, link, net, comb, plan, tuple(pairs), tuple(phases), rejected, timings)
+        ph = dict(xb.phase_var_rad2)
+        phases.append(
+            {
+                "laser_delay": ph["laser_delay"],
+                "injection": ph["injection"],
+                "drift": ph["drift_residual"] + ph["reference_estimation"],
+                "detection": ph["detection"],
+            }
+        )
+        budgets[-1] = xb
+    return Prepared(
+        design,
+        link,
+        net,
+        comb,
+        plan,
+        tuple(pairs),
+        tuple(phases),
+        tuple(budgets),
+        rejected,
+        timings,
+    )

@@ -22,6 +22,7 @@ from qkdchip.sims.physics.channels import ChannelPlan
 from qkdchip.sims.physics.comb import CombResult
 from qkdchip.sims.physics.constants import C_M_PER_S
 from qkdchip.sims.physics.injection import LockingResult
+from qkdchip.sims.physics.qber import XBudget
 
 from .settings import LinkSettings, NetworkSettings
 from .wafer import ClientChip, Die
@@ -84,6 +85,7 @@ class ChannelResult:
     b: ClientLink
     upstream_km: tuple[float, float]
     phase_var_rad2: dict[str, float]
+    x_budget: XBudget | None  # X-error contributors of the locked pair (physics.qber)
     extinction_ratio_db: float  # of the pair (the worse die), as used by the SNS vacuum
     dark_count_prob: float  # incl. simultaneous-mode crosstalk
     rate_per_pulse: float
@@ -116,6 +118,15 @@ class ChannelResult:
         return self.rate_per_pulse / self.plob_per_pulse if self.plob_per_pulse > 0 else 0.0
 
     @property
+    def qber_x_budget(self) -> dict[str, float] | None:
+        """X-QBER contributor -> share of ``qber_x`` (sums to 1; ``protocol``: what the key-rate
+        model adds, dark counts and the X-event phase window); without a key-rate evaluation,
+        the split of the optical X error; None where a client is unlocked."""
+        if self.x_budget is None:
+            return None
+        return self.x_budget.shares(self.qber_x)
+
+    @property
     def phase_rms_rad(self) -> float:
         return math.sqrt(sum(self.phase_var_rad2.values()))
 
@@ -131,6 +142,7 @@ class ChannelResult:
             "locked": self.locked,
             "qber_x": self.qber_x,
             "qber_z": self.qber_z,
+            "qber_x_budget": self.qber_x_budget,
             "rate_per_pulse": self.rate_per_pulse,
             "rate_bps": self.rate_bps,
             "plob_per_pulse": self.plob_per_pulse,

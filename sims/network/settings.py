@@ -11,10 +11,14 @@ field                           home of the default
 ``fibre_loss_db_per_km``        :class:`qkdchip.sims.keyrate.Channel` ``fibre_loss_db_per_km``
 ``downstream_default_km``       :class:`~qkdchip.sims.physics.channels.Distribution`
 ``downstream_long_*``           :data:`~qkdchip.sims.physics.channels.REFERENCE_DOWNSTREAM_KM`
-``fibre_imbalance_km``,         :class:`~qkdchip.sims.physics.phasenoise.PhaseNoiseBudget`
-``misalignment``
+``fibre_imbalance_km``          :class:`~qkdchip.sims.physics.phasenoise.PhaseNoiseBudget`
 ``phase_drift_rad_per_ms``,     :mod:`qkdchip.sims.physics.phasenoise` (published drift after
-``phase_estimation_hz``         the dual-wavelength subtraction; estimation rate)
+``phase_estimation_hz``,        the dual-wavelength subtraction; estimation rate; raw drift of
+``phase_reference_drift_*``     the reference phase)
+``misalignment``,               :mod:`qkdchip.sims.physics.qber` (X-error contributors; the
+``polarisation_extinction_db``, misalignment is the extra term on top of them, 0)
+``intensity_mismatch_db``,
+``timing_jitter_ps``
 ``detector_eta``,               :class:`qkdchip.sims.keyrate.Detector`
 ``detector_dark_count_prob``
 ``server_filter_*``             :class:`~qkdchip.sims.physics.channels.DemuxFilter`
@@ -52,8 +56,16 @@ from qkdchip.sims.physics.channels import (
 )
 from qkdchip.sims.physics.phasenoise import (
     ESTIMATION_RATE_HZ,
+    RAW_DRIFT_RAD_PER_MS,
     SUBTRACTED_DRIFT_RAD_PER_MS,
     PhaseNoiseBudget,
+)
+from qkdchip.sims.physics.qber import (
+    EXTRA_MISALIGNMENT,
+    INTENSITY_MISMATCH_DB,
+    POLARISATION_EXTINCTION_DB,
+    TIMING_JITTER_PS,
+    TRACKING_SCHEMES,
 )
 
 __all__ = ["FINITE_KEY_PROTOCOLS", "KEY_PROTOCOLS", "MODES", "LinkSettings", "NetworkSettings"]
@@ -150,9 +162,39 @@ class LinkSettings:
         "residual length mismatch of the two paths of a pair (added to the geometric one)",
     )
     misalignment: float = _f(
-        _default_of(_PNB, "e_d"),
+        EXTRA_MISALIGNMENT,
         Range(0.0, 0.5, ""),
-        "optical misalignment e_d at the server's beam splitter",
+        "extra optical misalignment e_d at the server's beam splitter, on top of the modelled "
+        "X-error contributors (spatial mode, beam-splitter ratio: what they leave out); "
+        "0 by default",
+    )
+    polarisation_extinction_db: float = _f(
+        POLARISATION_EXTINCTION_DB,
+        Range(0.0, 100.0, "dB"),
+        "each arm's polarisation extinction after the server's polarisation stabiliser "
+        "(orthogonal power fraction 10^(-PER/10))",
+    )
+    intensity_mismatch_db: float = _f(
+        INTENSITY_MISMATCH_DB,
+        Range(0.0, 60.0, "dB"),
+        "intensity mismatch of the two arms at the beam splitter (calibration error, beyond "
+        "the arm-loss asymmetry)",
+    )
+    timing_jitter_ps: float = _f(
+        TIMING_JITTER_PS,
+        Range(0.0, 1e6, "ps"),
+        "rms relative arrival-time jitter of the two arms' pulses at the beam splitter",
+    )
+    phase_reference_drift_rad_per_ms: float = _f(
+        RAW_DRIFT_RAD_PER_MS,
+        Range(0.0, 1e4, "rad/ms"),
+        "drift of the reference phase itself (before subtraction): its estimation error",
+    )
+    phase_tracking: str = _f(
+        "interval",
+        None,
+        "phase-tracking scheme: interval (each interval corrected with its own estimate, "
+        "r T / sqrt 12) or hold (estimate held until the next, r T / sqrt 3)",
     )
     phase_drift_rad_per_ms: float = _f(
         SUBTRACTED_DRIFT_RAD_PER_MS,
@@ -181,6 +223,11 @@ class LinkSettings:
 
     def __post_init__(self) -> None:
         _check(self, "link")
+        if self.phase_tracking not in TRACKING_SCHEMES:
+            raise ValueError(
+                f"link.phase_tracking={self.phase_tracking!r} is unknown: allowed "
+                f"{', '.join(TRACKING_SCHEMES)}"
+            )
         if self.detector_eta <= 0.0:
             raise ValueError(
                 f"link.detector_eta={self.detector_eta!r} is out of range: allowed (0, 1]"
