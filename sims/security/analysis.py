@@ -191,3 +191,38 @@ def security_margins(design: Design) -> SecurityResult:
     ]
     curves = {"facet_dbm": list(CURVE_DBM), "delta": curve_delta, "nominal": mus}
     return SecurityResult(phase, injection, curves)
+
+
+def plot_security(result: SecurityResult, path: Any) -> Any:
+    """Two panels: the phases PM I produces (and the uniform targets) on the unit circle; the
+    intensity change of every state vs the power injected at the facet, with the 10 % key
+    limit and the attacker budget (PNG/SVG/PDF by suffix, written atomically)."""
+    from qkdchip.sims.network.plots import _plt, save
+
+    plt = _plt()
+    ph, inj = result.phase_randomisation, result.injection
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10.0, 4.4), dpi=120)
+    t = np.linspace(0, 2 * np.pi, 200)
+    a1.plot(np.cos(t), np.sin(t), color="0.8", lw=1)
+    m = ph["m"]
+    tgt = 2 * np.pi * np.arange(m) / m
+    a1.plot(np.cos(tgt), np.sin(tgt), "o", mfc="none", color="tab:blue", label="uniform targets")
+    got = np.asarray(ph["phases_rad"])
+    a1.plot(np.cos(got), np.sin(got), "x", color="tab:red", label="produced")
+    a1.set_aspect("equal")
+    a1.set_title(
+        f"M = {m}, {ph['dac_bits']} bit, {ph['drive_swing_v']:g} Vpp, V_pi {ph['pm_vpi_v']:.2f} V"
+    )
+    a1.legend(loc="lower right", fontsize=8)
+    a1.set_xticks([])
+    a1.set_yticks([])
+    c = result.curves
+    a2.semilogy(c["facet_dbm"], np.maximum(c["delta"], 1e-12), color="tab:blue")
+    a2.axhline(inj["delta_for_10pct"], color="tab:red", ls="--", label="10 % key loss")
+    a2.axvline(inj["attacker_power_dbm"], color="0.4", ls=":", label="attacker budget")
+    a2.set_xlabel("power injected at the output facet (dBm)")
+    a2.set_ylabel("relative intensity change delta")
+    a2.set_title(f"injection (isolation {inj['isolation_db']:.1f} dB)")
+    a2.legend(fontsize=8)
+    fig.tight_layout()
+    return save(fig, path)
