@@ -315,6 +315,11 @@ def register(app: typer.Typer) -> None:
                 fail(str(exc))
         try:
             check_protocol_options(click.get_current_context(), protocol)
+            from qkdchip.sims.security.keyrate import check_discrete_phases
+
+            check_discrete_phases(
+                protocol, phase_randomisation, pulses, mu_vacuum, extinction_ratio_db
+            )
             res = _compute(
                 protocol=protocol,
                 distance_km=distance_km,

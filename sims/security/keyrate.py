@@ -21,7 +21,35 @@ from qkdchip.sims.keyrate.sns import SNSParams
 from .phases import PHASES_RANGE
 from .sns_flaws import optimise_flawed, sns_flawed_rate
 
-__all__ = ["with_discrete_phases"]
+__all__ = ["check_discrete_phases", "with_discrete_phases"]
+
+
+def check_discrete_phases(
+    protocol: str,
+    phases: int | None,
+    pulses: Any = None,
+    mu_vacuum: float = 0.0,
+    extinction_ratio_db: Any = None,
+) -> None:
+    """ValueError naming ``--phase-randomisation`` unless the discrete-phase analysis applies
+    (``phases`` None: continuous, always fine)."""
+    if phases is None:
+        return
+    PHASES_RANGE.check("--phase-randomisation", phases)
+    why = (
+        f"protocol {protocol}"
+        if protocol != "sns"
+        else "a finite-key analysis (--pulses)"
+        if pulses is not None
+        else "an imperfect vacuum (--mu-vacuum / --extinction-ratio-db)"
+        if mu_vacuum > 0 or extinction_ratio_db is not None
+        else None
+    )
+    if why is not None:
+        raise ValueError(
+            f"--phase-randomisation={phases}: the discrete-phase analysis covers the asymptotic "
+            f"sns rate with an ideal vacuum, not {why}"
+        )
 
 
 def _element(channel: Channel, i: int, shape: tuple[int, ...]) -> Channel:
@@ -46,21 +74,9 @@ def with_discrete_phases(
     duty_cycle: float = 1.0,
 ) -> KeyRateResult:
     """``res`` (protocol ``sns``) with the rate of a source using ``phases`` discrete phases."""
-    PHASES_RANGE.check("--phase-randomisation", phases)
-    why = (
-        f"protocol {res.protocol}"
-        if res.protocol != "sns"
-        else "a finite-key analysis (--pulses)"
-        if pulses is not None
-        else "an imperfect vacuum (--mu-vacuum / --extinction-ratio-db)"
-        if mu_vacuum > 0 or res.parameters.get("extinction_ratio_db") is not None
-        else None
+    check_discrete_phases(
+        res.protocol, phases, pulses, mu_vacuum, res.parameters.get("extinction_ratio_db")
     )
-    if why is not None:
-        raise ValueError(
-            f"--phase-randomisation={phases}: the discrete-phase analysis covers the asymptotic "
-            f"sns rate with an ideal vacuum, not {why}"
-        )
     shape = np.shape(res.rate_per_pulse)
     n = int(np.prod(shape)) if shape else 1
     rate, e_ph, s1, gain_z, qber_z = (np.zeros(n) for _ in range(5))
