@@ -215,7 +215,7 @@ def test_security_margins_follow_pm_and_voa_length(tmp_path):
         assert k in inj0
     assert ph0["m_for_1pct"] is not None and ph0["m_for_1pct"] <= 16
 
-    dl_pm, dl_voa = 900.0, 200.0  # um
+    dl_pm, dl_voa = 200.0, 60.0  # um (what still folds into the die's two rows)
     longer = security_margins(
         validate(
             {
@@ -225,9 +225,12 @@ def test_security_margins_follow_pm_and_voa_length(tmp_path):
         )
     ).to_dict()
     ph1, inj1 = longer["phase_randomisation"], longer["injection"]
-    # V_pi ~ 1/L: twice the length, half the V_pi, twice the phase the same swing reaches
-    assert ph1["pm_vpi_v"] == pytest.approx(ph0["pm_vpi_v"] / 2, rel=1e-6)
-    assert ph1["coverage_rad"] == pytest.approx(2 * ph0["coverage_rad"], rel=1e-6)
+    # V_pi ~ 1/L, and the phase the same swing reaches ~ L
+    ratio = (ph0["pm_length_um"] + dl_pm) / ph0["pm_length_um"]
+    assert ph1["pm_length_um"] == ph0["pm_length_um"] + dl_pm  # read from the drawn cell
+    assert ph1["pm_vpi_v"] == pytest.approx(ph0["pm_vpi_v"] / ratio, rel=1e-6)
+    assert ph1["coverage_rad"] == pytest.approx(ratio * ph0["coverage_rad"], rel=1e-6)
+    assert ph1["pm_length_needed_um"] == pytest.approx(ph0["pm_length_needed_um"], rel=1e-6)
     # VOA: (absorption at full bias + residual loss) dB per length, read backwards facet->laser
     per_mm = PROCESS.voa_absorption_dB_per_mm + PROCESS.voa_loss_dB_per_mm
     pm_loss = PROCESS.eo_loss_dB_per_mm * dl_pm / 1e3  # the longer PM's own loss
