@@ -190,6 +190,7 @@ def security_margins(design: Design) -> SecurityResult:
         laser.intensity_factor(min(1e-3 * 10 ** (p / 10) * gain, 10.0)) - 1.0 for p in CURVE_DBM
     ]
     curves = {"facet_dbm": list(CURVE_DBM), "delta": curve_delta, "nominal": mus}
+    injection["curve"] = {"facet_dbm": list(CURVE_DBM), "delta": curve_delta}
     return SecurityResult(phase, injection, curves)
 
 
