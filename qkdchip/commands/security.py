@@ -31,7 +31,8 @@ def summary_lines(result) -> list[str]:
         f"% with {ph['m']} ideal phases; < 1 % needs M >= {_fmt(ph['m_for_1pct'], 'd')}, "
         f"DAC bits >= {_fmt(ph['dac_bits_for_1pct'], 'd', 'none up to 16 at this swing')}; "
         f"full circle needs {ph['swing_needed_v']:.2f} Vpp or PM I >= "
-        f"{ph['pm_length_needed_um']:.0f} um",
+        f"{ph['pm_length_needed_um']:.0f} um; exact phases at "
+        f"{_fmt(ph['swing_for_exact_phases_v'], '.4f')} Vpp",
         f"injection: isolation facet -> laser {inj['isolation_db']:.2f} dB; "
         f"{inj['attacker_power_dbm']:g} dBm at the facet shifts every intensity by "
         f"{100 * inj['delta_at_attacker_power']:+.3g} %",

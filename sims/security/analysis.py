@@ -140,6 +140,12 @@ def security_margins(design: Design) -> SecurityResult:
         "pm_length_um": pm_length_um,
         "coverage_rad": pset.coverage_rad,
         "swing_needed_v": full_circle_v,
+        # the full scale whose codes land exactly on the M targets (M divides 2^bits)
+        "swing_for_exact_phases_v": (
+            2.0 * vpi * (2**sec.dac_bits - 1) / 2**sec.dac_bits
+            if (2**sec.dac_bits) % sec.phases == 0
+            else None
+        ),
         "pm_length_needed_um": pm_length_um * full_circle_v / sec.drive_swing_v,
         "clipped": pset.clipped,
         "phases_rad": [float(x) for x in pset.phases_rad],
