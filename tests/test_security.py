@@ -214,6 +214,10 @@ def test_security_margins_follow_pm_and_voa_length(tmp_path):
     for k in ("isolation_db", "max_injected_dbm_for_10pct", "required_extra_isolation_db"):
         assert k in inj0
     assert ph0["m_for_1pct"] is not None and ph0["m_for_1pct"] <= 16
+    from qkdchip.report.markdown import security_markdown
+
+    text = "\n".join(security_markdown(base))
+    assert f"{inj0['isolation_db']:.2f} dB" in text and f"M >= {ph0['m_for_1pct']}" in text
 
     dl_pm, dl_voa = 200.0, 60.0  # um (what still folds into the die's two rows)
     longer = security_margins(
