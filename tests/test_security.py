@@ -246,3 +246,42 @@ def test_security_margins_follow_pm_and_voa_length(tmp_path):
     assert inj1["required_extra_isolation_db"] == pytest.approx(
         max(0.0, inj0["required_extra_isolation_db"] - d_iso), abs=1e-6
     )
+
+
+def test_summary_and_report_lines_without_key():
+    """Where no key is possible the figures are None: the text says so, never fails."""
+    from qkdchip.commands.security import summary_lines
+    from qkdchip.report.markdown import security_markdown
+    from qkdchip.sims.security.analysis import SecurityResult
+
+    ph = {
+        "m": 16,
+        "dac_bits": 8,
+        "drive_swing_v": 10.0,
+        "pm_vpi_v": 11.1,
+        "pm_length_um": 900.0,
+        "coverage_rad": 2.83,
+        "clipped": True,
+        "max_phase_error_rad": 3.06,
+        "distance_km": 900.0,
+        "rate_loss_370km": None,
+        "rate_loss_370km_ideal": None,
+        "m_for_1pct": None,
+        "dac_bits_for_1pct": None,
+        "pm_length_needed_fits_die": False,
+        "swing_needed_v": 20.8,
+        "pm_length_needed_um": 1875.0,
+        "swing_for_exact_phases_v": None,
+    }
+    inj = {
+        "isolation_db": 34.5,
+        "attacker_power_dbm": 10.0,
+        "delta_at_attacker_power": 0.042,
+        "delta_for_10pct": 0.0,
+        "max_injected_dbm_for_10pct": None,
+        "required_extra_isolation_db": None,
+    }
+    res = SecurityResult(ph, inj)
+    text = "\n".join(summary_lines(res) + security_markdown(res.to_dict()))
+    assert "M >= -" in text and "no DAC up to 16 bits" in text and "does not fit the die" in text
+    assert security_markdown(None) == []

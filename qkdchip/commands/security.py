@@ -3,6 +3,7 @@ light injection)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -18,21 +19,27 @@ def _fmt(x: float | None, spec: str, none: str = "-") -> str:
 def summary_lines(result) -> list[str]:
     """The plain-text summary of a :class:`~qkdchip.sims.security.analysis.SecurityResult`."""
     ph, inj = result.phase_randomisation, result.injection
-    loss = ph["rate_loss_370km"]
+
+    def pct(x: float | None) -> str:
+        return _fmt(None if x is None else 100 * x, ".3g")
+
+    bits = (
+        f"DAC bits >= {ph['dac_bits_for_1pct']}"
+        if ph["dac_bits_for_1pct"]
+        else "no DAC up to 16 bits at this swing"
+    )
+    fits = "" if ph["pm_length_needed_fits_die"] else " (does not fit the die)"
     return [
         f"phase randomisation: M = {ph['m']} phases, {ph['dac_bits']}-bit DAC, "
         f"{ph['drive_swing_v']:g} Vpp on PM I (V_pi {ph['pm_vpi_v']:.2f} V, "
-        f"{ph['pm_length_um']:g} um): reaches {ph['coverage_rad'] / 3.141592653589793:.3f} pi"
+        f"{ph['pm_length_um']:g} um): reaches {ph['coverage_rad'] / math.pi:.3f} pi"
         + (" (clipped)" if ph["clipped"] else "")
         + f", largest phase error {ph['max_phase_error_rad']:.3g} rad",
-        f"  SNS rate loss at {ph['distance_km']:g} km: "
-        f"{_fmt(None if loss is None else 100 * loss, '.3g')} % with the phases produced, "
-        f"{_fmt(None if ph['rate_loss_370km_ideal'] is None else 100 * ph['rate_loss_370km_ideal'], '.3g')} "
-        f"% with {ph['m']} ideal phases; < 1 % needs M >= {_fmt(ph['m_for_1pct'], 'd')}, "
-        f"DAC bits >= {_fmt(ph['dac_bits_for_1pct'], 'd', 'none up to 16 at this swing')}; "
-        f"full circle needs {ph['swing_needed_v']:.2f} Vpp or PM I >= "
-        f"{ph['pm_length_needed_um']:.0f} um; exact phases at "
-        f"{_fmt(ph['swing_for_exact_phases_v'], '.4f')} Vpp",
+        f"  SNS rate loss at {ph['distance_km']:g} km: {pct(ph['rate_loss_370km'])} % with the "
+        f"phases produced, {pct(ph['rate_loss_370km_ideal'])} % with {ph['m']} ideal phases; "
+        f"< 1 % needs M >= {_fmt(ph['m_for_1pct'], 'd')}, {bits}; full circle needs "
+        f"{ph['swing_needed_v']:.2f} Vpp or PM I >= {ph['pm_length_needed_um']:.0f} um{fits}; "
+        f"exact phases at {_fmt(ph['swing_for_exact_phases_v'], '.4f')} Vpp",
         f"injection: isolation facet -> laser {inj['isolation_db']:.2f} dB; "
         f"{inj['attacker_power_dbm']:g} dBm at the facet shifts every intensity by "
         f"{100 * inj['delta_at_attacker_power']:+.3g} %",

@@ -145,11 +145,13 @@ def security_markdown(sec: dict[str, Any] | None) -> list[str]:
         f"{ph['drive_swing_v']:g} Vpp on PM I (V_pi {ph['pm_vpi_v']:.2f} V from the S-matrix, "
         f"{ph['pm_length_um']:g} um): the swing reaches {ph['coverage_rad'] / 3.141592653589793:.3f}"
         f" pi{' (clipped)' if ph['clipped'] else ''}; the full circle needs "
-        f"{ph['swing_needed_v']:.2f} Vpp or PM I >= {ph['pm_length_needed_um']:.0f} um.",
+        f"{ph['swing_needed_v']:.2f} Vpp or PM I >= {ph['pm_length_needed_um']:.0f} um"
+        f"{'' if ph['pm_length_needed_fits_die'] else ' (which does not fit the die)'}.",
         f"- SNS rate loss at {ph['distance_km']:g} km: **{pct(ph['rate_loss_370km'])}** with the "
         f"phases produced, {pct(ph['rate_loss_370km_ideal'])} with {ph['m']} ideal phases; "
         f"< 1 % needs M >= {num(ph['m_for_1pct'], 'd')} and DAC bits >= "
-        f"{num(ph['dac_bits_for_1pct'], 'd')} at this swing.",
+        f"{num(ph['dac_bits_for_1pct'], 'd') if ph['dac_bits_for_1pct'] else 'none up to 16'}"
+        " at this swing.",
         f"- Injection: isolation facet -> laser **{inj['isolation_db']:.2f} dB** (VOA at full "
         f"bias); {inj['attacker_power_dbm']:g} dBm at the facet shifts every intensity by "
         f"{100 * inj['delta_at_attacker_power']:+.3g} %; the key stays within 10 % up to "

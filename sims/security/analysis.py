@@ -101,6 +101,21 @@ def _sns_reference(design: Design):
     return ch, det, SNSParams(**p), net.ec_f, link.distance_km
 
 
+def _pm_fits(design: Design, pm_length_um: float) -> bool:
+    """Whether the client chip with PM I ``pm_length_um`` long still meets its footprint
+    constraints (the chain folding into the die's two rows) and the cell's range."""
+    from qkdchip.base.params import ranges_of
+    from qkdchip.circuits.client_chip import client_chip, client_footprint
+    from qkdchip.pdk import use_pdk
+
+    rng = ranges_of(client_chip).get("pm_length_um")
+    if rng is not None and not rng.min <= pm_length_um <= rng.max:
+        return False
+    with use_pdk("inp"):
+        fp = client_footprint(**{**design.kwargs("client"), "pm_length_um": pm_length_um})
+    return not fp.violations
+
+
 def security_margins(design: Design) -> SecurityResult:
     """The design's security margins (see the module doc)."""
     from qkdchip.pdk.inp.process import PROCESS
@@ -147,6 +162,9 @@ def security_margins(design: Design) -> SecurityResult:
             else None
         ),
         "pm_length_needed_um": pm_length_um * full_circle_v / sec.drive_swing_v,
+        "pm_length_needed_fits_die": _pm_fits(
+            design, pm_length_um * full_circle_v / sec.drive_swing_v
+        ),
         "clipped": pset.clipped,
         "phases_rad": [float(x) for x in pset.phases_rad],
         "max_phase_error_rad": pset.max_error_rad,
