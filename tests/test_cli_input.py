@@ -64,7 +64,7 @@ def one_line_exit_2(res: subprocess.CompletedProcess, *needles: str) -> str:
 
 
 def command_args(command: str, tmp_path: Path) -> list[str]:
-    """The smallest call of each of the six commands that read a design."""
+    """The smallest call of each of the seven commands that read a design."""
     return {
         "run": ["run", "--out", str(tmp_path / "run_out")],
         "build": ["build", "--out", str(tmp_path / "build_out"), "--no-previews"],
@@ -72,10 +72,11 @@ def command_args(command: str, tmp_path: Path) -> list[str]:
         "comb": ["comb", "--json"],
         "network": ["network", "--json"],
         "sweep": ["sweep", "--set", "link.misalignment=0.01:0.02:2", "--json"],
+        "security": ["security", "--json"],
     }[command]
 
 
-DESIGN_COMMANDS = ("run", "build", "simulate", "comb", "network", "sweep")
+DESIGN_COMMANDS = ("run", "build", "simulate", "comb", "network", "sweep", "security")
 
 
 def nothing_written(tmp_path: Path, *keep: Path) -> None:

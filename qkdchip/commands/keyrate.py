@@ -309,6 +309,11 @@ def register(app: typer.Typer) -> None:
         optimize: bool = typer.Option(
             False, "--optimize", help="maximise the rate over intensities and probabilities"
         ),
+        phase_randomisation: int | None = typer.Option(
+            None,
+            "--phase-randomisation",
+            help="M discrete random phases (sns, asymptotic; default: continuous)",
+        ),
         plot: Path | None = typer.Option(
             None,
             "--plot",
@@ -368,6 +373,11 @@ def register(app: typer.Typer) -> None:
             fail("--protocol: missing (required unless --compare)")
         try:
             check_protocol_options(click.get_current_context(), protocol)
+            from qkdchip.sims.security.keyrate import check_discrete_phases
+
+            check_discrete_phases(
+                protocol, phase_randomisation, pulses, mu_vacuum, extinction_ratio_db
+            )
             res = _compute(
                 protocol=protocol,
                 distance_km=distance_km,
@@ -391,6 +401,7 @@ def register(app: typer.Typer) -> None:
                 clock_rate_hz=clock_rate_hz,
                 duty_cycle=duty_cycle,
                 optimize=optimize,
+                phase_randomisation=phase_randomisation,
             )
         except ValueError as exc:
             fail(str(exc).splitlines()[0])
@@ -407,6 +418,7 @@ def register(app: typer.Typer) -> None:
             "clock_rate_hz": clock_rate_hz,
             "duty_cycle": duty_cycle,
             "optimized": optimize,
+            "phase_randomisation": phase_randomisation,  # M discrete phases; None: continuous
         }
         for r in records:
             plob = r["plob_per_pulse"]
@@ -513,7 +525,7 @@ def _compute(**kw: Any) -> Any:
             params = TFParams(**chosen)
         elif protocol == "cal":
             params = CALParams(**({} if kw["mu_z"] is None else {"mu": kw["mu_z"]}))
-    return key_rate(
+    res = key_rate(
         protocol,
         channel,
         detector,
@@ -524,6 +536,15 @@ def _compute(**kw: Any) -> Any:
         clock_rate_hz=kw["clock_rate_hz"],
         duty_cycle=kw["duty_cycle"],
     )
+    if kw.get("phase_randomisation") is None:
+        return res
+    from qkdchip.sims.security.keyrate import with_discrete_phases
+
+    return with_discrete_phases(
+        res, channel, detector, kw["phase_randomisation"], f_ec=kw["f_ec"],
+        optimize=kw["optimize"], mu_vacuum=kw["mu_vacuum"], pulses=pulses,
+        clock_rate_hz=kw["clock_rate_hz"], duty_cycle=kw["duty_cycle"],
+    )  # fmt: skip
 
 
 def _fmt(v: float | None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .reference import REFERENCE
 
-__all__ = ["markdown", "network_markdown"]
+__all__ = ["markdown", "network_markdown", "security_markdown"]
 
 
 def _fmt_pct(r: float) -> str:
@@ -120,9 +120,45 @@ def markdown(res: dict[str, Any], network, sens: list[dict[str, Any]]) -> str:
     add("![comb spectrum](figures/comb_spectrum.png)\n")
 
     lines.extend(network_markdown(net))
+    lines.extend(security_markdown(res.get("security")))
     add("## Comparison with the reference, and the model assumptions\n")
     add(_assumptions_text(res, sens))
     return "\n".join(lines) + "\n"
+
+
+def security_markdown(sec: dict[str, Any] | None) -> list[str]:
+    """The security-margin section (``qkdchip security``'s JSON): phase randomisation of PM I
+    and light injection through the output facet."""
+    if not sec:
+        return []
+    ph, inj = sec["phase_randomisation"], sec["injection"]
+
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{100 * x:.3g} %"
+
+    def num(x: Any, spec: str) -> str:
+        return "-" if x is None else format(x, spec)
+
+    return [
+        "## Security margins of the client chip\n",
+        f"- Phase randomisation: M = {ph['m']} phases from a {ph['dac_bits']}-bit DAC at "
+        f"{ph['drive_swing_v']:g} Vpp on PM I (V_pi {ph['pm_vpi_v']:.2f} V from the S-matrix, "
+        f"{ph['pm_length_um']:g} um): the swing reaches {ph['coverage_rad'] / 3.141592653589793:.3f}"
+        f" pi{' (clipped)' if ph['clipped'] else ''}; the full circle needs "
+        f"{ph['swing_needed_v']:.2f} Vpp or PM I >= {ph['pm_length_needed_um']:.0f} um"
+        f"{'' if ph['pm_length_needed_fits_die'] else ' (which does not fit the die)'}.",
+        f"- SNS rate loss at {ph['distance_km']:g} km: **{pct(ph['rate_loss_370km'])}** with the "
+        f"phases produced, {pct(ph['rate_loss_370km_ideal'])} with {ph['m']} ideal phases; "
+        f"< 1 % needs M >= {num(ph['m_for_1pct'], 'd')} and DAC bits >= "
+        f"{num(ph['dac_bits_for_1pct'], 'd') if ph['dac_bits_for_1pct'] else 'none up to 16'}"
+        " at this swing.",
+        f"- Injection: isolation facet -> laser **{inj['isolation_db']:.2f} dB** (VOA at full "
+        f"bias); {inj['attacker_power_dbm']:g} dBm at the facet shifts every intensity by "
+        f"{100 * inj['delta_at_attacker_power']:+.3g} %; the key stays within 10 % up to "
+        f"{100 * inj['delta_for_10pct']:.3g} % (**{num(inj['max_injected_dbm_for_10pct'], '.2f')}"
+        f" dBm** at the facet); extra isolation needed "
+        f"**{num(inj['required_extra_isolation_db'], '.2f')} dB**.\n",
+    ]
 
 
 def network_markdown(net: dict[str, Any]) -> list[str]:

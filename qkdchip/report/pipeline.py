@@ -160,6 +160,9 @@ def run(
         timings["model assumptions (9 variants, one key-rate call)"] = time.perf_counter() - t0
 
         t0 = step("report")
+        from qkdchip.sims.security.analysis import security_margins
+
+        security = security_margins(design).to_dict()
         net_json = result_json(network, curves)
         summ = net_json["summary"]
         checks = reference_checks(network, summ)
@@ -178,6 +181,7 @@ def run(
             "comb": {**comb_dict, "channels": network.plan.to_dict()["channels"]},
             "network": net_json,
             "model_assumptions": sens,
+            "security": security,
         }
         results = _jsonable(results)
         (stage / "report.md").write_text(markdown(results, network, sens))
