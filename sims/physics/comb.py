@@ -56,7 +56,9 @@ COMB_RANGES: dict[str, Range] = {
     "detuning_zeta": Range(
         -20.0, 60.0, "", "normalised detuning zeta_0 = 2(omega_0 - omega_p)/kappa"
     ),
-    "mode_shift_kappa": Range(0.0, 10.0, "kappa", "red shift of the pumped mode (units of kappa)"),
+    "mode_shift_kappa": Range(
+        -10.0, 10.0, "kappa", "red shift of the pumped mode (units of kappa; < 0: blue)"
+    ),
     "pump_linewidth_hz": Range(1.0, 1e9, "Hz", "free-running pump laser linewidth"),
     "sil_k": Range(1.0, 1e6, "", "self-injection-locking stabilisation coefficient K"),
     "power_drift_per_12h": Range(0.0, 1.0, "", "fractional line-power drift over 12 h"),
@@ -126,6 +128,8 @@ class CombResult:
     sil_k: float
     power_drift_per_12h: float
     lle: LLEResult = field(repr=False)
+    pump_frequency_hz: float | None = None  # None: the ring's pump frequency (c / lambda_p)
+    extras: dict[str, Any] = field(default_factory=dict, repr=False)  # sil, heater blocks
 
     # ---------------------------------------------------------------- derived figures
     @property
@@ -135,7 +139,16 @@ class CombResult:
     @property
     def nu0_hz(self) -> float:
         """Frequency of line k = 0 (the pump)."""
-        return self.ring.pump_frequency_hz
+        return (
+            self.ring.pump_frequency_hz
+            if self.pump_frequency_hz is None
+            else self.pump_frequency_hz
+        )
+
+    @property
+    def resonance_hz(self) -> float:
+        """The pumped (cold) resonance the LLE assumes: nu_p + zeta_0 kappa / (4 pi)."""
+        return self.nu0_hz + self.detuning_hz
 
     @property
     def detuning_hz(self) -> float:
@@ -235,6 +248,8 @@ class CombResult:
                 {"k": ln.k, "frequency_thz": ln.frequency_thz, "power_dbm": ln.power_dbm}
                 for ln in self.lines(self.within_db(within_db))
             ],
+            "resonance_thz": self.resonance_hz / 1e12,
+            **self.extras,
         }
 
 
@@ -250,6 +265,7 @@ def simulate_comb(
     scan_rate: float = 0.05,
     seed: int = 0,
     max_settle: float = 2000.0,
+    pump_frequency_hz: float | None = None,
 ) -> CombResult:
     """Run the LLE of ``ring`` to a stationary state and return the comb at the bus output.
 
@@ -279,6 +295,9 @@ def simulate_comb(
     the range (1.25 kappa at f^2 = 6.08: dark pulses up to zeta_0 = 7.5, 33 lines).
     """
     ring = RingParams() if ring is None else ring
+    if pump_frequency_hz is not None:
+        Range(1e13, 1e16, "Hz", "pump frequency").check("pump_frequency_hz", pump_frequency_hz)
+    nu_p = ring.pump_frequency_hz if pump_frequency_hz is None else float(pump_frequency_hz)
     args = {
         "pump_power_w": pump_power_w,
         "detuning_zeta": detuning_zeta,
@@ -320,11 +339,12 @@ def simulate_comb(
         n_pulses=n_pulses,
         converged=bool(res.converged),
         k=k,
-        frequency_hz=ring.pump_frequency_hz + k * ring.fsr_hz,
+        frequency_hz=nu_p + k * ring.fsr_hz,
         power_w=power[order],
         intracavity_power=(np.abs(a) ** 2)[order],
         pump_linewidth_hz=pump_linewidth_hz,
         sil_k=sil_k,
         power_drift_per_12h=power_drift_per_12h,
         lle=res,
+        pump_frequency_hz=pump_frequency_hz,
     )
