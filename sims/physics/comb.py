@@ -40,14 +40,16 @@ from numpy.typing import NDArray
 from qkdchip.base.params import Range
 
 from .constants import C_BAND_HZ, C_M_PER_S
-from .lle import LLEConfig, LLEResult, LLESolver, mode_numbers
+from .lle import LLEConfig, LLEResult, LLESolver, classify_state, mode_numbers
 from .ring import RingParams
 
 __all__ = [
     "COMB_RANGES",
     "CombLine",
     "CombResult",
+    "ExistenceMap",
     "bus_line_powers_w",
+    "existence_map",
     "simulate_comb",
 ]
 
@@ -347,4 +349,143 @@ def simulate_comb(
         power_drift_per_12h=power_drift_per_12h,
         lle=res,
         pump_frequency_hz=pump_frequency_hz,
+    )
+
+
+#: Offsets of the map's pump powers from the operating point (dB) and its detunings (zeta_0).
+MAP_POWER_DB = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
+MAP_ZETAS = tuple(np.round(np.arange(2.0, 7.01, 0.5), 2))
+
+
+@dataclass(frozen=True, eq=False)
+class ExistenceMap:
+    """States of the comb over pump power x detuning, at a fixed pumped-mode shift."""
+
+    pump_power_w: NDArray[np.float64]  # (P,)
+    zeta: NDArray[np.float64]  # (Z,)
+    states: tuple[tuple[str, ...], ...]  # [P][Z]
+    n_lines: NDArray[np.int64]  # (P, Z) lines within 30 dB
+    point_power_w: float
+    point_zeta: float
+    mode_shift_kappa: float
+    wall_s: float
+
+    def _runs(self, axis_values, ok, at):
+        """Contiguous run of ``ok`` containing index ``at`` -> (lo, hi) values, or None."""
+        if not ok[at]:
+            return None
+        lo = hi = at
+        while lo > 0 and ok[lo - 1]:
+            lo -= 1
+        while hi < len(ok) - 1 and ok[hi + 1]:
+            hi += 1
+        return lo, hi
+
+    def margins(self, state: str = "dark_pulse") -> dict[str, Any]:
+        """Region of ``state`` through the operating point along each axis, and the point's
+        distance to its edges: pump in dB (to the last grid point still in the state), zeta_0."""
+        ip = int(np.argmin(np.abs(self.pump_power_w - self.point_power_w)))
+        iz = int(np.argmin(np.abs(self.zeta - self.point_zeta)))
+        s = np.array(self.states)
+        out: dict[str, Any] = {"state_at_point": str(s[ip, iz])}
+        col = self._runs(self.pump_power_w, s[:, iz] == state, ip)
+        row = self._runs(self.zeta, s[ip, :] == state, iz)
+        db = 10.0 * np.log10(self.pump_power_w / self.point_power_w)
+        if col is None or row is None:
+            out.update(pump_mw=None, zeta0=None, margin_db=None, margin_zeta0=None)
+            return out
+        out["pump_mw"] = [
+            float(self.pump_power_w[col[0]] * 1e3),
+            float(self.pump_power_w[col[1]] * 1e3),
+        ]
+        out["zeta0"] = [float(self.zeta[row[0]]), float(self.zeta[row[1]])]
+        out["margin_db"] = {
+            "down": float(abs(db[col[0]])) if col[0] > 0 else None,
+            "up": float(db[col[1]]) if col[1] < len(db) - 1 else None,
+        }
+        out["margin_zeta0"] = {
+            "down": float(self.point_zeta - self.zeta[row[0]]) if row[0] > 0 else None,
+            "up": float(self.zeta[row[1]] - self.point_zeta)
+            if row[1] < len(self.zeta) - 1
+            else None,
+        }
+        out["grid_step_db"] = float(db[1] - db[0]) if len(db) > 1 else None
+        out["grid_step_zeta0"] = float(self.zeta[1] - self.zeta[0]) if len(self.zeta) > 1 else None
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pump_mw": [float(p * 1e3) for p in self.pump_power_w],
+            "zeta0": [float(z) for z in self.zeta],
+            "mode_shift_kappa": self.mode_shift_kappa,
+            "states": [list(r) for r in self.states],
+            "n_lines_within_30db": self.n_lines.tolist(),
+            "point": {"pump_mw": self.point_power_w * 1e3, "zeta0": self.point_zeta},
+            "dark_pulse_region": self.margins("dark_pulse"),
+            "wall_s": self.wall_s,
+        }
+
+
+def existence_map(
+    ring: RingParams,
+    pump_power_w: float,
+    detuning_zeta: float,
+    mode_shift_kappa: float,
+    power_db: Iterable[float] = MAP_POWER_DB,
+    zetas: Iterable[float] | None = None,
+    n_modes: int = 64,
+    scan_rate: float = 0.1,
+    hold: float = 100.0,
+    seed: int = 0,
+) -> ExistenceMap:
+    """States over pump power (``pump_power_w`` x 10^(dB/10)) x detuning, one vectorised batch:
+    every run is scanned from zeta = -2 to its detuning in the same normalised time (the
+    slowest at ``scan_rate``), held for ``hold``, then classified from its field against a
+    snapshot taken ``hold/10`` earlier (non-stationary -> chaos). The operating point's detuning
+    is added to the grid. ``n_modes`` 64 resolves the dark pulse's ~30 lines (coarse, cheap)."""
+    import time
+
+    t0 = time.perf_counter()
+    COMB_RANGES["pump_power_w"].check("pump_power_w", pump_power_w)
+    COMB_RANGES["detuning_zeta"].check("detuning_zeta", detuning_zeta)
+    COMB_RANGES["mode_shift_kappa"].check("mode_shift_kappa", mode_shift_kappa)
+    db = np.asarray(list(power_db), dtype=np.float64)
+    z = np.asarray(MAP_ZETAS if zetas is None else list(zetas), dtype=np.float64)
+    z = np.unique(np.round(np.append(z, detuning_zeta), 6))
+    powers = pump_power_w * 10.0 ** (db / 10.0)
+    for p in powers:
+        COMB_RANGES["pump_power_w"].check("pump_power_w", float(p))
+    f = np.sqrt([ring.f2(float(p)) for p in powers])[:, None] * np.ones((1, z.size))
+    zeta = np.ones((powers.size, 1)) * z[None, :]
+    noise = math.sqrt(2.0 * ring.g0_rad_s / ring.kappa)
+    shifts = {0: -mode_shift_kappa} if mode_shift_kappa else {}
+    sol = LLESolver(
+        LLEConfig(d2=ring.d2, n_modes=n_modes, mode_shifts=shifts, noise=noise, seed=seed)
+    )
+    sol._rng = np.random.default_rng(seed)
+    a = sol.initial(f.shape)
+    t_scan = (float(z.max()) + 2.0) / scan_rate
+    a, *_ = sol.propagate(a, f, (np.full_like(zeta, -2.0), zeta), t_scan)
+    a, *_ = sol.propagate(a, f, zeta, 0.9 * hold)
+    prev = a.copy()
+    a, *_ = sol.propagate(a, f, zeta, 0.1 * hold)
+    states, lines = [], np.zeros(f.shape, dtype=np.int64)
+    for i in range(f.shape[0]):
+        row = []
+        for j in range(f.shape[1]):
+            st, _ = classify_state(a[i, j], prev[i, j], d2=ring.d2, stationary_rtol=1e-3)
+            row.append(st)
+            p = bus_line_powers_w(ring, float(powers[i]), a[i, j])
+            pdb = 10.0 * np.log10(np.maximum(p, 1e-300))
+            lines[i, j] = int((pdb >= pdb.max() - 30.0).sum())
+        states.append(tuple(row))
+    return ExistenceMap(
+        pump_power_w=powers,
+        zeta=z,
+        states=tuple(states),
+        n_lines=lines,
+        point_power_w=float(pump_power_w),
+        point_zeta=float(detuning_zeta),
+        mode_shift_kappa=float(mode_shift_kappa),
+        wall_s=time.perf_counter() - t0,
     )

@@ -168,7 +168,7 @@ def self_injection_lock(
     k_fb /= kappa_rad_s
     psi = float(np.mod(path_phase_rad + math.atan(laser.alpha_h), 2.0 * math.pi))
     z = _GRID if zeta_grid is None else np.asarray(zeta_grid, dtype=np.float64)
-    xi, rho, delta = tuning_curve(z, f2, eta, backscatter, k_fb, psi)
+    xi, _rho, delta = tuning_curve(z, f2, eta, backscatter, k_fb, psi)
     xi_t = laser_detuning_zeta
     hit = np.nonzero(xi >= xi_t)[0]
     if hit.size == 0 or hit[0] == 0:
