@@ -12,6 +12,14 @@ from qkdchip.commands._common import fail, print_json
 
 def plot_comb(comb, plan, path: Path) -> Path:
     """Comb spectrum at the bus output (dBm vs THz), the channels and lambda_0 marked."""
+    from qkdchip.base.outputs import save_figure
+
+    return save_figure(comb_figure(comb, plan), path)  # atomic, in the format the suffix names
+
+
+def comb_figure(comb, plan):
+    """The figure of :func:`plot_comb`: comb lines grey, the pump line black above the dashed
+    lambda_0 marker (they coincide when the heater puts the pump on lambda_0), channels blue."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -58,9 +66,7 @@ def plot_comb(comb, plan, path: Path) -> Path:
     ax.legend(loc="lower center", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    from qkdchip.base.outputs import save_figure
-
-    return save_figure(fig, path)  # atomic, in the format the suffix names
+    return fig
 
 
 def comb_seed(design) -> int:

@@ -23,16 +23,18 @@ with T_c the power coupling laser <-> bus (the pump facet's |S21|^2) and the loc
 ``psi = phi_path + atan(alpha_H)``, phi_path the round-trip phase laser facet -> ring coupler ->
 laser facet (air gap, facet taper, input guide, half the bus: from the drawn chip). The laser,
 tuned from the blue side (xi increasing), follows the first solution: ``zeta_locked`` = the
-smallest zeta with xi(zeta) >= xi. Locked means |zeta_locked - xi| is pulled by the feedback
-(the stabilisation coefficient K = d xi / d zeta > 1 at the lock point).
+smallest zeta with xi(zeta) >= xi. Locked means the lock point lies on a branch between two
+folds of xi(zeta) (d xi / d zeta <= 0), pulled by the feedback (stabilisation coefficient
+K = d xi / d zeta > 1 there); the locking range is that branch's extent in xi. In this sign
+convention the optimal locking phase (the steepest, symmetric branch) is psi = 3 pi / 2.
 
 The backward mode acts back on the pumped mode: ``i beta psi_b = i beta^2 psi_a / (1 + i Delta)``
 with Delta = zeta - 2 rho, a shift of the pumped mode's detuning by ``- beta^2 Delta / (1 +
 Delta^2)``: in the forward-only LLE a red shift of ``beta^2 Delta / (2 (1 + Delta^2))`` kappa
 (largest, beta^2/4, at Delta = 1; its loss part beta^2/(1 + Delta^2) is not carried into the LLE).
 
-Closed form (test): cold ring (rho = 0), beta -> 0, psi = 0: xi = zeta + 4 eta beta K_fb zeta /
-(1 + zeta^2)^2 (from r above), whose locked branch spans, for K_fb eta beta >> 1, the laser
+Closed form (test): cold ring (rho = 0), beta -> 0, psi = 3 pi/2: xi = zeta + 4 eta beta K_fb
+zeta / (1 + zeta^2)^2 (from r above), whose locked branch spans, for K_fb eta beta >> 1, the laser
 range Delta xi = 2 x (3 sqrt 3 / 16) x 4 eta beta K_fb = (3 sqrt 3 / 2) eta beta K_fb
 (extrema at zeta = -+1/sqrt 3): the locking range ``Delta omega = Delta xi kappa / 2``.
 
@@ -181,16 +183,11 @@ def self_injection_lock(
     zeta_l = float(z[i])
     slope = np.gradient(xi, z)
     k = float(slope[i])
-    # locked branch: the run of grid points around i where the feedback pulls (slope > 1)
-    pulled = slope > 1.0 + 1e-9
-    locked = bool(pulled[i]) and backscatter > 0 and k_fb > 0
-    lo = hi = i
-    if locked:
-        while lo > 0 and pulled[lo - 1]:
-            lo -= 1
-        while hi < z.size - 1 and pulled[hi + 1]:
-            hi += 1
-    rng = float(xi[lo : hi + 1].max() - xi[lo : hi + 1].min()) if locked else 0.0
+    # the locked branch: between the folds (d xi / d zeta <= 0) on either side of the lock point
+    folds = np.nonzero(slope <= 0.0)[0]
+    below, above = folds[folds < i], folds[folds > i]
+    locked = bool(k > 1.0 and below.size and above.size and backscatter > 0 and k_fb > 0)
+    rng = float(xi[above[0]] - xi[below[-1]]) if locked else 0.0
     d = float(delta[i])
     shift = backscatter**2 * d / (2.0 * (1.0 + d * d))
     return SILResult(
