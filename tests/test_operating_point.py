@@ -211,3 +211,21 @@ def test_default_point_has_at_least_1_db_pump_margin_in_the_map(tmp_path) -> Non
     assert region["margin_db"]["down"] >= 1.0
     assert region["margin_zeta0"]["up"] >= 0.5 and region["margin_zeta0"]["down"] >= 0.5
     assert png.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- classification
+def _field(profile: np.ndarray) -> np.ndarray:
+    return np.fft.fft(profile) / profile.size
+
+
+def test_classify_state_reads_the_field_not_the_dispersion_sign() -> None:
+    """A sech^2 peak is a soliton and a flat top with a dark dip a dark pulse whatever d2 says
+    (the old rule named the state from the sign of d2 alone)."""
+    from qkdchip.sims.physics.lle import classify_state
+
+    theta = np.linspace(-np.pi, np.pi, 128, endpoint=False)
+    bright = 0.3 + 3.0 / np.cosh(theta / 0.15)
+    dark = 1.5 + 1.2 * 0.5 * (np.tanh((theta - 0.4) / 0.08) - np.tanh((theta + 0.4) / 0.08))
+    assert classify_state(_field(bright.astype(complex)), d2=-0.03) == ("soliton", 1)
+    assert classify_state(_field(dark.astype(complex)), d2=+0.02)[0] == "dark_pulse"
+    assert classify_state(_field(dark.astype(complex)))[0] == "dark_pulse"

@@ -226,6 +226,24 @@ def register(app: typer.Typer) -> None:
             f"comb: {out['state']}, {out['n_lines_within_30db']} lines within 30 dB, "
             f"lambda_0 {out['lambda0_nm']:.2f} nm, line linewidth {out['line_linewidth_hz']:.1f} Hz"
         )
+        h, sl = out["heater"], out["sil"]
+        console.print(
+            f"heater: {h['power_mw']:.2f} mW ({h['voltage_v']:.2f} V, +{h['temperature_rise_k']:.2f} K, "
+            f"{h['tuning_pm_per_mw']:.3f} pm/mW){' to put the pump line on lambda_0' if h['auto'] else ''}"
+        )
+        console.print(
+            f"SIL: {'locked' if sl['locked'] else 'not locked'} at zeta_0 {sl['detuning_zeta0']:.2f}, "
+            f"mode shift {sl['mode_shift_kappa']:.3f} kappa, locking range "
+            f"{sl['locking_range_ghz']:.2f} GHz, feedback phase {sl['feedback_phase_rad']:.3f} rad"
+            f"{'' if sl['drives_comb'] else ' (reported; comb.sil_drive=false)'}"
+        )
+        if "map" in out:
+            r = out["map"]["dark_pulse_region"]
+            console.print(
+                f"map ({out['map']['wall_s']:.0f} s): dark pulse for {r['pump_mw']} mW at this zeta_0, "
+                f"zeta_0 {r['zeta0']} at this power; margins {r['margin_db']} dB, "
+                f"{r['margin_zeta0']} in zeta_0"
+            )
         table = Table(title="WDM channels")
         for col in (
             "channel",
