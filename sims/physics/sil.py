@@ -23,9 +23,10 @@ with T_c the power coupling laser <-> bus (the pump facet's |S21|^2) and the loc
 ``psi = phi_path + atan(alpha_H)``, phi_path the round-trip phase laser facet -> ring coupler ->
 laser facet (air gap, facet taper, input guide, half the bus: from the drawn chip). The laser,
 tuned from the blue side (xi increasing), follows the first solution: ``zeta_locked`` = the
-smallest zeta with xi(zeta) >= xi. Locked means the lock point lies on a branch between two
-folds of xi(zeta) (d xi / d zeta <= 0), pulled by the feedback (stabilisation coefficient
-K = d xi / d zeta > 1 there); the locking range is that branch's extent in xi. In this sign
+smallest zeta with xi(zeta) >= xi. Locked means the feedback at least halves the laser's
+frequency excursions there (stabilisation coefficient K = d xi / d zeta >= 2); the locking
+range is the extent in xi of its branch: up to the fold of xi(zeta) (d xi / d zeta <= 0, or
+the drop of the Kerr branch) on each side, or, on a side without one, to where K falls below 2. In this sign
 convention the optimal locking phase (the steepest, symmetric branch) is psi = 3 pi / 2.
 
 The backward mode acts back on the pumped mode: ``i beta psi_b = i beta^2 psi_a / (1 + i Delta)``
@@ -183,11 +184,22 @@ def self_injection_lock(
     zeta_l = float(z[i])
     slope = np.gradient(xi, z)
     k = float(slope[i])
-    # the locked branch: between the folds (d xi / d zeta <= 0) on either side of the lock point
-    folds = np.nonzero(slope <= 0.0)[0]
-    below, above = folds[folds < i], folds[folds > i]
-    locked = bool(k > 1.0 and below.size and above.size and backscatter > 0 and k_fb > 0)
-    rng = float(xi[above[0]] - xi[below[-1]]) if locked else 0.0
+    # the locked branch: from the lock point to the fold (d xi / d zeta <= 0, or the Kerr
+    # branch's drop) on each side; on a side without one, to where the pull fades (K < 2)
+    locked = bool(k >= 2.0 and backscatter > 0 and k_fb > 0)
+
+    def edge(step: int) -> int:
+        j = i
+        while 0 <= j + step < z.size and slope[j + step] > 0.0:
+            j += step
+        if 0 <= j + step < z.size:
+            return j
+        j = i
+        while 0 <= j + step < z.size and slope[j + step] >= 2.0:
+            j += step
+        return j
+
+    rng = float(xi[edge(1)] - xi[edge(-1)]) if locked else 0.0
     d = float(delta[i])
     shift = backscatter**2 * d / (2.0 * (1.0 + d * d))
     return SILResult(
