@@ -2,6 +2,7 @@
 
     python benchmarks/bench_comb.py            # steps/s at 256 and 1024 modes + default comb
     python benchmarks/bench_comb.py --map      # also the pump-power x detuning state map
+    python benchmarks/bench_comb.py --existence-map  # time comb --map's vectorised map
     python benchmarks/bench_comb.py --batch 8  # also a vectorised batch of 8 runs
 
 Figures are printed, never asserted (timings depend on the machine and its load).
@@ -82,10 +83,35 @@ def state_map(powers_mw: list[float], zetas: list[float], shift: float) -> None:
         print(f"  {p:4.0f}mW " + " ".join(row))
 
 
+def existence_map_timing() -> None:
+    """The vectorised existence map (``qkdchip comb --map``) against the same grid run one
+    simulate_comb at a time (estimated from one run at 64 modes)."""
+    from qkdchip.sims import devices
+    from qkdchip.sims.physics.comb import existence_map
+
+    ring = devices.ring_params()
+    t0 = time.perf_counter()
+    m = existence_map(ring, 0.05, 4.0, 0.75)
+    batch = time.perf_counter() - t0
+    n = m.n_lines.size
+    t0 = time.perf_counter()
+    simulate_comb(ring, 0.05, 4.0, mode_shift_kappa=0.75, n_modes=64, scan_rate=0.1)
+    one = time.perf_counter() - t0
+    r = m.margins()
+    print(
+        f"existence map: {n} runs in {batch:.1f} s (batch); one run {one:.2f} s -> serial ~"
+        f"{one * n:.0f} s ({one * n / batch:.1f}x); dark pulse {r['pump_mw']} mW, "
+        f"zeta_0 {r['zeta0']}; margins {r['margin_db']} dB, {r['margin_zeta0']}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--map", action="store_true", help="print the P_in x zeta_0 state map")
     ap.add_argument("--batch", type=int, default=0, help="also time a batch of this many runs")
+    ap.add_argument(
+        "--existence-map", action="store_true", help="time the vectorised existence map"
+    )
     args = ap.parse_args()
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, numpy {np.__version__}"
@@ -99,6 +125,8 @@ def main() -> None:
     default_comb()
     if args.map:
         state_map([30, 40, 50, 60], [3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 6.5], 0.75)
+    if args.existence_map:
+        existence_map_timing()
 
 
 if __name__ == "__main__":

@@ -20,10 +20,18 @@ from functools import lru_cache
 from typing import Any
 
 from qkdchip.base.design import Design
-from qkdchip.base.params import defaults_of
+from qkdchip.base.params import Range, defaults_of
 from qkdchip.sims.physics.channels import ChannelPlan, plan_channels
 from qkdchip.sims.physics.comb import COMB_RANGES, CombResult, simulate_comb
 from qkdchip.sims.physics.ring import RingParams
+from qkdchip.sims.physics.sil import SIL_RANGES, SILResult, self_injection_lock
+
+#: Heater powers a design may set (W).
+HEATER_POWER_RANGE = Range(0.0, 2.0, "W", "ring heater power")
+#: Backscatter coupling beta = mode splitting / loaded linewidth of the pumped mode: an
+#: assumption (a resolved doublet of one linewidth, ~24 MHz here); replace it by the measured
+#: splitting of the chip's resonance (docs/assumptions.md).
+SIL_BACKSCATTER = 1.0
 
 _COMB_DEFAULTS = defaults_of(simulate_comb)
 
@@ -45,6 +53,28 @@ class CombSettings:
     power_drift_per_12h: float = _comb_field("power_drift_per_12h")
     n_modes: int = _comb_field("n_modes")
     seed: int = _comb_field("seed")
+    heater_power_w: float = field(
+        default=0.0,
+        metadata={
+            "range": HEATER_POWER_RANGE,
+            "doc": "ring heater power (W); unset: the power that puts the pump line on lambda_0",
+        },
+    )
+    sil_backscatter: float = field(
+        default=SIL_BACKSCATTER,
+        metadata={"range": SIL_RANGES["backscatter"], "doc": SIL_RANGES["backscatter"].doc},
+    )
+    sil_laser_detuning_zeta: float = field(
+        default=0.0,
+        metadata={
+            "range": SIL_RANGES["laser_detuning_zeta"],
+            "doc": SIL_RANGES["laser_detuning_zeta"].doc,
+        },
+    )
+    sil_drive: bool = field(
+        default=False,
+        metadata={"doc": "the LLE runs at the SIL lock point (else at detuning_zeta/mode_shift)"},
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -84,11 +114,87 @@ def comb_settings(design: Design | None = None) -> CombSettings:
     return CombSettings(**design.kwargs("comb"))
 
 
-def comb(design: Design | None = None) -> CombResult:
-    """The simulated comb of ``design`` (LLE steady state at the design's operating point)."""
+def sil_point(design: Design | None = None, pump_power_w: float | None = None) -> SILResult:
+    """The self-injection-locked operating point of ``design``'s pump (:mod:`..physics.sil`):
+    backscatter and laser detuning from the design's ``comb.*``, the locking phase from the drawn
+    laser -> ring path and the facet coupling from the pump facet's model."""
+    from qkdchip.sims import server
+
+    design = design or Design()
     s = comb_settings(design)
+    ring = ring_params(design)
+    comp = server._build(design.kwargs("server"))
+    return self_injection_lock(
+        kappa_rad_s=ring.kappa,
+        eta=ring.eta,
+        f2=ring.f2(s.pump_power_w if pump_power_w is None else pump_power_w),
+        backscatter=s.sil_backscatter,
+        laser_detuning_zeta=s.sil_laser_detuning_zeta,
+        facet_coupling=server.facet_power_coupling(component=comp),
+        path_phase_rad=server.feedback_path_phase_rad(component=comp),
+    )
+
+
+def operating_point(design: Design | None = None) -> dict[str, Any]:
+    """Detuning, mode shift, heater power and pump frequency the comb of ``design`` runs at.
+
+    zeta_0 and the mode shift: the SIL lock point when ``comb.sil_drive`` is true, else the
+    design's ``comb.detuning_zeta`` / ``comb.mode_shift_kappa``. The heater: ``comb.heater_power_w``
+    when the design sets it, else the power that puts the pumped resonance at lambda_0 + the
+    detuning (the pump line on lambda_0). The pump frequency is then the simulated resonance at
+    that heater power minus the detuning (:func:`qkdchip.sims.server.resonance_hz`)."""
+    from qkdchip.sims import server
+    from qkdchip.sims.physics.constants import NU0_HZ
+
+    design = design or Design()
+    s = comb_settings(design)
+    ring = ring_params(design)
+    sil = sil_point(design)
+    zeta, shift = (
+        (sil.detuning_zeta, sil.mode_shift_kappa)
+        if s.sil_drive
+        else (s.detuning_zeta, s.mode_shift_kappa)
+    )
+    comp = server._build(design.kwargs("server"))
+    heater = server.server_heater(component=comp)
+    detuning_hz = ring.detuning_hz_from_zeta(zeta)
+    auto = "heater_power_w" not in design.kwargs("comb")
+    if auto:
+        power = server.heater_power_for(NU0_HZ + detuning_hz, component=comp)
+    else:
+        power = s.heater_power_w
+    res_hz = server.resonance_hz(NU0_HZ + detuning_hz, power, component=comp)
+    return {
+        "detuning_zeta": zeta,
+        "mode_shift_kappa": shift,
+        "heater_power_w": power,
+        "heater_auto": auto,
+        "resonance_hz": res_hz,
+        "pump_frequency_hz": res_hz - detuning_hz,
+        "sil": sil,
+        "heater": heater,
+    }
+
+
+def comb(design: Design | None = None) -> CombResult:
+    """The simulated comb of ``design`` (LLE steady state at :func:`operating_point`): the pump
+    sits ``zeta_0`` below the ring's simulated resonance at the heater power; the result carries
+    the ``sil`` and ``heater`` blocks."""
+    design = design or Design()
+    s = comb_settings(design)
+    op = operating_point(design)
     kwargs = dataclasses.asdict(s)
-    return simulate_comb(ring_params(design), **kwargs)
+    for key in ("heater_power_w", "sil_backscatter", "sil_laser_detuning_zeta", "sil_drive"):
+        kwargs.pop(key)
+    kwargs["detuning_zeta"] = op["detuning_zeta"]
+    kwargs["mode_shift_kappa"] = op["mode_shift_kappa"]
+    res = simulate_comb(ring_params(design), pump_frequency_hz=op["pump_frequency_hz"], **kwargs)
+    heater = op["heater"].summary(op["heater_power_w"])
+    heater["auto"] = op["heater_auto"]
+    heater["resonance_thz"] = op["resonance_hz"] / 1e12
+    sil = op["sil"].to_dict()
+    sil["drives_comb"] = s.sil_drive
+    return dataclasses.replace(res, extras={"sil": sil, "heater": heater})
 
 
 def channel_plan(

@@ -8,8 +8,9 @@ plane in front of the butt-coupling facet (across ``pump_air_gap_um`` of air), `
 side of the output edge coupler. The optical path is pump facet -> ``wg_in`` -> all-pass ring
 (``ring``: coupler + loop + bus, itself a sax circuit) -> ``wg_out`` -> edge coupler. A layout
 parameter (``ring_gap_um``, ``ring_radius_um``, ``pump_air_gap_um``...) changes the S-matrix
-through the cells' own settings: there is no second copy of any number here. The heater has no
-optical model (the process states no thermo-optic coefficient): the ring is simulated unheated.
+through the cells' own settings: there is no second copy of any number here. The heater acts on
+the ring through ``heater_power_w`` (the thermo-optic model of :mod:`qkdchip.sims.physics.thermal`
+with the drawn heater's width, injected into the ring instance at compile time; 0 W by default).
 
 Model-level parameters (``params=`` mapping, all optional, each may be a JAX array):
 :data:`PARAM_KEYS` = ``ring_gap_um``, ``ring_radius_um``, ``ring_coupling_length_um`` (set on
@@ -76,11 +77,16 @@ __all__ = [
     "PARAM_KEYS",
     "ServerCircuit",
     "check_params",
+    "facet_power_coupling",
+    "feedback_path_phase_rad",
+    "heater_power_for",
+    "resonance_hz",
     "ring_params_from_geometry",
     "server_batch_fn",
     "server_circuit",
     "server_figures",
     "server_fn",
+    "server_heater",
     "server_netlist",
     "server_ring_params",
     "server_sparams",
@@ -93,6 +99,7 @@ _KNOBS = {
     "ring_coupling_length_um": ("coupling_length_um", "ring"),
     "loss_db_per_m": ("loss_db_per_m", "all"),
     "pump_air_gap_um": ("air_gap_um", "pump"),
+    "heater_power_w": ("heater_power_w", "ring"),
 }
 PARAM_KEYS = tuple(_KNOBS)
 #: The keys a batch study varies (all of them), and the ranges it samples by default: a
@@ -104,6 +111,7 @@ BATCH_RANGES: dict[str, tuple[float, float]] = {
     "ring_coupling_length_um": (0.0, 100.0),
     "loss_db_per_m": (1.0, 3.0),
     "pump_air_gap_um": (0.0, 5.0),
+    "heater_power_w": (0.0, 0.2),
 }
 #: |Q_i / Q_ex - 1| below which the coupling is called critical (as RingParams does).
 CRITICAL_TOLERANCE = 0.01
@@ -116,6 +124,7 @@ def _ranges() -> dict[str, tuple[float, float, str]]:
         "ring_coupling_length_um": (0.0, sin.MAX_LENGTH_UM, "um"),
         "loss_db_per_m": (0.0, sin.MAX_LOSS, "dB/m"),
         "pump_air_gap_um": (*sin.AIR_GAP_RANGE_UM, "um"),
+        "heater_power_w": (0.0, 10.0, "W"),
     }
 
 
@@ -236,8 +245,11 @@ def _compile(component, design: dict[str, Any], backend: str) -> ServerCircuit:
     if component is None:
         component = _build(design)
     recnet = server_netlist(component)
-    circuit, _ = sax.circuit(recnet, sin.MODELS, backend=backend)
     top = recnet[next(iter(recnet))]
+    # the drawn heater's strip width acts on the ring's thermo-optic phase (heater_power_w)
+    ring_inst = top["instances"][_single(top, "sin_ring_bus")]
+    ring_inst.setdefault("settings", {})["heater_width_um"] = _heater_of(component)["width_um"]
+    circuit, _ = sax.circuit(recnet, sin.MODELS, backend=backend)
     return ServerCircuit(
         circuit=sin.localize(circuit),
         ports=tuple(top["ports"]),
@@ -322,6 +334,158 @@ def ring_params_from_geometry(geom: Mapping[str, float], wl_um: float = sin.WL0_
         n2_m2_per_w=effective_n2_m2_per_w(float(modes.kerr_core_fraction(width))),
         a_eff_m2=float(modes.effective_area_um2(width)) * 1e-12,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _heater_of(component) -> dict[str, Any]:
+    """Info of the chip's heater instance (heated length, width, resistance; cached)."""
+    return _instance(component.get_netlist(), "sin_ring_heater")
+
+
+@functools.lru_cache(maxsize=64)
+def _path_of(component) -> dict[str, float]:
+    """The optical path laser facet -> ring coupler, from the chip's instances: the air gap, the
+    pump facet's taper, ``wg_in`` and half of the ring's bus (um)."""
+    top = component.get_netlist()
+    pump = _instance(top, "sin_pump_facet")
+    ring = _instance(top, "sin_ring_bus")
+    inst = top["instances"]
+    conn = {n["p1"]: n["p2"] for n in _nets(top)} | {n["p2"]: n["p1"] for n in _nets(top)}
+    wg_in = conn[f"{_single(top, 'sin_ring_bus')},o1"].split(",")[0]
+    wg = {**dict(inst[wg_in].get("settings") or {}), **dict(inst[wg_in].get("info") or {})}
+    return {
+        "air_gap_um": float(pump["air_gap_um"]),
+        "taper_length_um": float(pump["taper_length_um"]),
+        "facet_width_um": float(pump["facet_width_um"]),
+        "width_um": float(pump["width_um"]),
+        "wg_in_um": float(wg["length_um"]),
+        "half_bus_um": float(ring["bus_length_um"]) / 2.0,
+    }
+
+
+def _nets(top: Mapping[str, Any]) -> list[dict[str, str]]:
+    nets = top.get("nets") or top.get("connections") or []
+    if isinstance(nets, dict):
+        return [{"p1": k, "p2": v} for k, v in nets.items()]
+    return list(nets)
+
+
+def server_heater(*, component=None, **design_overrides):
+    """The drawn heater of the server chip as a :class:`~qkdchip.sims.physics.thermal.Heater`
+    (heated length, width and resistance from the heater cell's info; the ring's loop length and
+    core width from the ring instance)."""
+    from qkdchip.sims.physics.thermal import Heater
+
+    if component is None:
+        component = _build(design_overrides)
+    h, r = _heater_of(component), _ring_of(component)
+    return Heater(
+        length_um=float(h["length_um"]),
+        width_um=float(h["width_um"]),
+        resistance_ohm=float(h["resistance_ohm"]),
+        ring_length_um=float(sin.ring_length_um(r["radius_um"], r["coupling_length_um"])),
+        core_width_um=float(r["width_um"]),
+    )
+
+
+def feedback_path_phase_rad(wl_um: float = sin.WL0_UM, *, component=None, **design_overrides):
+    """Round-trip phase of the path laser facet -> ring coupler -> laser facet (rad, mod 2 pi):
+    twice the phase of the pump facet's S21 (air gap + taper, its own model) times the guides
+    ``wg_in`` and half the bus, at ``wl_um``. Sets where the self-injection-locked laser locks."""
+    if component is None:
+        component = _build(design_overrides)
+    p = _path_of(component)
+    s = sin.sin_pump_facet(
+        wl=wl_um,
+        air_gap_um=p["air_gap_um"],
+        facet_width_um=p["facet_width_um"],
+        taper_length_um=p["taper_length_um"],
+        width_um=p["width_um"],
+    )
+    t_facet = complex(np.asarray(s[("o1", "o2")]))
+    from qkdchip.sims.models.sin_waveguide import index
+
+    n = float(np.asarray(index(jnp.float64(wl_um), p["width_um"])))
+    one_way = np.angle(t_facet) + 2 * np.pi * n * (p["wg_in_um"] + p["half_bus_um"]) / wl_um
+    return float(np.mod(2.0 * one_way, 2.0 * np.pi))
+
+
+def facet_power_coupling(wl_um: float = sin.WL0_UM, *, component=None, **design_overrides):
+    """|S21|^2 of the pump facet (laser mode -> bus), its own model at ``wl_um``."""
+    if component is None:
+        component = _build(design_overrides)
+    p = _path_of(component)
+    s = sin.sin_pump_facet(
+        wl=wl_um,
+        air_gap_um=p["air_gap_um"],
+        facet_width_um=p["facet_width_um"],
+        taper_length_um=p["taper_length_um"],
+        width_um=p["width_um"],
+    )
+    return float(abs(complex(np.asarray(s[("o1", "o2")]))) ** 2)
+
+
+def resonance_hz(
+    target_hz: float,
+    heater_power_w: float = 0.0,
+    *,
+    component=None,
+    **design_overrides,
+) -> float:
+    """Frequency (Hz) of the ring resonance nearest ``target_hz`` with ``heater_power_w`` on the
+    heater: the root of the loop's phase condition ``n_eff(wl) L + Delta n_eff L_h = m wl`` with
+    the same index and heater phase as the S-matrix model (the coupler's through amplitude is
+    real, so the all-pass resonance is exactly there: no circuit is compiled)."""
+    from scipy.optimize import brentq
+
+    from qkdchip.sims.models.sin_waveguide import index
+
+    if component is None:
+        component = _build(design_overrides)
+    r, h = _ring_of(component), _heater_of(component)
+    width = float(r["width_um"])
+    length = float(sin.ring_length_um(r["radius_um"], r["coupling_length_um"]))
+    dnl = float(sin.heater_dnl_um(heater_power_w, width, float(h["width_um"])))
+
+    def order(wl_um: float) -> float:
+        return (float(np.asarray(index(jnp.float64(wl_um), width))) * length + dnl) / wl_um
+
+    wl_t = C_M_S / target_hz * 1e6
+    m = round(order(wl_t))
+    fsr_um = wl_t / m  # ~ wl / m: one order step, bracket within it
+    wl = brentq(lambda x: order(x) - m, wl_t - fsr_um, wl_t + fsr_um, xtol=1e-15, rtol=1e-15)
+    return C_M_S / (wl * 1e-6)
+
+
+def heater_power_for(
+    target_hz: float, *, component=None, max_power_w: float = 10.0, **design_overrides
+) -> float:
+    """The smallest heater power (W) that puts a ring resonance at ``target_hz``: heating only
+    red-shifts, so the resonance just above ``target_hz`` is pulled down onto it (at most one FSR
+    of tuning). ValueError when that needs more than ``max_power_w``."""
+    from scipy.optimize import brentq
+
+    if component is None:
+        component = _build(design_overrides)
+    heater = server_heater(component=component)
+    rate = -heater.tuning_hz_per_w  # Hz per W, > 0
+    fsr = ring_params_from_geometry(ring_geometry(_ring_of(component))).fsr_hz
+    cold = resonance_hz(target_hz, 0.0, component=component)
+    above = cold if cold >= target_hz else cold + fsr
+    p0 = (above - target_hz) / rate
+    if p0 > max_power_w:
+        raise ValueError(
+            f"heater_power_w={p0:.3g} W needed to tune the ring onto {target_hz / 1e12:.6f} THz: "
+            f"allowed <= {max_power_w:g} W"
+        )
+
+    def miss(p: float) -> float:
+        return resonance_hz(above, p, component=component) - target_hz
+
+    lo, hi = max(p0 * 0.9 - 1e-6, 0.0), p0 * 1.1 + 1e-6
+    if miss(lo) * miss(hi) > 0:
+        return p0
+    return float(brentq(miss, lo, hi, xtol=1e-12))
 
 
 @functools.lru_cache(maxsize=64)

@@ -292,4 +292,5 @@ def test_bad_wavelength_and_design_raise():
         "ring_coupling_length_um",
         "loss_db_per_m",
         "pump_air_gap_um",
+        "heater_power_w",  # the drawn heater on the ring (thermo-optic)
     }

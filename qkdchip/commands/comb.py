@@ -12,6 +12,14 @@ from qkdchip.commands._common import fail, print_json
 
 def plot_comb(comb, plan, path: Path) -> Path:
     """Comb spectrum at the bus output (dBm vs THz), the channels and lambda_0 marked."""
+    from qkdchip.base.outputs import save_figure
+
+    return save_figure(comb_figure(comb, plan), path)  # atomic, in the format the suffix names
+
+
+def comb_figure(comb, plan):
+    """The figure of :func:`plot_comb`: comb lines grey, the pump line black above the dashed
+    lambda_0 marker (they coincide when the heater puts the pump on lambda_0), channels blue."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -36,7 +44,16 @@ def plot_comb(comb, plan, path: Path) -> Path:
             fontsize=7,
         )
     f0 = plan.reference_frequency_hz / 1e12
-    ax.axvline(f0, color="tab:red", ls="--", lw=1, label=f"$\\lambda_0$ = {plan.lambda0_nm:.2f} nm")
+    ax.axvline(
+        f0,
+        color="tab:red",
+        ls="--",
+        lw=1,
+        zorder=1,
+        label=f"$\\lambda_0$ = {plan.lambda0_nm:.2f} nm",
+    )
+    i0 = int(np.argmin(np.abs(comb.k)))  # the pump line (k = 0), drawn above the marker
+    ax.vlines(f[i0], floor, p[i0], color="k", lw=2.4, zorder=3, label="pump line")
     ax.set_ylim(floor, float(np.max(p)) + 5)
     shown = f[p > floor]
     pad = 3 * comb.fsr_hz / 1e12
@@ -49,9 +66,67 @@ def plot_comb(comb, plan, path: Path) -> Path:
     ax.legend(loc="lower center", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
+    return fig
+
+
+def comb_seed(design) -> int:
+    from qkdchip.sims import devices
+
+    return devices.comb_settings(design).seed
+
+
+def plot_map(emap, path: Path) -> Path:
+    """The existence map: one coloured cell per (pump power, zeta_0) state, lines within 30 dB
+    written in the dark-pulse cells, the operating point marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+
+    from qkdchip.sims.physics.lle import STATES
+
+    colours = {
+        "cw": "0.85",
+        "turing": "tab:orange",
+        "soliton": "tab:green",
+        "dark_pulse": "tab:blue",
+        "chaos": "tab:red",
+    }
+    idx = np.array([[STATES.index(s) for s in row] for row in emap.states])
+    fig, ax = plt.subplots(figsize=(8, 4.8), dpi=120)
+    cmap = ListedColormap([colours[s] for s in STATES])
+    ax.imshow(idx, origin="lower", aspect="auto", cmap=cmap, vmin=-0.5, vmax=len(STATES) - 0.5)
+    for i in range(idx.shape[0]):
+        for j in range(idx.shape[1]):
+            if emap.states[i][j] == "dark_pulse":
+                ax.text(
+                    j,
+                    i,
+                    str(emap.n_lines[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white",
+                )
+    ax.set_xticks(range(emap.zeta.size), [f"{z:g}" for z in emap.zeta], fontsize=7)
+    ax.set_yticks(
+        range(emap.pump_power_w.size), [f"{p * 1e3:.1f}" for p in emap.pump_power_w], fontsize=7
+    )
+    ip = int(np.argmin(np.abs(emap.pump_power_w - emap.point_power_w)))
+    iz = int(np.argmin(np.abs(emap.zeta - emap.point_zeta)))
+    ax.plot(iz, ip, marker="*", ms=16, mfc="none", mec="k", mew=1.5, label="operating point")
+    for s in STATES:
+        ax.plot([], [], "s", color=colours[s], label=s)
+    ax.set_xlabel("detuning zeta_0")
+    ax.set_ylabel("pump power in the bus (mW)")
+    ax.set_title(f"comb states, pumped-mode shift {emap.mode_shift_kappa:g} kappa")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    fig.tight_layout()
     from qkdchip.base.outputs import save_figure
 
-    return save_figure(fig, path)  # atomic, in the format the suffix names
+    return save_figure(fig, path)
 
 
 def register(app: typer.Typer) -> None:
@@ -64,6 +139,11 @@ def register(app: typer.Typer) -> None:
         ),
         plot: Path | None = typer.Option(None, "--plot", help="write the spectrum as PNG"),
         json_out: bool = typer.Option(False, "--json", help="print JSON"),
+        map_: bool = typer.Option(
+            False,
+            "--map",
+            help="scan pump power x detuning (existence map); with --plot, draw the map",
+        ),
     ) -> None:
         """Simulate the dark-pulse comb of the server ring (LLE) and place the WDM channels."""
         from qkdchip.base import outputs
@@ -113,8 +193,22 @@ def register(app: typer.Typer) -> None:
         out["channels_placed"] = len(plan.channels)
         out["channel_shortfall"] = plan.shortfall  # None when every channel has its line
         out["lambda0_nm"] = plan.lambda0_nm
+        if map_:
+            from qkdchip.sims.physics.comb import existence_map
+
+            emap = existence_map(
+                ring,
+                comb.pump_power_w,
+                comb.detuning_zeta,
+                comb.mode_shift_kappa,
+                seed=comb_seed(design),
+            )
+            out["map"] = emap.to_dict()
         if plot is not None:
-            plot_comb(comb, plan, plot)
+            if map_:
+                plot_map(emap, plot)
+            else:
+                plot_comb(comb, plan, plot)
             out["plot"] = str(plot)
         if json_out:
             print_json(out)
@@ -132,6 +226,24 @@ def register(app: typer.Typer) -> None:
             f"comb: {out['state']}, {out['n_lines_within_30db']} lines within 30 dB, "
             f"lambda_0 {out['lambda0_nm']:.2f} nm, line linewidth {out['line_linewidth_hz']:.1f} Hz"
         )
+        h, sl = out["heater"], out["sil"]
+        console.print(
+            f"heater: {h['power_mw']:.2f} mW ({h['voltage_v']:.2f} V, +{h['temperature_rise_k']:.2f} K, "
+            f"{h['tuning_pm_per_mw']:.3f} pm/mW){' to put the pump line on lambda_0' if h['auto'] else ''}"
+        )
+        console.print(
+            f"SIL: {'locked' if sl['locked'] else 'not locked'} at zeta_0 {sl['detuning_zeta0']:.2f}, "
+            f"mode shift {sl['mode_shift_kappa']:.3f} kappa, locking range "
+            f"{sl['locking_range_ghz']:.2f} GHz, feedback phase {sl['feedback_phase_rad']:.3f} rad"
+            f"{'' if sl['drives_comb'] else ' (reported; comb.sil_drive=false)'}"
+        )
+        if "map" in out:
+            r = out["map"]["dark_pulse_region"]
+            console.print(
+                f"map ({out['map']['wall_s']:.0f} s): dark pulse for {r['pump_mw']} mW at this zeta_0, "
+                f"zeta_0 {r['zeta0']} at this power; margins {r['margin_db']} dB, "
+                f"{r['margin_zeta0']} in zeta_0"
+            )
         table = Table(title="WDM channels")
         for col in (
             "channel",

@@ -56,6 +56,7 @@ def simulate_chip(target: str, wl_um, sets: list[str], design_file: Path | None)
     kw = design.kwargs("server")
     S, ports = server_sparams(wl_um, **kw)
     figures = server_figures(**kw)
+    figures.update(_heater_report(design))
     marks = []
     wl_res = figures.get("resonance_wl_nm")
     fsr_ghz = figures.get("fsr_ghz")
@@ -68,6 +69,26 @@ def simulate_chip(target: str, wl_um, sets: list[str], design_file: Path | None)
         if k1 - k0 < 200:
             marks = [c / (nu0 + k * fsr_ghz * 1e9) * 1e9 for k in range(k0, k1 + 1)]
     return S, ports, figures, marks
+
+
+def _heater_report(design) -> dict[str, float]:
+    """The drawn heater's tuning and the powers that put the ring where the comb needs it: the
+    resonance on lambda_0, and the pump line (zeta_0 below the resonance) on lambda_0, i.e. the
+    comb's lines on the channel grid (:func:`qkdchip.sims.devices.operating_point`)."""
+    from qkdchip.sims import devices, server
+    from qkdchip.sims.physics.constants import NU0_HZ
+
+    comp = server._build(design.kwargs("server"))
+    heater = server.server_heater(component=comp)
+    op = devices.operating_point(design)
+    return {
+        "heater_resistance_ohm": heater.resistance_ohm,
+        "heater_thermal_resistance_k_per_w": heater.thermal_resistance_k_per_w,
+        "heater_tuning_pm_per_mw": heater.tuning_m_per_w * 1e9,
+        "heater_power_resonance_on_lambda0_mw": server.heater_power_for(NU0_HZ, component=comp)
+        * 1e3,
+        "heater_power_pump_on_lambda0_mw": op["heater_power_w"] * 1e3,
+    }
 
 
 def simulate_cell(name: str, wl_um, sets: list[str]):

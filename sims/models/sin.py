@@ -5,8 +5,9 @@ Conventions (:mod:`qkdchip.sims.models`): 64-bit JAX, sax "optical" port naming,
 um), lengths in um, losses in dB. Each model is keyed in :data:`MODELS` by the name of the cell
 function it describes and returns a reciprocal ``sax.SDict`` over exactly the cell's optical
 ports. The heater ``sin_ring_heater``, the pads and the metal traces have no optical port and no
-model; the process states no thermo-optic coefficient, so no heater power -> ring phase model
-exists and the ring is simulated unheated (its resonance sits where the layout puts it).
+model of their own; the heater acts through the ring: ``sin_ring_bus(heater_power_w=...,
+heater_width_um=...)`` adds the thermo-optic loop phase of :mod:`qkdchip.sims.physics.thermal`
+(2 pi / wl x dn_eff/dT x Delta T x L_h; default 0 W: the ring as the layout puts it).
 
 The Si3N4 models live in four modules, all re-exported here:
 
@@ -70,6 +71,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import jax.numpy as jnp
 import sax
 
 from qkdchip.base.params import defaults_of
@@ -110,6 +112,7 @@ from qkdchip.sims.models.sin_waveguide import (
     guide,
     is_concrete,
     mode_figures,
+    phasor,
     static_width,
     taper,
     wl_range_um,
@@ -152,6 +155,7 @@ _STRAIGHT = defaults_of(_wg_cells.sin_straight)
 _TAPER = defaults_of(_wg_cells.sin_taper)
 _BEND = defaults_of(_wg_cells.sin_bend_euler)
 _RING = defaults_of(_ring_cells.sin_ring_bus)
+_HEATER = defaults_of(_ring_cells.sin_ring_heater)
 #: The routing core (``xs_sin``): its smallest bend radius bounds the Euler bend.
 _XS = XSECTIONS["xs_sin"]
 
@@ -216,12 +220,46 @@ def sin_taper(
     return two_port(taper(wl, length_um, w1, w2, check_loss(loss_db_per_m)))
 
 
-_INNER = {"sin_straight": sin_straight, "sin_ring_coupler": sin_ring_coupler}
+def _heated_loop(
+    wl=WL0_UM,
+    length_um=_STRAIGHT["length_um"],
+    width_um=_STRAIGHT["width_um"],
+    loss_db_per_m=None,
+    heater_dnl_um=0.0,
+) -> sax.SDict:
+    """The ring's loop: a straight guide whose phase grows by 2 pi ``heater_dnl_um`` / wl, the
+    heater's thermo-optic index change times the heated length (Delta n_eff x L_h, um)."""
+    wl = check_wl_um(wl)
+    length_um = check_length("length_um", length_um)
+    width_um = static_width("width_um", width_um)
+    t = guide(wl, length_um, width_um, check_loss(loss_db_per_m))
+    return two_port(t * phasor(2.0 * jnp.pi * heater_dnl_um / wl))
+
+
+def heater_dnl_um(heater_power_w, width_um: float, heater_width_um: float):
+    """Delta n_eff x L_h (um) of ``heater_power_w`` on a strip ``heater_width_um`` wide over a ring
+    core ``width_um`` wide: dn_eff/dT x (Delta T L_h per watt) x P (:mod:`~qkdchip.sims.physics.
+    thermal`; the heated length cancels). ``heater_power_w`` may be traced; the widths are static."""
+    from qkdchip.sims.physics import thermal
+
+    if is_concrete(heater_power_w):
+        check_param("heater_power_w", heater_power_w, 0.0, 10.0, "W")
+    coeff = thermal.dn_eff_dt_per_k(float(width_um)) * thermal.dt_length_m_k_per_w(
+        float(heater_width_um)
+    )
+    return heater_power_w * coeff * 1e6
+
+
+_INNER = {
+    "sin_straight": sin_straight,
+    "sin_ring_coupler": sin_ring_coupler,
+    "heated_loop": _heated_loop,
+}
 
 _ALLPASS_NETLIST = {
     "instances": {
         "cp": {"component": "sin_ring_coupler"},
-        "loop": {"component": "sin_straight"},
+        "loop": {"component": "heated_loop"},
     },
     "nets": [
         {"p1": "cp,o3", "p2": "loop,o1"},
@@ -304,11 +342,14 @@ def sin_ring_bus(
     bus_extension_um=_RING["bus_extension_um"],
     bus_length_um=None,
     loss_db_per_m=None,
+    heater_power_w=0.0,
+    heater_width_um=_HEATER["width_um"],
 ) -> sax.SDict:
     """All-pass microring (o1 bus west, o2 bus east): the sax circuit of the coupler and the ring
     loop (L = 2 pi R + 2 L_c), between the two halves of the bus (``bus_length_um`` from the
     cell's info; None: 2 (L_c/2 + R + w/2 + ``bus_extension_um``), as the cell draws it,
-    unsnapped). The reflection-free bus halves are cascaded as factors (t_bus/2 on each side of
+    unsnapped). ``heater_power_w`` on the drawn heater (strip ``heater_width_um`` wide, the heater
+    cell's) red-shifts the resonances by the thermo-optic phase of :func:`heater_dnl_um`. The reflection-free bus halves are cascaded as factors (t_bus/2 on each side of
     every entry): as sax instances they would cost four times the circuit's evaluation time."""
     wl = check_wl_um(wl)
     width_um = check_ring(gap_um, radius_um, width_um, coupling_length_um)
@@ -323,6 +364,7 @@ def sin_ring_bus(
             "length_um": ring_length_um(radius_um, coupling_length_um),
             "width_um": width_um,
             "loss_db_per_m": loss,
+            "heater_dnl_um": heater_dnl_um(heater_power_w, width_um, heater_width_um),
         },
         cp={
             "gap_um": gap_um,
@@ -366,8 +408,8 @@ def ring_add_drop(
 #: Leaf models keyed by cell function name: every Si3N4 cell with optical ports, the routing
 #: cells included (gdsfactory's ``"straight"``/``"bend_euler"``/``"taper"`` are ``sin_straight``/
 #: ``sin_bend_euler``/``sin_taper``). ``sin_ring_heater``, ``sin_pad`` and ``sin_metal_straight``
-#: have no optical port (the process states no thermo-optic coefficient: the ring is simulated
-#: unheated); :func:`prepare_netlist` leaves them out of a circuit.
+#: have no optical port (the heater acts through ``sin_ring_bus(heater_power_w=...)``);
+#: :func:`prepare_netlist` leaves them out of a circuit.
 MODELS: dict[str, Callable[..., sax.SDict]] = {
     f.__name__: f
     for f in (

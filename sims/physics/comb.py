@@ -40,14 +40,16 @@ from numpy.typing import NDArray
 from qkdchip.base.params import Range
 
 from .constants import C_BAND_HZ, C_M_PER_S
-from .lle import LLEConfig, LLEResult, LLESolver, mode_numbers
+from .lle import LLEConfig, LLEResult, LLESolver, classify_state, mode_numbers
 from .ring import RingParams
 
 __all__ = [
     "COMB_RANGES",
     "CombLine",
     "CombResult",
+    "ExistenceMap",
     "bus_line_powers_w",
+    "existence_map",
     "simulate_comb",
 ]
 
@@ -56,7 +58,9 @@ COMB_RANGES: dict[str, Range] = {
     "detuning_zeta": Range(
         -20.0, 60.0, "", "normalised detuning zeta_0 = 2(omega_0 - omega_p)/kappa"
     ),
-    "mode_shift_kappa": Range(0.0, 10.0, "kappa", "red shift of the pumped mode (units of kappa)"),
+    "mode_shift_kappa": Range(
+        -10.0, 10.0, "kappa", "red shift of the pumped mode (units of kappa; < 0: blue)"
+    ),
     "pump_linewidth_hz": Range(1.0, 1e9, "Hz", "free-running pump laser linewidth"),
     "sil_k": Range(1.0, 1e6, "", "self-injection-locking stabilisation coefficient K"),
     "power_drift_per_12h": Range(0.0, 1.0, "", "fractional line-power drift over 12 h"),
@@ -126,6 +130,8 @@ class CombResult:
     sil_k: float
     power_drift_per_12h: float
     lle: LLEResult = field(repr=False)
+    pump_frequency_hz: float | None = None  # None: the ring's pump frequency (c / lambda_p)
+    extras: dict[str, Any] = field(default_factory=dict, repr=False)  # sil, heater blocks
 
     # ---------------------------------------------------------------- derived figures
     @property
@@ -135,7 +141,16 @@ class CombResult:
     @property
     def nu0_hz(self) -> float:
         """Frequency of line k = 0 (the pump)."""
-        return self.ring.pump_frequency_hz
+        return (
+            self.ring.pump_frequency_hz
+            if self.pump_frequency_hz is None
+            else self.pump_frequency_hz
+        )
+
+    @property
+    def resonance_hz(self) -> float:
+        """The pumped (cold) resonance the LLE assumes: nu_p + zeta_0 kappa / (4 pi)."""
+        return self.nu0_hz + self.detuning_hz
 
     @property
     def detuning_hz(self) -> float:
@@ -235,13 +250,15 @@ class CombResult:
                 {"k": ln.k, "frequency_thz": ln.frequency_thz, "power_dbm": ln.power_dbm}
                 for ln in self.lines(self.within_db(within_db))
             ],
+            "resonance_thz": self.resonance_hz / 1e12,
+            **self.extras,
         }
 
 
 def simulate_comb(
     ring: RingParams | None = None,
     pump_power_w: float = 50e-3,
-    detuning_zeta: float = 5.0,
+    detuning_zeta: float = 4.0,
     mode_shift_kappa: float = 0.75,
     pump_linewidth_hz: float = 2e6,
     sil_k: float = 224.0,
@@ -250,6 +267,7 @@ def simulate_comb(
     scan_rate: float = 0.05,
     seed: int = 0,
     max_settle: float = 2000.0,
+    pump_frequency_hz: float | None = None,
 ) -> CombResult:
     """Run the LLE of ``ring`` to a stationary state and return the comb at the bus output.
 
@@ -259,26 +277,33 @@ def simulate_comb(
     per mode: amplitude sqrt(2 g0/kappa) per sqrt(tau), see :class:`.lle.LLEConfig`).
 
     Defaults: the reference dark-pulse comb. 50 mW in the bus (the design's operating point;
-    f^2 = 4.23 with P_th = 11.8 mW, the threshold of the reference :class:`RingParams` on the
-    design's cross-section), zeta_0 = 5.0 (58.6 MHz), pumped mode red-shifted by 0.75 kappa ->
-    one dark pulse with 27 lines within 30 dB at the bus output (k = -13..13, comb lines -16..+3
-    dBm, pump line +13.4 dBm). Map behind that choice (reference ring, 0.75 kappa shift; state /
-    lines within 30 dB against f^2 = P_in / P_th, which with zeta_0 and d2 fixes the normalised
-    LLE; made at 30, 40, 50, 60 mW with an earlier reference ring of P_th = 9.87 mW and the same
-    d2; regenerate with ``python benchmarks/bench_comb.py --map``)::
+    f^2 = 4.2 with P_th = 11.9 mW, the design's ring), zeta_0 = 4.0 (47 MHz), pumped mode
+    red-shifted by 0.75 kappa -> one dark pulse with 23 lines within 30 dB at the bus output.
+    The detuning is a documented choice, not fitted: the existence map of this ring
+    (:func:`existence_map`, ``qkdchip comb --map``) has the dark pulse at 50 mW for zeta_0 in
+    [2.5, 5.0] (0.5 grid); its middle, 3.75, rounded up to the grid, is 4.0, where the pump can
+    drop 2 dB (to 31.5 mW) and rise >= 3 dB (the map's extent) and zeta_0 move -1.5 / +1.0
+    before the comb collapses. (The previous default, zeta_0 = 5.0, sat on the region's edge:
+    27 lines, CW at 1 dB less pump.) ``pump_frequency_hz``: where line k = 0 sits (None: the
+    ring's pump frequency, c / lambda_p); the design puts it zeta_0 below the simulated, heated
+    resonance (:func:`qkdchip.sims.devices.operating_point`). Map (f^2 = P / P_th; D = dark
+    pulse with its lines within 30 dB, . = CW, x = not stationary; 64 modes)::
 
-        f^2    zeta_0: 3.0   3.5   4.0   4.5   5.0   5.5   6.0   6.5
-        3.04           D19   D21   D23   D25   cw    cw    cw    cw
-        4.05           D17   D19   D23   D25   D27   cw    cw    cw
-        5.07           D17   D19   D23   D25   D27   D27   cw    cw
-        6.08           D13   D19   D21   D23   D27   D27   D29   cw
+        P (mW)  zeta_0: 2.0  2.5  3.0  3.5  4.0  4.5  5.0  5.5  6.0  6.5  7.0
+        25.1            D7   D15  D19  D23  .    .    .    .    .    .    .
+        31.5            x    D13  D19  D21  D25  .    .    .    .    .    .
+        39.7            D1   D13  D17  D21  D23  D25  .    .    .    .    .
+        50.0            .    D11  D17  D21  D23  D25  D27  .    .    .    .
+        62.9            .    x    D17  D19  D23  D25  D27  D27  D29  .    .
+        79.2            .    .    D15  D17  D23  D25  D25  D27  D29  D29  .
+        99.8            .    .    .    D17  D21  D23  D25  D27  D29  D29  D31
 
-    (D = dark pulse.) The line count grows with detuning up to the end of the dark-pulse range,
-    where the pulse stops being stationary (zeta_0 = 5.25 at f^2 = 4.05 breathes for some seeds);
-    without the mode shift the normal-dispersion ring stays CW everywhere. Larger shifts widen
-    the range (1.25 kappa at f^2 = 6.08: dark pulses up to zeta_0 = 7.5, 33 lines).
+    Without the mode shift the normal-dispersion ring stays CW everywhere.
     """
     ring = RingParams() if ring is None else ring
+    if pump_frequency_hz is not None:
+        Range(1e13, 1e16, "Hz", "pump frequency").check("pump_frequency_hz", pump_frequency_hz)
+    nu_p = ring.pump_frequency_hz if pump_frequency_hz is None else float(pump_frequency_hz)
     args = {
         "pump_power_w": pump_power_w,
         "detuning_zeta": detuning_zeta,
@@ -320,11 +345,151 @@ def simulate_comb(
         n_pulses=n_pulses,
         converged=bool(res.converged),
         k=k,
-        frequency_hz=ring.pump_frequency_hz + k * ring.fsr_hz,
+        frequency_hz=nu_p + k * ring.fsr_hz,
         power_w=power[order],
         intracavity_power=(np.abs(a) ** 2)[order],
         pump_linewidth_hz=pump_linewidth_hz,
         sil_k=sil_k,
         power_drift_per_12h=power_drift_per_12h,
         lle=res,
+        pump_frequency_hz=pump_frequency_hz,
+    )
+
+
+#: Offsets of the map's pump powers from the operating point (dB) and its detunings (zeta_0).
+MAP_POWER_DB = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
+MAP_ZETAS = tuple(np.round(np.arange(2.0, 7.01, 0.5), 2))
+
+
+@dataclass(frozen=True, eq=False)
+class ExistenceMap:
+    """States of the comb over pump power x detuning, at a fixed pumped-mode shift."""
+
+    pump_power_w: NDArray[np.float64]  # (P,)
+    zeta: NDArray[np.float64]  # (Z,)
+    states: tuple[tuple[str, ...], ...]  # [P][Z]
+    n_lines: NDArray[np.int64]  # (P, Z) lines within 30 dB
+    point_power_w: float
+    point_zeta: float
+    mode_shift_kappa: float
+    wall_s: float
+
+    def _runs(self, axis_values, ok, at):
+        """Contiguous run of ``ok`` containing index ``at`` -> (lo, hi) values, or None."""
+        if not ok[at]:
+            return None
+        lo = hi = at
+        while lo > 0 and ok[lo - 1]:
+            lo -= 1
+        while hi < len(ok) - 1 and ok[hi + 1]:
+            hi += 1
+        return lo, hi
+
+    def margins(self, state: str = "dark_pulse") -> dict[str, Any]:
+        """Region of ``state`` through the operating point along each axis, and the point's
+        distance to its edges: pump in dB (to the last grid point still in the state), zeta_0."""
+        ip = int(np.argmin(np.abs(self.pump_power_w - self.point_power_w)))
+        iz = int(np.argmin(np.abs(self.zeta - self.point_zeta)))
+        s = np.array(self.states)
+        out: dict[str, Any] = {"state_at_point": str(s[ip, iz])}
+        col = self._runs(self.pump_power_w, s[:, iz] == state, ip)
+        row = self._runs(self.zeta, s[ip, :] == state, iz)
+        db = 10.0 * np.log10(self.pump_power_w / self.point_power_w)
+        if col is None or row is None:
+            out.update(pump_mw=None, zeta0=None, margin_db=None, margin_zeta0=None)
+            return out
+        out["pump_mw"] = [
+            float(self.pump_power_w[col[0]] * 1e3),
+            float(self.pump_power_w[col[1]] * 1e3),
+        ]
+        out["zeta0"] = [float(self.zeta[row[0]]), float(self.zeta[row[1]])]
+        out["margin_db"] = {
+            "down": float(abs(db[col[0]])) if col[0] > 0 else None,
+            "up": float(db[col[1]]) if col[1] < len(db) - 1 else None,
+        }
+        out["margin_zeta0"] = {
+            "down": float(self.point_zeta - self.zeta[row[0]]) if row[0] > 0 else None,
+            "up": float(self.zeta[row[1]] - self.point_zeta)
+            if row[1] < len(self.zeta) - 1
+            else None,
+        }
+        out["grid_step_db"] = float(db[1] - db[0]) if len(db) > 1 else None
+        out["grid_step_zeta0"] = float(self.zeta[1] - self.zeta[0]) if len(self.zeta) > 1 else None
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pump_mw": [float(p * 1e3) for p in self.pump_power_w],
+            "zeta0": [float(z) for z in self.zeta],
+            "mode_shift_kappa": self.mode_shift_kappa,
+            "states": [list(r) for r in self.states],
+            "n_lines_within_30db": self.n_lines.tolist(),
+            "point": {"pump_mw": self.point_power_w * 1e3, "zeta0": self.point_zeta},
+            "dark_pulse_region": self.margins("dark_pulse"),
+            "wall_s": self.wall_s,
+        }
+
+
+def existence_map(
+    ring: RingParams,
+    pump_power_w: float,
+    detuning_zeta: float,
+    mode_shift_kappa: float,
+    power_db: Iterable[float] = MAP_POWER_DB,
+    zetas: Iterable[float] | None = None,
+    n_modes: int = 64,
+    scan_rate: float = 0.1,
+    hold: float = 100.0,
+    seed: int = 0,
+) -> ExistenceMap:
+    """States over pump power (``pump_power_w`` x 10^(dB/10)) x detuning, one vectorised batch:
+    every run is scanned from zeta = -2 to its detuning in the same normalised time (the
+    slowest at ``scan_rate``), held for ``hold``, then classified from its field against a
+    snapshot taken ``hold/10`` earlier (non-stationary -> chaos). The operating point's detuning
+    is added to the grid. ``n_modes`` 64 resolves the dark pulse's ~30 lines (coarse, cheap)."""
+    import time
+
+    t0 = time.perf_counter()
+    COMB_RANGES["pump_power_w"].check("pump_power_w", pump_power_w)
+    COMB_RANGES["detuning_zeta"].check("detuning_zeta", detuning_zeta)
+    COMB_RANGES["mode_shift_kappa"].check("mode_shift_kappa", mode_shift_kappa)
+    db = np.asarray(list(power_db), dtype=np.float64)
+    z = np.asarray(MAP_ZETAS if zetas is None else list(zetas), dtype=np.float64)
+    z = np.unique(np.round(np.append(z, detuning_zeta), 6))
+    powers = pump_power_w * 10.0 ** (db / 10.0)
+    for p in powers:
+        COMB_RANGES["pump_power_w"].check("pump_power_w", float(p))
+    f = np.sqrt([ring.f2(float(p)) for p in powers])[:, None] * np.ones((1, z.size))
+    zeta = np.ones((powers.size, 1)) * z[None, :]
+    noise = math.sqrt(2.0 * ring.g0_rad_s / ring.kappa)
+    shifts = {0: -mode_shift_kappa} if mode_shift_kappa else {}
+    sol = LLESolver(
+        LLEConfig(d2=ring.d2, n_modes=n_modes, mode_shifts=shifts, noise=noise, seed=seed)
+    )
+    sol._rng = np.random.default_rng(seed)
+    a = sol.initial(f.shape)
+    t_scan = (float(z.max()) + 2.0) / scan_rate
+    a, *_ = sol.propagate(a, f, (np.full_like(zeta, -2.0), zeta), t_scan)
+    a, *_ = sol.propagate(a, f, zeta, 0.9 * hold)
+    prev = a.copy()
+    a, *_ = sol.propagate(a, f, zeta, 0.1 * hold)
+    states, lines = [], np.zeros(f.shape, dtype=np.int64)
+    for i in range(f.shape[0]):
+        row = []
+        for j in range(f.shape[1]):
+            st, _ = classify_state(a[i, j], prev[i, j], d2=ring.d2, stationary_rtol=1e-3)
+            row.append(st)
+            p = bus_line_powers_w(ring, float(powers[i]), a[i, j])
+            pdb = 10.0 * np.log10(np.maximum(p, 1e-300))
+            lines[i, j] = int((pdb >= pdb.max() - 30.0).sum())
+        states.append(tuple(row))
+    return ExistenceMap(
+        pump_power_w=powers,
+        zeta=z,
+        states=tuple(states),
+        n_lines=lines,
+        point_power_w=float(pump_power_w),
+        point_zeta=float(detuning_zeta),
+        mode_shift_kappa=float(mode_shift_kappa),
+        wall_s=time.perf_counter() - t0,
     )

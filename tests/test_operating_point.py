@@ -1,0 +1,232 @@
+"""The comb's operating point from the layout: heater, self-injection locking, existence map,
+CW as a state, and the integrator's energy balance at steady state.
+
+Fast: closed forms (SIL locking range and stabilisation, heater tuning, 45-degree spreading
+integral), the energy balance of the default comb. Slow: the S-matrix at the reported heater
+power, the CLI on the default and on a CW design, the map's margin.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+from typer.testing import CliRunner
+
+from qkdchip.cli import app
+from qkdchip.sims.physics import sil, thermal
+from qkdchip.sims.physics.comb import simulate_comb
+from qkdchip.sims.physics.constants import NU0_HZ
+from qkdchip.sims.physics.injection import SlaveLaser
+from qkdchip.sims.physics.lle import mode_numbers
+
+runner = CliRunner()
+
+
+# --------------------------------------------------------------------------- SIL
+@pytest.mark.parametrize("beta", [0.05, 0.3])
+def test_sil_locking_range_and_stabilisation_match_the_closed_form(beta: float) -> None:
+    """Cold ring, optimal phase psi = 3 pi/2: xi = zeta + A zeta/(1 + zeta^2)^2, A = 4 eta beta
+    K_fb. Folds at zeta ~ -+1/sqrt 3: range (3 sqrt 3/8) A + 2/sqrt 3; K(0) = 1 + A."""
+    laser = SlaveLaser()
+    kappa, eta = 1.49e8, 0.5
+    psi_path = 1.5 * math.pi - math.atan(laser.alpha_h)
+    s = sil.self_injection_lock(kappa, eta, 0.0, beta, 0.0, 0.8, psi_path, laser=laser)
+    k_fb = 2 * laser.coupling_rate * math.sqrt(1 + laser.alpha_h**2) * 0.8 / kappa
+    assert s.k_fb == pytest.approx(k_fb, rel=1e-12)
+    a = 4 * eta * beta * k_fb
+    assert s.locked and s.detuning_zeta == pytest.approx(0.0, abs=1e-9)
+    assert s.stabilization_k == pytest.approx(1 + a, rel=1e-3)
+    assert s.locking_range_zeta == pytest.approx(
+        3 * math.sqrt(3) / 8 * a + 2 / math.sqrt(3), rel=2e-3
+    )
+    assert s.locking_range_hz == pytest.approx(s.locking_range_zeta * kappa / (4 * math.pi))
+    # the anti-stabilising phase (psi = pi/2) repels the laser from the resonance: scanned from
+    # the blue it is held on the resonance's blue flank (|zeta| > 1/sqrt 3), never at zeta 0
+    anti = sil.self_injection_lock(kappa, eta, 0.0, beta, 0.0, 0.8, psi_path - math.pi)
+    assert anti.detuning_zeta < -1 / math.sqrt(3)
+
+
+def test_sil_without_backscatter_or_feedback_is_not_locked() -> None:
+    for beta, tc in ((0.0, 0.8), (1.0, 0.0)):
+        s = sil.self_injection_lock(1.49e8, 0.5, 4.0, beta, 3.0, tc, 0.0)
+        assert not s.locked and s.detuning_zeta == 3.0 and s.mode_shift_kappa == 0.0
+
+
+def test_sil_kerr_branch_is_the_upper_root_then_drops() -> None:
+    z = np.array([-2.0, 0.0, 2.0, 3.0, 50.0])
+    rho = sil.cw_branch_from_blue(4.0, z)
+    np.testing.assert_allclose(rho * (1 + (z - rho) ** 2), 4.0, rtol=1e-9)
+    assert rho[3] > 2.0 and rho[-1] < 0.01  # upper branch at zeta 3, lower past the fold
+
+
+def test_sil_bad_input_names_the_parameter() -> None:
+    with pytest.raises(ValueError, match="backscatter"):
+        sil.self_injection_lock(1.49e8, 0.5, 0.0, -1.0, 0.0, 0.8, 0.0)
+    with pytest.raises(ValueError, match="facet_coupling"):
+        sil.self_injection_lock(1.49e8, 0.5, 0.0, 1.0, 0.0, 1.5, 0.0)
+
+
+# --------------------------------------------------------------------------- heater
+def test_spreading_resistance_is_the_integral_of_the_widening_strip() -> None:
+    w, tu, tl, k = 10.0, 3.0, 8.0, thermal.K_SIO2_W_PER_M_K
+    integral, _ = quad(lambda z: 1.0 / (k * (w + 2 * z) * 1e-6), tu, tu + tl)
+    assert thermal.dt_length_m_k_per_w(w, tu, tl, k) == pytest.approx(integral * 1e-6, rel=1e-9)
+
+
+def test_dn_eff_dt_lies_between_the_claddings_and_the_core() -> None:
+    g = thermal.core_energy_share(2.8)
+    assert 0.12 < g < 0.3  # n^2-weighted share above the unweighted 0.121
+    dlam = thermal.Heater(6000.0, 10.0, 1000.0, 6268.1, 2.8).dlambda_dt_m_per_k
+    lam = 1.54978e-6
+    assert lam * thermal.DN_DT_SIO2_PER_K / 1.444 < dlam < lam * thermal.DN_DT_SI3N4_PER_K / 1.996
+
+
+@pytest.fixture(scope="module")
+def chip():
+    from qkdchip.sims import server
+
+    return server._build({})
+
+
+@pytest.mark.slow
+def test_heater_tuning_is_dlambda_dt_x_p_x_rth(chip) -> None:
+    """The ring's phase-condition resonance (the S-matrix model's own index and heater phase)
+    moves by dlambda/dT x coverage x R_th x P."""
+    from qkdchip.sims import server
+
+    h = server.server_heater(component=chip)
+    assert h.length_um == pytest.approx(6067.769) and h.coverage == pytest.approx(0.968, abs=1e-3)
+    p = 0.03
+    cold = server.resonance_hz(NU0_HZ, 0.0, component=chip)
+    hot = server.resonance_hz(cold, p, component=chip)
+    dlam = 299792458.0 / hot - 299792458.0 / cold
+    expected = h.dlambda_dt_m_per_k * h.coverage * h.thermal_resistance_k_per_w * p
+    assert dlam == pytest.approx(expected, rel=2e-3)
+    # and the heater power that puts a resonance on a target lands it there
+    target = NU0_HZ + 50e6
+    pw = server.heater_power_for(target, component=chip)
+    assert 0.0 < pw < 0.2
+    assert server.resonance_hz(target, pw, component=chip) == pytest.approx(target, abs=1.0)
+
+
+# --------------------------------------------------------------------------- energy balance
+@pytest.fixture(scope="module")
+def comb64():
+    return simulate_comb(n_modes=64)
+
+
+def test_default_comb_steady_state_energy_and_power_balance(comb64) -> None:
+    """At steady state dE/dtau = 0 gives E = f Re psi_0 (E = sum |psi_mu|^2), and the bus
+    output plus the intrinsic loss 4 eta (1 - eta) P_th sum |psi_mu|^2 (omega_mu / omega_p)
+    equals the pump power. A wrong line-power normalisation or a non-stationary field fails."""
+    comb = comb64
+    assert comb.state == "dark_pulse" and comb.converged
+    a = comb.lle.a
+    f = math.sqrt(comb.f2)
+    e = float(np.sum(np.abs(a) ** 2))
+    assert e == pytest.approx(f * a[0].real, rel=2e-3)
+    ring = comb.ring
+    mu = mode_numbers(a.size)
+    ratio = 1.0 + mu * ring.fsr_hz / ring.pump_frequency_hz
+    p_int = (
+        4
+        * ring.eta
+        * (1 - ring.eta)
+        * ring.threshold_power_w
+        * float(np.sum(np.abs(a) ** 2 * ratio))
+    )
+    assert comb.power_w.sum() + p_int == pytest.approx(comb.pump_power_w, rel=2e-3)
+
+
+# --------------------------------------------------------------------------- plot
+def test_comb_plot_draws_the_pump_line_above_the_lambda0_marker(comb64) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from qkdchip.commands.comb import comb_figure
+    from qkdchip.sims.physics.channels import plan_channels
+
+    comb = comb64
+    fig = comb_figure(comb, plan_channels(comb, allow_fewer=True))
+    ax = fig.axes[0]
+    pump = [c for c in ax.collections if c.get_label() == "pump line"]
+    marker = [ln for ln in ax.lines if ln.get_label().startswith("$\\lambda_0$")]
+    assert len(pump) == 1 and len(marker) == 1
+    (seg,) = pump[0].get_segments()
+    assert seg[0][0] == pytest.approx(comb.line(0).frequency_thz)
+    assert pump[0].get_zorder() > marker[0].get_zorder()
+    assert not np.allclose(pump[0].get_colors()[0][:3], matplotlib.colors.to_rgb("0.55"))
+
+
+# --------------------------------------------------------------------------- slow: layout
+@pytest.mark.slow
+def test_comb_lines_land_on_the_simulated_resonance_at_the_reported_heater_power() -> None:
+    """The comb JSON's heater power, applied to the server chip's S-matrix, puts the measured
+    resonance where the LLE assumed it (pump + zeta_0 kappa/4pi) within a tenth of a linewidth."""
+    from qkdchip.sims import server
+
+    res = runner.invoke(app, ["comb", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    p = out["heater"]["power_mw"] * 1e-3
+    assert out["heater"]["auto"] and 0 < p < 0.2
+    fig = server.server_figures(params={"heater_power_w": p})
+    nu_s = 299792458.0 / (fig["resonance_wl_nm"] * 1e-9)
+    nu_lle = out["resonance_thz"] * 1e12
+    linewidth = fig["linewidth_mhz"] * 1e6
+    assert abs(nu_s - nu_lle) < linewidth / 10
+    pump = next(ln for ln in out["lines"] if ln["k"] == 0)
+    assert pump["frequency_thz"] * 1e12 == pytest.approx(NU0_HZ, abs=1.0)  # on lambda_0
+    assert nu_lle - NU0_HZ == pytest.approx(out["detuning_mhz"] * 1e6, rel=1e-9)
+    assert set(out["sil"]) >= {
+        "locked",
+        "detuning_zeta0",
+        "mode_shift_kappa",
+        "locking_range_ghz",
+        "feedback_phase_rad",
+    }
+    assert out["state"] == "dark_pulse" and out["channels_placed"] == 10
+
+
+@pytest.mark.slow
+def test_comb_on_a_cw_design_exits_0_with_state_cw_and_no_channels() -> None:
+    args = ["comb", "--json", "--set", "server.ring.gap_um=2.0", "--set", "comb.pump_power_w=0.04"]
+    args += ["--set", "comb.detuning_zeta=5.5", "--set", "comb.mode_shift_kappa=0"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["state"] == "cw" and out["channels"] == [] and out["channels_placed"] == 0
+
+
+@pytest.mark.slow
+def test_default_point_has_at_least_1_db_pump_margin_in_the_map(tmp_path) -> None:
+    png = tmp_path / "map.png"
+    res = runner.invoke(app, ["comb", "--map", "--plot", str(png), "--json"])
+    assert res.exit_code == 0, res.output
+    region = json.loads(res.output)["map"]["dark_pulse_region"]
+    assert region["state_at_point"] == "dark_pulse"
+    assert region["margin_db"]["down"] >= 1.0
+    assert region["margin_zeta0"]["up"] >= 0.5 and region["margin_zeta0"]["down"] >= 0.5
+    assert png.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- classification
+def _field(profile: np.ndarray) -> np.ndarray:
+    return np.fft.fft(profile) / profile.size
+
+
+def test_classify_state_reads_the_field_not_the_dispersion_sign() -> None:
+    """A sech^2 peak is a soliton and a flat top with a dark dip a dark pulse whatever d2 says
+    (the old rule named the state from the sign of d2 alone)."""
+    from qkdchip.sims.physics.lle import classify_state
+
+    theta = np.linspace(-np.pi, np.pi, 128, endpoint=False)
+    bright = 0.3 + 3.0 / np.cosh(theta / 0.15)
+    dark = 1.5 + 1.2 * 0.5 * (np.tanh((theta - 0.4) / 0.08) - np.tanh((theta + 0.4) / 0.08))
+    assert classify_state(_field(bright.astype(complex)), d2=-0.03) == ("soliton", 1)
+    assert classify_state(_field(dark.astype(complex)), d2=+0.02)[0] == "dark_pulse"
+    assert classify_state(_field(dark.astype(complex)))[0] == "dark_pulse"
