@@ -41,6 +41,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "comb": ("qkdchip.sims.devices", "CombSettings"),
     "link": ("qkdchip.sims.network.settings", "LinkSettings"),
     "network": ("qkdchip.sims.network.settings", "NetworkSettings"),
+    "uncertain": ("qkdchip.sims.network.uncertainty", "UncertainSettings"),
 }
 
 _SCALARS = (bool, int, float, str)
