@@ -66,6 +66,7 @@ __all__ = [
     "Uncertainty",
     "propagate",
     "sample",
+    "uncertain_of",
 ]
 
 #: the reference network's published per-channel ranges at 370 km (docs/assumptions.md, 1)
@@ -217,6 +218,11 @@ class UncertainSettings:
             | {"stands_for": UNCERTAIN[name][0], "source": UNCERTAIN[name][2]}
             for name in UNCERTAIN
         }
+
+
+def uncertain_of(design: Design) -> UncertainSettings:
+    """The design's ``uncertain.*`` settings (validated: ValueError naming the parameter)."""
+    return UncertainSettings(**design.kwargs("uncertain"))
 
 
 def sample(unc: UncertainSettings, n: int, seed: int) -> dict[str, np.ndarray]:
@@ -496,4 +502,3 @@ def _evaluate_at(net, link, x, best, where, ss, cc, var, er, crosstalk, finite):
         pulses=x["pulses"][ss] if finite else None,
         optimize=False,
     )
-
