@@ -415,6 +415,7 @@ def _pinned(net, **free):
     return UncertainSettings(**kw)
 
 
+@pytest.mark.slow  # a second optimised key-rate call (~1 s)
 def test_uncertainty_with_pinned_parameters_reproduces_the_network(default_net):
     from qkdchip.sims.network.uncertainty import propagate
 
@@ -433,7 +434,7 @@ def test_uncertainty_of_the_attenuation_alone(default_net):
     monotonically, and the attenuation carries all of its variance."""
     from qkdchip.sims.network.uncertainty import propagate
 
-    u = propagate(default_net, _pinned(default_net, fibre_loss_db_per_km=(0.16, 0.20)), 24)
+    u = propagate(default_net, _pinned(default_net, fibre_loss_db_per_km=(0.16, 0.20)), 16)
     alpha = u.samples["fibre_loss_db_per_km"]
     order = np.argsort(alpha)
     for j in range(len(default_net.channels)):
@@ -441,11 +442,19 @@ def test_uncertainty_of_the_attenuation_alone(default_net):
         s = u.sensitivity(u.ratio[:, j])
         assert s["fibre_loss_db_per_km"] > 0.8
         assert all(v == 0.0 for k, v in s.items() if k != "fibre_loss_db_per_km")
-    # at 0.20 dB/km the network's own ratio; well inside the published range at 0.16-0.17
-    assert u.ratio[order[-1], 0] == pytest.approx(default_net.channels[0].ratio_to_plob, rel=2e-2)
+    # near 0.20 dB/km (the network's own setting) the local scaling rate ~ eta^k: k = 1/2 is
+    # the twin-field limit, dark counts and finite size steepen it, k < 1 to beat PLOB ~ eta
+    top, c0 = order[-1], default_net.channels[0]
+    d_ln_eta = (
+        -(alpha[top] - default_net.link.fibre_loss_db_per_km) * c0.distance_km * math.log(10) / 10
+    )
+    k = 1.0 + math.log(u.ratio[top, 0] / c0.ratio_to_plob) / d_ln_eta
+    assert 0.5 <= k < 1.0
+    # at 0.16 dB/km (ultra-low-loss fibre) inside the published range
     assert 1.515 < u.ratio[order[0], 0] < 3.514
 
 
+@pytest.mark.slow  # the network at 600 km (~1.5 s)
 def test_no_key_past_the_cutoff_reports_null_parameters_and_why(default_net):
     far = model.simulate_network(
         _design(**{"link.upstream_a_km": 300.0, "link.upstream_b_km": 300.0})
@@ -464,8 +473,9 @@ def test_no_key_past_the_cutoff_reports_null_parameters_and_why(default_net):
     assert np.all(curves["rate"][:, 0] > 0.0) and np.all(curves["rate"][:, 1] == 0.0)
 
 
+@pytest.mark.slow  # the network and a propagation in the CLI (~2 s)
 def test_cli_network_uncertainty_json_adds_keys_and_keeps_the_others(default_net):
-    res = runner.invoke(app, ["network", "--json", "--uncertainty", "12", "--seed", "0"])
+    res = runner.invoke(app, ["network", "--json", "--uncertainty", "12"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     plain = json.loads(json.dumps(model.jsonable(default_net.to_dict())))

@@ -79,8 +79,10 @@ def test_samples_are_a_seeded_latin_hypercube_in_the_ranges():
         assert np.array_equal(v, again[name]) and not np.array_equal(v, other[name])
         assert np.all((v >= low) & (v <= high))
         # Latin hypercube: exactly one sample in each of the n equal-probability strata
-        u = (np.log(v / low) / math.log(high / low)) if dist == "loguniform" else (v - low) / (
-            high - low
+        u = (
+            (np.log(v / low) / math.log(high / low))
+            if dist == "loguniform"
+            else (v - low) / (high - low)
         )
         assert np.array_equal(np.sort(np.floor(u * n).astype(int)), np.arange(n))
     # loguniform: the median is the geometric mean of the ends
@@ -102,7 +104,7 @@ def _synthetic(n: int, seed: int = 0) -> Uncertainty:
 
 def test_rbd_fast_shares_match_the_closed_form_of_a_linear_model():
     """y = a u1 + b u2 with u_i the uniform parameters scaled to [0, 1]: S_i = a_i^2 / sum."""
-    u = _synthetic(2000)
+    u = _synthetic(1000)
     unif = {
         k: (v - v.min()) / np.ptp(v)
         for k, v in u.samples.items()
@@ -118,7 +120,8 @@ def test_rbd_fast_shares_match_the_closed_form_of_a_linear_model():
     y2 = (unif[k1] - 0.5) * (unif[k2] - 0.5)
     s2 = u.sensitivity(y2)
     assert max(s2.values()) < 0.1  # first order ~ 0: all of it is interaction
-    assert u.sensitivity(np.ones(2000)) is None
+    assert u.sensitivity(np.ones(1000)) is None
+    assert _synthetic(15).sensitivity(np.arange(15.0)) is None  # too few samples
 
 
 def test_consistency_counts_samples_with_every_channel_in_both_ranges():

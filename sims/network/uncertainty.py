@@ -78,6 +78,11 @@ DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform")
 PERCENTILES: tuple[float, float, float] = (5.0, 50.0, 95.0)
 #: nodes across the attenuation range at which the device chain (locking, phase) is prepared
 ATTENUATION_NODES = 9
+#: harmonics of the RBD-FAST spectrum (SALib's default) and the fewest samples it is run on
+RBD_HARMONICS = 10
+MIN_SENSITIVITY_SAMPLES = 16
+#: bootstrap resamples of the 95 % confidence of the network-level indices
+RBD_RESAMPLES = 100
 #: most samples of one propagation (memory: ~10 x 20 arrays of samples x channels)
 MAX_SAMPLES = 100_000
 
@@ -250,6 +255,8 @@ class Uncertainty:
     channels: tuple[int, ...]
     ratio: np.ndarray  # (n, n_channels), 0 where no key
     qber_x: np.ndarray  # (n, n_channels), NaN where no key
+    phase_rms_rad: np.ndarray  # (n, n_channels) residual phase, NaN: no key before key rates
+    extinction_ratio_db: np.ndarray  # (n, n_channels) of the pair with the modulator floor
     seed: int
     distance_km: float
     timings_s: dict[str, float]
@@ -271,27 +278,36 @@ class Uncertainty:
         return np.all(ok, axis=1) if ok.shape[1] else np.zeros(self.n, dtype=bool)
 
     def sensitivity(self, y: np.ndarray) -> dict[str, float] | None:
-        """First-order shares S_i of the variance of ``y`` (n,) per parameter (RBD-FAST,
-        SALib); None if ``y`` does not vary. A fixed parameter (low == high) gets 0."""
+        """First-order shares S_i of the variance of ``y`` (n,) per parameter (RBD-FAST with
+        SALib's functions, M harmonics, Tissot-Prieur bias correction); None if ``y`` does not
+        vary or there are fewer than :data:`MIN_SENSITIVITY_SAMPLES` samples. A fixed
+        parameter (low == high) gets 0."""
+        res = self._rbd(y, resamples=0)
+        return None if res is None else res[0]
+
+    def _rbd(
+        self, y: np.ndarray, resamples: int
+    ) -> tuple[dict[str, float], dict[str, float]] | None:
         from SALib.analyze import rbd_fast
 
-        if not np.all(np.isfinite(y)) or np.ptp(y) <= 1e-12 * max(1.0, np.max(np.abs(y))):
+        y = np.asarray(y, dtype=float)
+        if self.n < MIN_SENSITIVITY_SAMPLES or not np.all(np.isfinite(y)):
             return None
-        names = [k for k in UNCERTAIN if np.ptp(self.samples[k]) > 0.0]
-        out = dict.fromkeys(UNCERTAIN, 0.0)
-        if not names:
+        if np.ptp(y) <= 1e-12 * max(1.0, float(np.max(np.abs(y)))):
             return None
-        x = np.column_stack([self.samples[k] for k in names])
-        problem = {
-            "num_vars": len(names),
-            "names": names,
-            "bounds": [[float(np.min(c)), float(np.max(c))] for c in x.T],
-        }
-        m = max(1, min(10, (self.n - 1) // 4))  # harmonics: fewer for tiny samples
-        res = rbd_fast.analyze(problem, x, np.asarray(y, dtype=float), M=m, seed=self.seed)
-        for k, s in zip(names, res["S1"], strict=True):
-            out[k] = float(min(max(s, 0.0), 1.0))
-        return out
+        m = min(RBD_HARMONICS, self.n // 8)  # the bootstrap halves need n / 2 > 2 M
+        s1 = dict.fromkeys(UNCERTAIN, 0.0)
+        conf = dict.fromkeys(UNCERTAIN, 0.0)
+        rng = np.random.default_rng(self.seed)
+        for k in UNCERTAIN:
+            x = self.samples[k]
+            if np.ptp(x) <= 0.0:
+                continue
+            raw = rbd_fast.compute_first_order(rbd_fast.permute_outputs(x, y), m)
+            s1[k] = float(min(max(rbd_fast.unskew_S1(raw, m, self.n), 0.0), 1.0))
+            if resamples:
+                conf[k] = float(rbd_fast.bootstrap(x, y, m, resamples, 0.95, rng))
+        return s1, conf
 
     def band(self, y: np.ndarray) -> list[float] | None:
         y = y[np.isfinite(y)]
@@ -302,6 +318,7 @@ class Uncertainty:
         ok = self.consistent()
         keyed = self.ratio > 0.0
         mean_ratio = np.mean(self.ratio, axis=1) if self.ratio.shape[1] else np.zeros(self.n)
+        rbd = self._rbd(mean_ratio, resamples=RBD_RESAMPLES)
         ranges = (
             {k: [float(np.min(v[ok])), float(np.max(v[ok]))] for k, v in self.samples.items()}
             if ok.any()
@@ -315,7 +332,8 @@ class Uncertainty:
             "method": "RBD-FAST first-order indices (SALib), from the same samples",
             "percentiles": list(PERCENTILES),
             "parameters": self.settings.to_dict(),
-            "sensitivity": self.sensitivity(mean_ratio),
+            "sensitivity": rbd[0] if rbd else None,
+            "sensitivity_conf95": rbd[1] if rbd else None,
             "sensitivity_of": "mean rate/PLOB over the channels",
             "fraction_all_channels_with_key": float(np.mean(np.all(keyed, axis=1)))
             if keyed.shape[1]
@@ -437,6 +455,8 @@ def propagate(
         channels=tuple(c.channel for c in result.channels),
         ratio=ratio,
         qber_x=qber,
+        phase_rms_rad=np.sqrt(var),
+        extinction_ratio_db=er,
         seed=seed,
         distance_km=link.distance_km,
         timings_s=timings,
