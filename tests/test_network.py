@@ -475,7 +475,7 @@ def test_no_key_past_the_cutoff_reports_null_parameters_and_why(default_net):
 
 @pytest.mark.slow  # the network and a propagation in the CLI (~2 s)
 def test_cli_network_uncertainty_json_adds_keys_and_keeps_the_others(default_net):
-    res = runner.invoke(app, ["network", "--json", "--uncertainty", "12"])
+    res = runner.invoke(app, ["network", "--json", "--uncertainty", "16"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     plain = json.loads(json.dumps(model.jsonable(default_net.to_dict())))
@@ -489,6 +489,6 @@ def test_cli_network_uncertainty_json_adds_keys_and_keeps_the_others(default_net
         assert ch["qber_x_band"][0] <= ch["qber_x_band"][2]
         assert set(ch["sensitivity"]) == set(out["uncertainty"]["parameters"])
     u = out["uncertainty"]
-    assert u["samples"] == 12 and u["seed"] == 0 and "RBD-FAST" in u["method"]
+    assert u["samples"] == 16 and u["seed"] == 0 and "RBD-FAST" in u["method"]
     c = u["consistent_with_reference"]
     assert 0.0 <= c["fraction"] <= 1.0 and c["ratio_to_plob_range"] == [1.515, 3.514]
