@@ -324,6 +324,9 @@ class Uncertainty:
             if ok.any()
             else None
         )
+        medians = (
+            {k: float(np.median(v[ok])) for k, v in self.samples.items()} if ok.any() else None
+        )
         return {
             "samples": self.n,
             "seed": self.seed,
@@ -344,6 +347,10 @@ class Uncertainty:
                 "ratio_to_plob_range": list(REFERENCE_RATIO),
                 "qber_x_range": list(REFERENCE_QBER_X),
                 "parameter_ranges": ranges,
+                "parameter_medians": medians,
+                "parameter_medians_all_samples": {
+                    k: float(np.median(v)) for k, v in self.samples.items()
+                },
             },
             "timings_s": dict(self.timings_s),
         }
