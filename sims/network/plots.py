@@ -153,7 +153,7 @@ def plot_uncertainty(unc, result, path: str | Path) -> Path:
     a1.set_xlabel("channel")
     a1.set_ylabel("key rate / PLOB")
     a1.set_title(f"{unc.n} samples: 5-95 % band and median at {unc.distance_km:g} km")
-    a1.legend(fontsize=7, loc="upper right")
+    a1.legend(fontsize=7, loc="center right")
     a1.grid(alpha=0.3, axis="y")
     sens, conf = d["sensitivity"] or {}, d["sensitivity_conf95"] or {}
     names = sorted(sens, key=lambda k: sens[k])
