@@ -427,6 +427,10 @@ def test_uncertainty_with_pinned_parameters_reproduces_the_network(default_net):
         band = u.channel_dict(j)["ratio_to_plob_band"]
         assert band == pytest.approx([c.ratio_to_plob] * 3, rel=2e-3)
     assert u.to_dict()["consistent_with_reference"]["fraction"] == 0.0  # 7.7 is above 3.514
+    # reproducible: the same design and seed give the same JSON
+    again = propagate(default_net, _pinned(default_net), 6)
+    assert json.dumps(model.jsonable(again.to_dict())) == json.dumps(model.jsonable(u.to_dict()))
+    assert np.array_equal(again.ratio, u.ratio)
 
 
 def test_uncertainty_of_the_attenuation_alone(default_net):

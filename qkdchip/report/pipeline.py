@@ -176,6 +176,8 @@ def run(
         timings[f"uncertainty ({REPORT_SAMPLES} samples, one optimised key-rate call)"] = (
             time.perf_counter() - t0
         )
+        for k, v in unc.timings_s.items():
+            timings[f"uncertainty: {k}"] = v
 
         t0 = step("report")
         net_json = result_json(network, curves, unc)

@@ -314,7 +314,8 @@ class Uncertainty:
         return [float(v) for v in np.percentile(y, PERCENTILES)] if y.size else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: method, parameters, network sensitivity and consistency."""
+        """The JSON form: method, parameters, network sensitivity and consistency (no
+        timings: same design and seed, same bytes)."""
         ok = self.consistent()
         keyed = self.ratio > 0.0
         mean_ratio = np.mean(self.ratio, axis=1) if self.ratio.shape[1] else np.zeros(self.n)
@@ -352,7 +353,6 @@ class Uncertainty:
                     k: float(np.median(v)) for k, v in self.samples.items()
                 },
             },
-            "timings_s": dict(self.timings_s),
         }
 
     def channel_dict(self, j: int) -> dict[str, Any]:
