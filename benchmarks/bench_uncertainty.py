@@ -80,8 +80,13 @@ def bench_cli(samples: int) -> None:
         f"  consistent with the reference: {100 * c['fraction']:.1f} % "
         f"({c['samples']}/{u['samples']} samples)"
     )
+    if c["parameter_ranges"]:
+        print(f"    {'parameter':28s} {'range among them':>24s} {'median':>10s} {'(all)':>10s}")
     for k, rng in (c["parameter_ranges"] or {}).items():
-        print(f"    {k:28s} {rng[0]:.4g} .. {rng[1]:.4g}")
+        print(
+            f"    {k:28s} {rng[0]:11.4g} .. {rng[1]:<11.4g} {c['parameter_medians'][k]:10.4g} "
+            f"{c['parameter_medians_all_samples'][k]:10.4g}"
+        )
 
 
 def bench_approximation(samples: int, check: int) -> None:
