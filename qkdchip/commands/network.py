@@ -218,7 +218,7 @@ def register(app: typer.Typer) -> None:
             "--uncertainty",
             metavar="SAMPLES",
             help="propagate SAMPLES draws of the unpublished parameters (uncertain.*; "
-            "seeded by --seed): bands, sensitivity, consistency with the reference",
+            "seeded by --seed, with the wafer): bands, sensitivity, consistency with the reference",
         ),
     ) -> None:
         """Key rate of every channel of the network: locking, QBERs, rate, PLOB and ratio."""
