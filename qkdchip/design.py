@@ -42,6 +42,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "link": ("qkdchip.sims.network.settings", "LinkSettings"),
     "network": ("qkdchip.sims.network.settings", "NetworkSettings"),
     "security": ("qkdchip.sims.security.settings", "SecuritySettings"),
+    "uncertain": ("qkdchip.sims.network.uncertainty", "UncertainSettings"),
 }
 
 _SCALARS = (bool, int, float, str)

@@ -463,3 +463,110 @@ def test_cli_sweep_runs_the_chain_in_one_batch(tmp_path):
     )
     assert all(p["metrics"]["key_channels"] == 10 for p in out["points"])
     assert png.stat().st_size > 10_000
+
+
+# --- under uncertainty (uncertain.*) and channels with no key ---------------------------------
+
+
+def _pinned(net, **free):
+    """UncertainSettings with every parameter fixed at the network's own setting, except
+    ``free`` (name -> (low, high))."""
+    from qkdchip.sims.network.uncertainty import UncertainSettings
+
+    at = {
+        "fibre_loss_db_per_km": net.link.fibre_loss_db_per_km,
+        "detector_eta": net.link.detector_eta,
+        "detector_dark_count_prob": net.link.detector_dark_count_prob,
+        "server_extra_loss_db": 0.0,
+        "pulses": net.net.pulses,
+        "misalignment": net.link.misalignment,
+        "modulator_extinction_db": 100.0,  # the floor's leak 1e-10: negligible
+    }
+    kw = {}
+    for name, v in at.items():
+        lo, hi = free.get(name, (v, v))
+        kw[f"{name}_low"], kw[f"{name}_high"] = lo, hi
+    return UncertainSettings(**kw)
+
+
+@pytest.mark.slow  # a second optimised key-rate call (~1 s)
+def test_uncertainty_with_pinned_parameters_reproduces_the_network(default_net):
+    from qkdchip.sims.network.uncertainty import propagate
+
+    u = propagate(default_net, _pinned(default_net), 6)
+    for j, c in enumerate(default_net.channels):
+        assert u.ratio[:, j] == pytest.approx(c.ratio_to_plob, rel=2e-3)
+        assert u.qber_x[:, j] == pytest.approx(c.qber_x, rel=1e-2)
+        assert u.phase_rms_rad[:, j] == pytest.approx(c.phase_rms_rad, rel=1e-9)
+        band = u.channel_dict(j)["ratio_to_plob_band"]
+        assert band == pytest.approx([c.ratio_to_plob] * 3, rel=2e-3)
+    assert u.to_dict()["consistent_with_reference"]["fraction"] == 0.0  # 7.7 is above 3.514
+    # reproducible: the same design and seed give the same JSON
+    again = propagate(default_net, _pinned(default_net), 6)
+    assert json.dumps(model.jsonable(again.to_dict())) == json.dumps(model.jsonable(u.to_dict()))
+    assert np.array_equal(again.ratio, u.ratio)
+
+
+def test_uncertainty_of_the_attenuation_alone(default_net):
+    """Twin-field key ~ sqrt(eta) while PLOB ~ eta: the ratio grows with the attenuation,
+    monotonically, and the attenuation carries all of its variance."""
+    from qkdchip.sims.network.uncertainty import propagate
+
+    u = propagate(default_net, _pinned(default_net, fibre_loss_db_per_km=(0.16, 0.20)), 16)
+    alpha = u.samples["fibre_loss_db_per_km"]
+    order = np.argsort(alpha)
+    for j in range(len(default_net.channels)):
+        assert np.all(np.diff(u.ratio[order, j]) > 0)
+        s = u.sensitivity(u.ratio[:, j])
+        assert s["fibre_loss_db_per_km"] > 0.8
+        assert all(v == 0.0 for k, v in s.items() if k != "fibre_loss_db_per_km")
+    # near 0.20 dB/km (the network's own setting) the local scaling rate ~ eta^k: k = 1/2 is
+    # the twin-field limit, dark counts and finite size steepen it, k < 1 to beat PLOB ~ eta
+    top, c0 = order[-1], default_net.channels[0]
+    d_ln_eta = (
+        -(alpha[top] - default_net.link.fibre_loss_db_per_km) * c0.distance_km * math.log(10) / 10
+    )
+    k = 1.0 + math.log(u.ratio[top, 0] / c0.ratio_to_plob) / d_ln_eta
+    assert 0.5 <= k < 1.0
+    # at 0.16 dB/km (ultra-low-loss fibre) inside the published range
+    assert 1.515 < u.ratio[order[0], 0] < 3.514
+
+
+@pytest.mark.slow  # the network at 600 km (~1.5 s)
+def test_no_key_past_the_cutoff_reports_null_parameters_and_why(default_net):
+    far = model.simulate_network(
+        _design(**{"link.upstream_a_km": 300.0, "link.upstream_b_km": 300.0})
+    )
+    assert far.distance_km == 600.0
+    for c in far.channels:
+        assert c.locked and not c.has_key
+        assert c.parameters is None and c.to_dict()["parameters"] is None
+        assert c.reason.startswith("no key at 600 km with these devices")
+        assert "finite key, N = 1e+13" in c.reason
+    for c in default_net.channels:  # with key: the optimised parameters
+        assert c.parameters and c.parameters["mu_z"] > 0
+    # the curves still cover the channels, with key where there is key
+    curves = model.rate_curves(far, [300.0, 600.0])
+    assert curves["channels"] == list(range(1, 11))
+    assert np.all(curves["rate"][:, 0] > 0.0) and np.all(curves["rate"][:, 1] == 0.0)
+
+
+@pytest.mark.slow  # the network and a propagation in the CLI (~2 s)
+def test_cli_network_uncertainty_json_adds_keys_and_keeps_the_others(default_net):
+    res = runner.invoke(app, ["network", "--json", "--uncertainty", "16"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    plain = json.loads(json.dumps(model.jsonable(default_net.to_dict())))
+    for key, value in plain.items():
+        if key != "channels":
+            assert out[key] == value
+    for ch, ref in zip(out["channels"], plain["channels"], strict=True):
+        assert {k: ch[k] for k in ref} == ref
+        lo, mid, hi = ch["ratio_to_plob_band"]
+        assert 0.0 <= lo <= mid <= hi
+        assert ch["qber_x_band"][0] <= ch["qber_x_band"][2]
+        assert set(ch["sensitivity"]) == set(out["uncertainty"]["parameters"])
+    u = out["uncertainty"]
+    assert u["samples"] == 16 and u["seed"] == 0 and "RBD-FAST" in u["method"]
+    c = u["consistent_with_reference"]
+    assert 0.0 <= c["fraction"] <= 1.0 and c["ratio_to_plob_range"] == [1.515, 3.514]

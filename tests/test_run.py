@@ -14,6 +14,7 @@ from qkdchip.cli import app
 from qkdchip.commands.network import result_json
 from qkdchip.design import Design, validate
 from qkdchip.report import masks
+from qkdchip.report.pipeline import REPORT_SAMPLES
 from qkdchip.sims.network import model
 
 #: end-to-end runs (subprocesses, the whole pipeline): `make test-all` / CI
@@ -27,6 +28,7 @@ FIGURES = (
     "comb_spectrum.png",
     "rate_vs_distance.png",
     "ratio_to_plob.png",
+    "uncertainty.png",
 )
 
 
@@ -53,6 +55,11 @@ def test_run_writes_the_report_figures_and_masks(job):
         assert f"masks/{f['preview']}" in text
     assert "## Network at 370 km" in text
     assert "model assumptions" in text
+    # the assumptions that explain the ratio: attenuation and vacuum in, the duty cycle out
+    assert "**Fibre attenuation.**" in text and "**Modulators' vacuum level.**" in text
+    assert "**Operation.**" not in text and "duty cycle is not among them" in text
+    assert "## The unpublished parameters under uncertainty" in text
+    assert "**What the published figures imply.**" in text
     assert not list(out.parent.glob(".out.tmp-*"))  # the staging folder is gone
 
 
@@ -77,6 +84,12 @@ def test_results_json_holds_the_network_and_the_checks(job):
     assert data["client_chip"]["insertion_loss_db"] > 0
     assert len(net["curves"]["channels"]) == 10
     assert len(data["model_assumptions"]) == len(report.sensitivity_variants())
+    u = data["uncertainty"]
+    assert u["samples"] == REPORT_SAMPLES and set(u["sensitivity"]) == set(u["parameters"])
+    assert 0.0 <= u["consistent_with_reference"]["fraction"] <= 1.0
+    for ch in net["channels"]:
+        lo, mid, hi = ch["ratio_to_plob_band"]
+        assert 0.0 <= lo <= mid <= hi
     timings = json.loads((out / "timings.json").read_text())
     assert timings["total"] > 0
 

@@ -54,6 +54,9 @@ def load_design(
     from qkdchip.sims.network.model import settings_of
 
     settings_of(design)  # validate the system parameters now (one-line error)
+    from qkdchip.sims.network.uncertainty import uncertain_of
+
+    uncertain_of(design)  # and the ranges of the unpublished ones (uncertain.*)
     from qkdchip.feasibility import check
 
     check(design)  # joint constraints of the chips (network, run, sweep: before any work)
@@ -119,12 +122,67 @@ def channel_table(result, title: str | None = None):
     return table
 
 
-def result_json(result, curves: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON object of a network result (and its curves); non-finite numbers become null
-    (e.g. PLOB at 0 km)."""
+def uncertainty_table(unc, result):
+    """Rich table of the per-channel bands of a propagated uncertainty."""
+    from rich.table import Table
+
+    p = "/".join(f"{x:g}" for x in unc.to_dict()["percentiles"])
+    table = Table(
+        title=f"Under uncertainty: {unc.n} samples (seed {unc.seed}), percentiles {p} %",
+        pad_edge=False,
+    )
+    for col in ("ch", "rate/PLOB", "X QBER (%)", "key in", "largest share of variance"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for j, c in enumerate(result.channels):
+        d = unc.channel_dict(j)
+        r, q, s = d["ratio_to_plob_band"], d["qber_x_band"], d["sensitivity"]
+        top = max(s.items(), key=lambda kv: kv[1]) if s else None
+        table.add_row(
+            str(c.channel),
+            " / ".join(f"{x:.2f}" for x in r) if r else "-",
+            " / ".join(f"{100 * x:.2f}" for x in q) if q else "-",
+            f"{100 * d['key_fraction']:.0f} %",
+            f"{top[0]} {100 * top[1]:.0f} %" if top else "-",
+        )
+    return table
+
+
+def uncertainty_lines(unc) -> list[str]:
+    """Sensitivity ranking and consistency with the reference, as text lines."""
+    d = unc.to_dict()
+    out = []
+    if d["sensitivity"]:
+        ranked = sorted(d["sensitivity"].items(), key=lambda kv: -kv[1])
+        out.append(
+            "share of the variance of the mean rate/PLOB (RBD-FAST first order): "
+            + ", ".join(f"{k} {100 * v:.1f} %" for k, v in ranked)
+        )
+    c = d["consistent_with_reference"]
+    out.append(
+        f"consistent with the reference (all channels with rate/PLOB in "
+        f"{c['ratio_to_plob_range'][0]}-{c['ratio_to_plob_range'][1]} and X QBER in "
+        f"{100 * c['qber_x_range'][0]:.1f}-{100 * c['qber_x_range'][1]:.1f} %): "
+        f"{100 * c['fraction']:.1f} % of the samples ({c['samples']}/{d['samples']})"
+    )
+    if c["parameter_ranges"]:
+        out.append(
+            "  their parameters: "
+            + "; ".join(f"{k} {lo:.3g}-{hi:.3g}" for k, (lo, hi) in c["parameter_ranges"].items())
+        )
+    return out
+
+
+def result_json(result, curves: dict[str, Any] | None = None, uncertainty=None) -> dict[str, Any]:
+    """The JSON object of a network result (and its curves, and its propagated uncertainty:
+    per channel ``ratio_to_plob_band``, ``qber_x_band``, ``key_fraction``, ``sensitivity``;
+    the whole in ``uncertainty``); non-finite numbers become null (e.g. PLOB at 0 km)."""
     from qkdchip.sims.network.model import jsonable
 
     out = result.to_dict()
+    if uncertainty is not None:
+        for j, ch in enumerate(out["channels"]):
+            ch.update(uncertainty.channel_dict(j))
+        out["uncertainty"] = uncertainty.to_dict()
     if curves is not None:
         out["curves"] = {
             "distance_km": list(curves["distance_km"]),
@@ -155,6 +213,13 @@ def register(app: typer.Typer) -> None:
         plot: Path | None = typer.Option(
             None, "--plot", help="write the rate-vs-distance curves (PNG)"
         ),
+        uncertainty: str | None = typer.Option(
+            None,
+            "--uncertainty",
+            metavar="SAMPLES",
+            help="propagate SAMPLES draws of the unpublished parameters (uncertain.*; "
+            "seeded by --seed, with the wafer): bands, sensitivity, consistency with the reference",
+        ),
     ) -> None:
         """Key rate of every channel of the network: locking, QBERs, rate, PLOB and ratio."""
         if plot is not None:  # the output path first: nothing is computed for a bad one
@@ -164,7 +229,16 @@ def register(app: typer.Typer) -> None:
                 outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
             except ValueError as exc:
                 fail(str(exc))
+        n_samples = None
         try:
+            if uncertainty is not None:
+                from qkdchip.base.params import Range, parse_number
+                from qkdchip.sims.network.uncertainty import MAX_SAMPLES
+
+                n_samples = parse_number(
+                    "--uncertainty", uncertainty, Range(1, MAX_SAMPLES, "", integer=True),
+                    integer=True,
+                )  # fmt: skip
             design = load_design(
                 design_file, sets, distance_km=distance_km, protocol=protocol, seed=seed,
                 mode=mode,
@@ -173,9 +247,14 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         from qkdchip.sims.network.model import rate_curves, simulate_network
 
+        unc = None
         try:
             result = simulate_network(design)
             curves = rate_curves(result, CURVE_KM) if plot is not None else None
+            if n_samples is not None:
+                from qkdchip.sims.network.uncertainty import propagate, uncertain_of
+
+                unc = propagate(result, uncertain_of(design), n_samples)
         except ValueError as exc:
             fail(str(exc))
         if plot is not None:
@@ -183,7 +262,7 @@ def register(app: typer.Typer) -> None:
 
             plot_rate_curves(curves, result, plot)
         if json_out:
-            out = result_json(result, curves)
+            out = result_json(result, curves, unc)
             if plot is not None:
                 out["plot"] = str(plot)
             print_json(out)
@@ -196,5 +275,9 @@ def register(app: typer.Typer) -> None:
             if not c.has_key:
                 console.print(f"[red]channel {c.channel}[/red]: {c.reason}")
         console.print(summary_line(result))
+        if unc is not None:
+            console.print(uncertainty_table(unc, result))
+            for line in uncertainty_lines(unc):
+                console.print(line)
         if plot is not None:
             console.print(f"rate-vs-distance curves: {plot}")

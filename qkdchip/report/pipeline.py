@@ -3,6 +3,8 @@
 masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (figures.py)
 -> comb -> network at the design distance -> rate vs distance (qkdchip.sims.network)
 -> model-assumption variants (reference.py, one key-rate call)
+-> the unpublished parameters (uncertain.*) under uncertainty: REPORT_SAMPLES samples, bands,
+   sensitivity, consistency with the reference (qkdchip.sims.network.uncertainty)
 -> results.json (+ checks against the reference) and report.md (markdown.py)
 
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
@@ -29,7 +31,11 @@ from .markdown import markdown
 from .masks import build_key, cached_masks
 from .reference import REFERENCE, reference_checks, sensitivity_variants
 
-__all__ = ["OUTPUTS", "STEPS", "RunResult", "run"]
+__all__ = ["OUTPUTS", "REPORT_SAMPLES", "STEPS", "RunResult", "run"]
+
+#: samples of the uncertainty step (a modest number: ~2 s of optimised key rates; the
+#: ``network --uncertainty`` command takes any number)
+REPORT_SAMPLES = 256
 
 #: the entries a run writes into its folder (replaced as a whole; any other entry is kept)
 OUTPUTS = frozenset({"report.md", "results.json", "timings.json", "masks", "figures"})
@@ -43,6 +49,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("network", "network at the design distance"),
     ("curves", "rate vs distance"),
     ("sensitivity", "model assumptions"),
+    ("uncertainty", "unpublished parameters under uncertainty"),
     ("report", "report"),
 )
 
@@ -157,13 +164,27 @@ def run(
                     "qber_x_range": sm["qber_x_range"],
                 }
             )
-        timings["model assumptions (9 variants, one key-rate call)"] = time.perf_counter() - t0
+        timings[f"model assumptions ({len(variants)} variants, one key-rate call)"] = (
+            time.perf_counter() - t0
+        )
+
+        t0 = step("uncertainty")
+        from qkdchip.sims.network.uncertainty import propagate, uncertain_of
+
+        unc = propagate(network, uncertain_of(design), REPORT_SAMPLES)
+        plots.plot_uncertainty(unc, network, figs / "uncertainty.png")
+        timings[f"uncertainty ({REPORT_SAMPLES} samples, one optimised key-rate call)"] = (
+            time.perf_counter() - t0
+        )
+        for k, v in unc.timings_s.items():
+            timings[f"uncertainty: {k}"] = v
 
         t0 = step("report")
         from qkdchip.sims.security.analysis import security_margins
 
         security = security_margins(design).to_dict()
-        net_json = result_json(network, curves)
+        net_json = result_json(network, curves, unc)
+        unc_json = net_json.pop("uncertainty")  # the channels keep their bands and shares
         summ = net_json["summary"]
         checks = reference_checks(network, summ)
         comb_dict = comb.to_dict()
@@ -182,6 +203,7 @@ def run(
             "network": net_json,
             "model_assumptions": sens,
             "security": security,
+            "uncertainty": unc_json,
         }
         results = _jsonable(results)
         (stage / "report.md").write_text(markdown(results, network, sens))

@@ -19,10 +19,18 @@ import numpy as np
 from qkdchip.sims.keyrate import plob
 
 from .keyrates import Rows, solve
-from .outcome import ER_MAX_DB
+from .outcome import ER_MAX_DB, ER_MIN_DB
 from .results import NetworkResult
 
 __all__ = ["rate_curves"]
+
+
+def _ready(c, protocol: str) -> bool:
+    """The channel's devices work: both clients locked, no fatal die, and (SNS) a vacuum the
+    extinction ratio allows -- whether or not it has key at the design's distance."""
+    if not c.locked or c.a.chip.fatal or c.b.chip.fatal:
+        return False
+    return protocol not in ("sns", "sns-aopp") or c.extinction_ratio_db >= ER_MIN_DB
 
 
 def rate_curves(result: NetworkResult, distances_km: Sequence[float]) -> dict[str, Any]:
@@ -35,7 +43,7 @@ def rate_curves(result: NetworkResult, distances_km: Sequence[float]) -> dict[st
     """
     d = np.asarray(distances_km, dtype=float)
     link, net = result.link, result.net
-    chans = [c for c in result.channels if c.locked and c.parameters]
+    chans = [c for c in result.channels if _ready(c, net.protocol)]
     eta = 10.0 ** (-link.fibre_loss_db_per_km * d / 10.0)
     bound = np.where(eta < 1.0, plob(np.minimum(eta, 1.0 - 1e-16)), np.inf)
     out: dict[str, Any] = {

@@ -45,6 +45,8 @@ Where each link of the chain lives (this module re-exports their public names)::
     outcome.py    reasons, transmitter budgets, PLOB, time share -> ChannelResult
     results.py    ClientLink, ChannelResult, NetworkResult, their JSON (jsonable)
     curves.py     rate vs distance of an evaluated network -> rate_curves
+    uncertainty.py  the unpublished parameters (uncertain.*) sampled and propagated through an
+                  evaluated network: bands, sensitivity, consistency -> propagate
 """
 
 from __future__ import annotations

@@ -112,7 +112,15 @@ def assemble(
         else:
             rate = out["rate_per_pulse"]
             if rate <= 0.0:
-                reason = f"no key at {link.distance_km:g} km with these devices (rate 0)"
+                key = (
+                    f"finite key, N = {net.finite_pulses:.3g}"
+                    if net.finite_pulses
+                    else ("asymptotic key")
+                )
+                reason = (
+                    f"no key at {link.distance_km:g} km with these devices: no intensities and "
+                    f"probabilities give a positive {net.protocol} rate ({key})"
+                )
             else:
                 levels = _levels(net.protocol, out["parameters"])
                 ok_a, ext_a, why_a = _budget(a.chip, levels, net.clock_rate_hz)
@@ -150,7 +158,8 @@ def assemble(
                 plob_per_pulse=bound,
                 qber_x=out["qber_x"] if out else None,
                 qber_z=out["qber_z"] if out else None,
-                parameters=out["parameters"] if out else {},
+                # the optimiser's answer only where it found key (elsewhere its starting point)
+                parameters=out["parameters"] if out and rate > 0.0 else None,
                 external_attenuation_db=ext,
                 reason=reason,
             )

@@ -12,10 +12,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_rate_curves", "plot_ratios", "plot_sweep", "save"]
+from .uncertainty import REFERENCE_RATIO
 
-#: the published ratio range of the reference network (rate / PLOB at 370 km)
-REFERENCE_RATIO = (1.515, 3.514)
+__all__ = [
+    "REFERENCE_RATIO",
+    "plot_rate_curves",
+    "plot_ratios",
+    "plot_sweep",
+    "plot_uncertainty",
+    "save",
+]
 
 
 def _plt():
@@ -122,5 +128,41 @@ def plot_sweep(
     else:
         raise ValueError(f"--plot needs one or two swept parameters, got {len(names)}")
     ax.set_title(f"{metric} vs {' and '.join(names)}")
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_uncertainty(unc, result, path: str | Path) -> Path:
+    """Left: each channel's rate/PLOB band (5-95 % and median) under the unpublished
+    parameters, the nominal ratio and the reference's range. Right: each parameter's
+    first-order share of the variance of the mean ratio (RBD-FAST), with its 95 % confidence."""
+    plt = _plt()
+    d = unc.to_dict()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4), dpi=120, width_ratios=(1.2, 1))
+    chans = [c.channel for c in result.channels]
+    for j, ch in enumerate(chans):
+        band = unc.channel_dict(j)["ratio_to_plob_band"]
+        if band:
+            a1.plot([ch, ch], [band[0], band[2]], color="tab:blue", lw=6, alpha=0.5)
+            a1.plot(ch, band[1], "o", color="tab:blue", ms=5)
+    a1.plot(chans, [c.ratio_to_plob for c in result.channels], "x", color="tab:red",
+            label="the design as run")  # fmt: skip
+    a1.axhspan(*REFERENCE_RATIO, color="tab:green", alpha=0.15, label="reference")
+    a1.axhline(1.0, color="k", lw=1, label="PLOB")
+    a1.set_xticks(chans)
+    a1.set_xlabel("channel")
+    a1.set_ylabel("key rate / PLOB")
+    a1.set_title(f"{unc.n} samples: 5-95 % band and median at {unc.distance_km:g} km")
+    a1.legend(fontsize=7, loc="center right")
+    a1.grid(alpha=0.3, axis="y")
+    sens, conf = d["sensitivity"] or {}, d["sensitivity_conf95"] or {}
+    names = sorted(sens, key=lambda k: sens[k])
+    a2.barh(names, [sens[k] for k in names], xerr=[conf.get(k, 0.0) for k in names],
+            color="tab:orange")  # fmt: skip
+    a2.set_xlabel("first-order share of the variance of the mean ratio (RBD-FAST)")
+    a2.set_xlim(0, 1)
+    a2.tick_params(axis="y", labelsize=8)
+    a2.grid(alpha=0.3, axis="x")
+    a2.set_title("sensitivity")
     fig.tight_layout()
     return save(fig, path)

@@ -93,7 +93,7 @@ class ChannelResult:
     plob_per_pulse: float
     qber_x: float | None
     qber_z: float | None
-    parameters: dict[str, Any]
+    parameters: dict[str, Any] | None  # None where the channel has no key (see ``reason``)
     external_attenuation_db: tuple[float | None, float | None]
     reason: str  # empty when the channel has key
 
