@@ -11,8 +11,9 @@ problems (one per distance / WDM channel) in lock-step:
 3. Batched Nelder-Mead (adaptive coefficients, Gao & Han 2012): every iteration evaluates the
    reflection, expansion and both contractions of all active problems in ONE call of the rate
    function; shrinks (rare) are a second call on the problems that need them.
-4. Warm start along the distance axis: each problem also tries the optima of its neighbours
-   (1, 2, 4 and 8 places away), then a second, smaller Nelder-Mead round polishes the result.
+4. Several independent starts per problem (its best, second best, ... pool candidate, see
+   :data:`N_STARTS`), each refined by BFGS and a second, smaller Nelder-Mead round; the best
+   is kept. Problems never exchange points, so a problem's answer does not depend on its batch.
 5. Finite key: continuation in the number of pulses (N x 1e4, 1e3, 1e2, 10, then N), see
    :func:`optimize`.
 
@@ -500,8 +501,16 @@ def optimize(
     problem: Problem,
     warm: Array | None = None,
     n_candidates: int = 128,
+    n_starts: int | None = None,
 ) -> tuple[Array, Array]:
     """Maximise the rate of every problem of the batch; returns ``(y_best, rate_raw_best)``.
+
+    Each problem's answer depends on that problem alone (never on the rest of its batch): the
+    batch is only a way of evaluating many independent searches in one vectorised call.
+    Every problem is solved from ``n_starts`` starting points (its best, second best, ...
+    candidate of the start pool: the defaults, the warm start and a fixed Sobol set), each
+    refined independently, and the best result is kept (default: :data:`N_STARTS` for the
+    protocol and key type).
 
     Finite-key problems are solved by continuation in the number of pulses: first at
     ``N * 1e4`` (close to the asymptotic problem, where the region of positive rate is wide),
@@ -510,13 +519,50 @@ def optimize(
     finite-key landscape is narrow (the strong-decoy and X1 statistics must all be sufficient
     at once) and random starts rarely hit it; a factor 100 per step already loses it.
     """
+    b = problem.size
+    k = n_starts if n_starts is not None else N_STARTS[(problem.dim > 1, problem.finite)]
     starts = [problem.start()]
     if warm is not None:
         starts.append(warm)
+    if k > 1:
+        rows = np.tile(np.arange(b), k)
+        big = _take_rows(problem, rows)
+        ranks = np.repeat(np.arange(k), b)
+        y, r = _optimize_ranked(big, [s[rows] for s in starts], n_candidates, ranks)
+        r_k = np.where(np.isfinite(r), r, -np.inf).reshape(k, b)
+        j = np.argmax(r_k, axis=0)  # first (lowest rank) of equal optima: deterministic
+        pick = j * b + np.arange(b)
+        return y[pick], r[pick]
+    return _optimize_ranked(problem, starts, n_candidates, np.zeros(b, dtype=int))
+
+
+#: independent starts per problem: (more than one parameter, finite key) -> count. The
+#: 8-dimensional finite-key SNS landscape has local optima (e.g. the weak decoy at its lower
+#: bound with a tiny strong-decoy probability), the 4-dimensional asymptotic one fewer.
+N_STARTS = {(False, False): 1, (False, True): 1, (True, False): 2, (True, True): 3}
+
+
+def _take_rows(problem: Problem, rows: Array) -> Problem:
+    """The sub-problem (or replicated problem) made of the rows ``rows`` of ``problem``."""
+    return replace(
+        problem,
+        **{
+            k: getattr(problem, k)[rows]
+            for k in ("eta_a", "eta_b", "v_random", "v_fixed", "p_d", "f_ec")
+        },
+        pulses=None if problem.pulses is None else problem.pulses[rows],
+        base=_take_base(problem.base, rows),
+    )
+
+
+def _optimize_ranked(
+    problem: Problem, starts: list[Array], n_candidates: int, ranks: Array
+) -> tuple[Array, Array]:
+    """One search per problem, each started from its ``ranks``-th best pool candidate."""
     if problem.pulses is None:
-        return _solve(problem, starts, n_candidates, explore=True)
+        return _solve(problem, starts, n_candidates, ranks)
     easy = replace(problem, pulses=np.minimum(problem.pulses * HOMOTOPY_FACTORS[0], 1e22))
-    y, _ = _solve(easy, starts, n_candidates, explore=True)
+    y, _ = _solve(easy, starts, n_candidates, ranks)
     for factor in HOMOTOPY_FACTORS[1:]:
         stage = replace(problem, pulses=np.minimum(problem.pulses * factor, 1e22))
         y, _ = batched_bfgs(stage.objective, y, max_iter=30, ftol=1e-6)
@@ -527,15 +573,8 @@ def optimize(
     y, f = batched_bfgs(problem.objective, np.clip(y, -Y_MAX, Y_MAX))
     lost = np.flatnonzero(f >= 0.0)  # no key found along the path: search globally
     if lost.size:
-        sub = replace(
-            problem,
-            **{
-                k: getattr(problem, k)[lost]
-                for k in ("eta_a", "eta_b", "v_random", "v_fixed", "p_d", "f_ec", "pulses")
-            },
-            base=_take_base(problem.base, lost),
-        )
-        y_g, r_g = _solve(sub, [s[lost] for s in starts] + [y[lost]], n_candidates, explore=True)
+        sub = _take_rows(problem, lost)
+        y_g, r_g = _solve(sub, [s[lost] for s in starts] + [y[lost]], n_candidates, ranks[lost])
         better = -r_g < f[lost]
         y[lost[better]] = y_g[better]
         f[lost[better]] = -r_g[better]
@@ -552,11 +591,12 @@ EXPLORE_ITER = 200
 
 
 def _solve(
-    problem: Problem, starts: list[Array], n_candidates: int, explore: bool
+    problem: Problem, starts: list[Array], n_candidates: int, ranks: Array
 ) -> tuple[Array, Array]:
-    """Best of starts + Sobol candidates -> Nelder-Mead exploration -> neighbours -> BFGS.
+    """``ranks``-th best of starts + Sobol candidates -> Nelder-Mead exploration -> BFGS.
 
-    With ``explore=False`` only the problems that have no positive rate yet explore.
+    Problems never share points with each other (no warm start from a neighbour in the batch),
+    so the result of a problem does not depend on which other problems are solved with it.
     """
     from scipy.stats import qmc  # ~1 s to import: only when a rate is optimised
 
@@ -569,28 +609,13 @@ def _solve(
     )
     k = y_pool.shape[1]
     f_pool = problem.objective(np.repeat(idx, k), y_pool.reshape(-1, d)).reshape(b, k)
-    y1 = np.clip(y_pool[idx, np.argmin(f_pool, axis=1)], -Y_MAX, Y_MAX)
-    f1 = np.min(f_pool, axis=1)
-    sub = idx if explore else np.flatnonzero(f1 >= 0.0)
-    if sub.size:
-
-        def fun_sub(i: Array, yy: Array) -> Array:
-            return problem.objective(sub[i], yy)
-
-        ys, fs = batched_nelder_mead(fun_sub, y1[sub], step=0.8, max_iter=EXPLORE_ITER, ftol=1e-4)
-        y1[sub], f1[sub] = np.clip(ys, -Y_MAX, Y_MAX), fs
-    # share solutions with the neighbours (warm start along the distance axis)
-    if b > 1:
-        shifts = [s for s in (1, -1, 2, -2, 4, -4, 8, -8) if abs(s) < b]
-        neigh = np.stack([y1[np.clip(idx - s, 0, b - 1)] for s in shifts], axis=1)
-        m = len(shifts)
-        fn = problem.objective(np.repeat(idx, m), neigh.reshape(-1, d)).reshape(b, m)
-        j = np.argmin(fn, axis=1)
-        better = fn[idx, j] < f1
-        y1 = np.where(better[:, None], neigh[idx, j], y1)
+    order = np.argsort(f_pool, axis=1, kind="stable")
+    pick = order[idx, np.minimum(ranks, k - 1)]
+    y1 = np.clip(y_pool[idx, pick], -Y_MAX, Y_MAX)
+    y1, f1 = batched_nelder_mead(problem.objective, y1, step=0.8, max_iter=EXPLORE_ITER, ftol=1e-4)
     # polish with BFGS (Nelder-Mead stalls on the curved, ill-conditioned ridges of the
     # 4-8 dimensional rate), then one short Nelder-Mead restart for kinks (tier changes)
-    y1, f1 = batched_bfgs(problem.objective, y1)
+    y1, f1 = batched_bfgs(problem.objective, np.clip(y1, -Y_MAX, Y_MAX))
     y1, f1 = batched_nelder_mead(
         problem.objective, np.clip(y1, -Y_MAX, Y_MAX), step=0.1, max_iter=60, ftol=1e-8
     )
