@@ -175,12 +175,12 @@ def register(app: typer.Typer) -> None:
     @interruptible
     def keyrate_cmd(
         protocol: str = typer.Option(
-            ..., "--protocol", help="one of plob, sns, sns-aopp, pm, tf, cal"
+            None, "--protocol", help="one of plob, sns, sns-aopp, pm, tf, cal (required)"
         ),
         distance_km: str = typer.Option(
-            ...,
+            None,
             "--distance-km",
-            help="total Alice-Bob fibre length(s): D[,D...] or start:stop:step",
+            help="total Alice-Bob fibre length(s): D[,D...] or start:stop:step (required)",
         ),
         fibre_loss_db_per_km: float = typer.Option(
             _default(Channel, "fibre_loss_db_per_km"),
@@ -299,9 +299,23 @@ def register(app: typer.Typer) -> None:
         ),
         plot: Path | None = typer.Option(None, "--plot", help="write rate vs distance to FILE.png"),
         json_out: bool = typer.Option(False, "--json", help="print one JSON object per distance"),
+        experiment: Path | None = typer.Option(
+            None,
+            "--experiment",
+            help="evaluate an experiment file (YAML, see docs/api.md) instead; with --json",
+        ),
     ) -> None:
         """Secret-key rate of a twin-field protocol versus distance, with PLOB and relay bounds."""
         from qkdchip.base import outputs
+
+        if experiment is not None:
+            from qkdchip.commands.reproduce import run_experiment_file
+
+            run_experiment_file(experiment, json_out, click.get_current_context())
+            return
+        for flag, value in (("--protocol", protocol), ("--distance-km", distance_km)):
+            if value is None:
+                fail(f"{flag}: missing (required unless --experiment FILE.yml)")
 
         if plot is not None:  # the output path first: nothing is computed for a bad one
             try:

@@ -203,7 +203,7 @@ def key_rate(
         "plob": plob(eta),
         "tgw": tgw(eta),
         "single_repeater": single_repeater_bound(channel.eta_a, channel.eta_b),
-        "plob_conditional": plob_conditional(eta, det.eta_det),
+        "plob_conditional": plob_conditional(eta, det.eta_mean),
     }
     if protocol == "plob":
         shape = np.broadcast_shapes(np.shape(eta), np.shape(det.eta_det))
@@ -228,6 +228,11 @@ def key_rate(
         raise ValueError(
             f"params={type(base).__name__} does not fit protocol={protocol!r} "
             f"(expected {_PARAM_TYPES[protocol].__name__})"
+        )
+    if optimize and isinstance(base, SNSParams) and base.asymmetric:
+        raise ValueError(
+            "optimize=True: the optimiser searches symmetric SNS intensities; give Bob's own "
+            "parameters (mu_z_b, ...) only with optimize=False"
         )
     if n_pulses is not None and isinstance(base, SNSParams) and not optimize:
         if base.p_z is None:
@@ -305,12 +310,16 @@ def _evaluate_base(problem: Problem) -> dict[str, Array]:
             aopp=problem.protocol == "sns-aopp",
             pulses=problem.pulses,
             security=problem.security,
+            det=problem.det,
         )
+    det = problem.det
     if isinstance(p, PMParams):
-        return pm_rate(*args, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec)
+        return pm_rate(*args, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec, det=det)
     if isinstance(p, TFParams):
-        return tf_rate(*args, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec)
-    return cal_rate(*args, problem.v_random, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec)
+        return tf_rate(*args, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec, det=det)
+    return cal_rate(
+        *args, problem.v_random, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec, det=det
+    )
 
 
 def _param_dict(p: ParamsT, shape: tuple[int, ...]) -> dict[str, Any]:

@@ -32,10 +32,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate
-from qkdchip.sims.keyrate.channel import Channel, Detector, arrival
+from qkdchip.sims.keyrate.channel import Channel, Detector, arrival, detector_pair
 from qkdchip.sims.keyrate.finite import Security
 from qkdchip.sims.keyrate.pm import PMParams, pm_rate
-from qkdchip.sims.keyrate.sns import SNSParams, sns_rate
+from qkdchip.sims.keyrate.sns import BOB_FIELDS, SNSParams, sns_rate
 from qkdchip.sims.keyrate.tf import TFParams, tf_rate
 
 Array = NDArray[np.float64]
@@ -90,6 +90,7 @@ class Problem:
     base: ParamsT
     pulses: Array | None
     security: Security
+    det: tuple[Array, ...] | None = None
 
     @classmethod
     def build(
@@ -103,7 +104,9 @@ class Problem:
         security: Security,
     ) -> tuple[Problem, tuple[int, ...]]:
         ea, eb, vr, vf, pd = arrival(channel, detector)
+        pair = detector_pair(detector)
         extra = [np.asarray(f_ec)] + ([] if pulses is None else [np.asarray(pulses)])
+        extra += [] if pair is None else list(pair)
         fixed = _fixed_arrays(base)
         shape = np.broadcast_shapes(
             *(np.shape(a) for a in (ea, eb, vr, vf, pd, *extra, *fixed.values()))
@@ -123,6 +126,7 @@ class Problem:
             base=_broadcast_base(base, flat),
             pulses=None if pulses is None else flat(np.asarray(pulses)),
             security=security,
+            det=None if pair is None else tuple(flat(a) for a in pair),
         )
         return prob, shape
 
@@ -239,6 +243,7 @@ class Problem:
             a[idx] for a in (self.eta_a, self.eta_b, self.v_random, self.v_fixed, self.p_d)
         )
         f = self.f_ec[idx]
+        det = None if self.det is None else tuple(a[idx] for a in self.det)
         if isinstance(p, SNSParams):
             return sns_rate(
                 ea,
@@ -251,12 +256,13 @@ class Problem:
                 aopp=self.protocol == "sns-aopp",
                 pulses=None if self.pulses is None else self.pulses[idx],
                 security=self.security,
+                det=det,
             )
         if isinstance(p, PMParams):
-            return pm_rate(ea, eb, vf, pd, p, f_ec=f)
+            return pm_rate(ea, eb, vf, pd, p, f_ec=f, det=det)
         if isinstance(p, TFParams):
-            return tf_rate(ea, eb, vf, pd, p, f_ec=f)
-        return cal_rate(ea, eb, vr, vf, pd, p, f_ec=f)
+            return tf_rate(ea, eb, vf, pd, p, f_ec=f, det=det)
+        return cal_rate(ea, eb, vr, vf, pd, p, f_ec=f, det=det)
 
     def objective(self, idx: Array, y: Array) -> Array:
         """Value to minimise, in three tiers that rank every candidate consistently.
@@ -290,6 +296,9 @@ def _fixed_arrays(base: ParamsT) -> dict[str, Array]:
             out["p_z"] = np.asarray(base.p_z)
         if base.extinction_ratio_db is not None:
             out["er"] = np.asarray(base.extinction_ratio_db)
+        for k in BOB_FIELDS:
+            if getattr(base, k) is not None:
+                out[k] = np.asarray(getattr(base, k))
         return out
     return {"mu": np.asarray(base.mu)}
 
@@ -310,6 +319,7 @@ def _broadcast_base(base: ParamsT, flat: Callable[[Array], Array]) -> ParamsT:
             extinction_ratio_db=None
             if base.extinction_ratio_db is None
             else flat(base.extinction_ratio_db),
+            **{k: flat(getattr(base, k)) for k in BOB_FIELDS if getattr(base, k) is not None},
         )
     if isinstance(base, PMParams):
         return PMParams(
@@ -552,6 +562,7 @@ def _take_rows(problem: Problem, rows: Array) -> Problem:
         },
         pulses=None if problem.pulses is None else problem.pulses[rows],
         base=_take_base(problem.base, rows),
+        det=None if problem.det is None else tuple(a[rows] for a in problem.det),
     )
 
 

@@ -74,16 +74,19 @@ def tf_rate(
     params: TFParams,
     *,
     f_ec: float | Array = 1.1,
+    det: tuple[Array, ...] | None = None,
 ) -> dict[str, Array]:
     """Original TF-QKD asymptotic rate per pulse (broadcast); see the module docstring."""
     mu = np.asarray(params.mu, dtype=np.float64)
     width = phase_slice_window(params.phase_slices)
     right, wrong = single_click_fixed_phase(
-        eta_a * mu / 2.0, eta_b * mu / 2.0, v_fixed, p_d, width, "uniform"
+        eta_a * mu / 2.0, eta_b * mu / 2.0, v_fixed, p_d, width, "uniform", det
     )
     q = right + wrong
     e_mu = safe_div(wrong, q)
-    y1, y1w = photon_number_yields_fixed_phase(1.0, eta_a, eta_b, v_fixed, p_d, width, "uniform")
+    y1, y1w = photon_number_yields_fixed_phase(
+        1.0, eta_a, eta_b, v_fixed, p_d, width, "uniform", det
+    )
     e1 = np.clip(safe_div(y1w, y1), 0.0, 0.5)
     q1 = mu * np.exp(-mu) * y1
     f = np.asarray(f_ec, dtype=np.float64)
