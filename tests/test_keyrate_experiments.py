@@ -369,8 +369,8 @@ def test_optimiser_never_loses_to_a_brute_force_search(protocol, pulses):
 @pytest.mark.slow
 def test_optimised_rate_is_monotone_over_a_grid():
     """Optimised finite-key rate: non-increasing in distance, dark counts and misalignment,
-    non-decreasing in N, over a 4 x 3 x 4 x 4 grid (both SNS variants). A rise smaller than
-    1e-3 relative (the optimiser's tolerance between separate local optima) is not counted."""
+    non-decreasing in N, over a 4 x 3 x 4 x 4 grid (both SNS variants): 0 violations beyond
+    1e-6 relative (floating-point noise of the optimiser's stopping tests)."""
     dist = np.array([0.0, 100.0, 300.0, 500.0])
     e_d = np.array([0.01, 0.03, 0.05])
     p_d = np.array([1e-9, 1e-8, 1e-7, 1e-6])
@@ -384,7 +384,7 @@ def test_optimised_rate_is_monotone_over_a_grid():
             pulses=g[3],
             optimize=True,
         ).rate_per_pulse
-        tol = 1e-3
+        tol = 1e-6
         for axis in (0, 1, 2):
             hi, lo = np.delete(r, 0, axis=axis), np.delete(r, -1, axis=axis)
             assert np.sum(hi > lo * (1 + tol)) == 0, (protocol, axis)

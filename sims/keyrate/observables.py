@@ -133,7 +133,11 @@ def single_click_fixed_phase(
     s = (x_a + x_b)[..., None]
     amp = (v_fixed * np.sqrt(x_a * x_b))[..., None]
     w = np.asarray(width_rad, dtype=np.float64)[..., None]
-    if distribution == "uniform":
+    if distribution not in ("uniform", "triangular"):
+        raise ValueError(f"distribution={distribution!r} must be 'uniform' or 'triangular'")
+    if not np.any(w):  # exactly matched phases: one node instead of the quadrature
+        delta, weights = np.zeros((1,)), np.ones((1,))
+    elif distribution == "uniform":
         delta = 0.5 * w * GL_NODES
         weights = GL_WEIGHTS
     elif distribution == "triangular":
