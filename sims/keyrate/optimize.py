@@ -539,7 +539,7 @@ def optimize(
         rows = np.tile(np.arange(b), k)
         big = _take_rows(problem, rows)
         ranks = np.repeat(np.arange(k), b)
-        y, r = _optimize_ranked(big, [s[rows] for s in starts], n_candidates, ranks)
+        y, r = _optimize_ranked(big, [s[rows] for s in starts], n_candidates, ranks, b)
         r_k = np.where(np.isfinite(r), r, -np.inf).reshape(k, b)
         j = np.argmax(r_k, axis=0)  # first (lowest rank) of equal optima: deterministic
         pick = j * b + np.arange(b)
@@ -568,13 +568,21 @@ def _take_rows(problem: Problem, rows: Array) -> Problem:
 
 
 def _optimize_ranked(
-    problem: Problem, starts: list[Array], n_candidates: int, ranks: Array
+    problem: Problem,
+    starts: list[Array],
+    n_candidates: int,
+    ranks: Array,
+    period: int | None = None,
 ) -> tuple[Array, Array]:
-    """One search per problem, each started from its ``ranks``-th best pool candidate."""
+    """One search per problem, each started from its ``ranks``-th best pool candidate.
+
+    ``period``: the problem is a replication of its first ``period`` rows (row r is row
+    ``r % period``), so the start pool is evaluated for those rows only.
+    """
     if problem.pulses is None:
-        return _solve(problem, starts, n_candidates, ranks)
+        return _solve(problem, starts, n_candidates, ranks, period)
     easy = replace(problem, pulses=np.minimum(problem.pulses * HOMOTOPY_FACTORS[0], 1e22))
-    y, _ = _solve(easy, starts, n_candidates, ranks)
+    y, _ = _solve(easy, starts, n_candidates, ranks, period)
     for factor in HOMOTOPY_FACTORS[1:]:
         stage = replace(problem, pulses=np.minimum(problem.pulses * factor, 1e22))
         y, _ = batched_bfgs(stage.objective, y, max_iter=30, ftol=1e-6)
@@ -628,13 +636,17 @@ EXPLORE_ITER = 200
 #: by key type (finite key: True). The asymptotic landscape is smooth and 4-dimensional at
 #: most: its search converges to 1e-6 of the longer one in a fraction of the steps.
 ITERATIONS = {
-    False: {"explore": 40, "bfgs": 15, "polish": 20},
+    False: {"explore": 40, "bfgs": 15, "polish": 10},
     True: {"explore": EXPLORE_ITER, "bfgs": 60, "polish": 60},
 }
 
 
 def _solve(
-    problem: Problem, starts: list[Array], n_candidates: int, ranks: Array
+    problem: Problem,
+    starts: list[Array],
+    n_candidates: int,
+    ranks: Array,
+    period: int | None = None,
 ) -> tuple[Array, Array]:
     """``ranks``-th best of starts + Sobol candidates -> Nelder-Mead exploration -> BFGS.
 
@@ -651,7 +663,9 @@ def _solve(
         [np.stack(starts, axis=1), np.broadcast_to(cand[None], (b, n_candidates, d))], axis=1
     )
     k = y_pool.shape[1]
-    f_pool = problem.objective(np.repeat(idx, k), y_pool.reshape(-1, d)).reshape(b, k)
+    m = b if period is None else period  # replicated rows share their pool's values
+    f_pool = problem.objective(np.repeat(idx[:m], k), y_pool[:m].reshape(-1, d)).reshape(m, k)
+    f_pool = f_pool[idx % m]
     order = np.argsort(f_pool, axis=1, kind="stable")
     pick = order[idx, np.minimum(ranks, k - 1)]
     y1 = np.clip(y_pool[idx, pick], -Y_MAX, Y_MAX)
