@@ -266,6 +266,7 @@ def test_experiment_evaluates_with_every_output_key():
         ("phase.window_rad", 5.0, "phase.window_rad"),
         ("provenance", {"arms.carol": "x"}, "provenance.arms.carol"),
         ("optimize", "yes", "optimize"),
+        ("optimize", ["mu"], "optimize"),
         ("colour", "blue", "colour"),
     ],
 )
@@ -294,6 +295,21 @@ def test_cli_experiment_json_and_one_line_errors(tmp_path):
     assert r.stderr.startswith("error: arms.alice.lenght_km: unknown key")
     r = runner.invoke(app, ["keyrate", "--json"])
     assert r.exit_code == 2 and "--protocol" in r.stderr
+
+
+def test_experiment_optimises_a_chosen_subset():
+    """``optimize: [mu_z, eps]``: those two are searched, every other parameter keeps the
+    file's value; the rate lies between the file's parameters and the full optimum."""
+    d = _with("finite_key", _DEL)
+    fixed = Experiment.from_dict(d).evaluate()
+    d["optimize"] = ["mu_z", "eps"]
+    sub = Experiment.from_dict(d).evaluate()
+    d["optimize"] = True
+    full = Experiment.from_dict(d).evaluate()
+    assert fixed["rate_per_pulse"] <= sub["rate_per_pulse"] <= full["rate_per_pulse"] * (1 + 1e-9)
+    assert sub["rate_per_pulse"] > fixed["rate_per_pulse"]
+    assert sub["parameters"]["mu_1"] == 0.08 and sub["parameters"]["mu_2"] == 0.45
+    assert sub["parameters"]["mu_z"] != 0.45
 
 
 def test_pm_tf_cal_say_the_key_is_asymptotic():

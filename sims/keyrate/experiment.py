@@ -20,7 +20,9 @@ An experiment file is YAML; every key is snake_case with its unit in the name::
     misalignment: 0.03                            # optional
     f_ec: 1.1                                     # optional
     finite_key: {pulses: 1.0e13, eps_sec: 1.0e-10, eps_cor: 1.0e-15}  # absent: asymptotic
-    optimize: false                               # or true
+    optimize: false                               # or true, or a list of names to optimise
+                                                  #   (mu_z mu_1 mu_2 eps p_z p_0 p_1 window_rad;
+                                                  #   mu for pm/tf/cal), the rest as given
     published: {rate_bps: 12.3, source: "journal, year, table/figure"}  # or rate_per_pulse
     provenance: {arms.alice.loss_db: "paper, Table S2", ...}    # key path -> source
     insufficient_parameters: "why the published parameters cannot reproduce the rate"  # optional
@@ -176,7 +178,7 @@ class Experiment:
     f_ec: float
     pulses: float | None
     security: Security | None
-    optimize: bool
+    optimize: bool | tuple[str, ...]
     name: str = ""
     published_rate_bps: float | None = None
     published_rate_per_pulse: float | None = None
@@ -215,13 +217,8 @@ class Experiment:
         duty = _num("quantum_duty_cycle", "quantum_duty_cycle", d.get("quantum_duty_cycle", 1.0))
         channel = _channel(d)
         detector = _detector(d.get("detectors"), clock)
-        optimize = d.get("optimize", False)
-        if not isinstance(optimize, bool):
-            raise ValueError(
-                f"optimize={optimize!r}: must be true or false (optimising a chosen subset of "
-                "the parameters is not supported)"
-            )
         pulses, security = _finite(d.get("finite_key"))
+        optimize = _optimize(protocol, d.get("optimize", False), pulses)
         params = None if protocol == "plob" else _params(protocol, d, optimize, pulses)
         f_ec = _num("f_ec", "f_ec", d.get("f_ec", 1.1))
         pub = d.get("published")
@@ -449,19 +446,17 @@ def _per_user(d: dict[str, Any], section: str, allowed: set[str]) -> dict[str, d
 
 
 def _params(
-    protocol: str, d: dict[str, Any], optimize: bool, pulses: float | None
+    protocol: str, d: dict[str, Any], optimize: bool | tuple[str, ...], pulses: float | None
 ) -> SNSParams | PMParams | TFParams | CALParams:
     phase = d.get("phase") or {}
+    searched = set() if optimize is False else (_ALL if optimize is True else set(optimize))
     if protocol in ("sns", "sns-aopp"):
         mus = _per_user(d, "intensities", _SNS_MU)
         probs = _per_user(d, "probabilities", _SNS_P)
-        if not optimize:
-            for u in _USERS:
-                for k in ("mu_z", "mu_1", "mu_2"):
-                    if k not in mus[u]:
-                        raise ValueError(
-                            f"intensities.{u}.{k}: missing required key (or optimize: true)"
-                        )
+        for u in _USERS:
+            for k in ("mu_z", "mu_1", "mu_2"):
+                if k not in mus[u] and k not in searched:
+                    raise ValueError(f"intensities.{u}.{k}: missing required key (or optimize it)")
         a, b = mus["alice"], mus["bob"]
         if a.get("mu_0", 0.0) != b.get("mu_0", 0.0):
             raise ValueError(
@@ -480,11 +475,10 @@ def _params(
         for k in _SNS_P:
             if k in pb and pb[k] != pa.get(k):
                 kw[f"{k}_b"] = pb[k]
-        if pulses is not None and not optimize:
-            for k in ("p_z",):
-                if k not in pa:
-                    raise ValueError(f"probabilities.{k}: missing required key with finite_key")
-            if "window_rad" not in phase:
+        if pulses is not None:
+            if "p_z" not in pa and "p_z" not in searched:
+                raise ValueError("probabilities.p_z: missing required key with finite_key")
+            if "window_rad" not in phase and "phase_window_rad" not in searched:
                 raise ValueError("phase.window_rad: missing required key with finite_key")
         try:
             return SNSParams(**kw)
@@ -495,8 +489,8 @@ def _params(
     mus = _per_user(d, "intensities", {"mu"})
     a, b = mus["alice"].get("mu"), mus["bob"].get("mu")
     if a is None or b is None:
-        if not optimize:
-            raise ValueError("intensities.alice.mu: missing required key (or optimize: true)")
+        if "mu" not in searched:
+            raise ValueError("intensities.alice.mu: missing required key (or optimize it)")
     elif a != b:
         raise ValueError(
             f"intensities.bob.mu={b!r}: unequal per-user intensities are modelled for sns and "
@@ -518,6 +512,34 @@ def _params(
         return PMParams(**kw, **({} if slices is None else {"phase_slices": slices}))
     kw = {} if total is None else {"mu": total}
     return TFParams(**kw, **({} if slices is None else {"phase_slices": slices}))
+
+
+#: every name (``optimize: true``)
+_ALL = {"mu_z", "mu_1", "mu_2", "eps", "p_z", "p_0", "p_1", "phase_window_rad", "mu"}
+
+
+def _optimize(protocol: str, value: Any, pulses: float | None) -> bool | tuple[str, ...]:
+    """``optimize``: true/false, or the list of names to optimise (file spelling:
+    ``window_rad`` for the X1 window), checked against what the optimiser can search."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"optimize={value!r}: must be true, false or a list of names")
+    from qkdchip.sims.keyrate.optimize import optimisable
+
+    allowed = optimisable(protocol, pulses is not None) if protocol != "plob" else ()
+    names = []
+    for v in value:
+        name = "phase_window_rad" if v == "window_rad" else v
+        if name not in allowed:
+            spelled = [("window_rad" if a == "phase_window_rad" else a) for a in allowed]
+            raise ValueError(
+                f"optimize: {v!r} cannot be optimised for {protocol}"
+                f"{' with finite_key' if pulses is not None else ''} "
+                f"(allowed: {', '.join(spelled) or 'none'})"
+            )
+        names.append(name)
+    return tuple(names) if names else False
 
 
 def _provenance(d: dict[str, Any]) -> dict[str, str]:

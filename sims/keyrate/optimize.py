@@ -91,6 +91,8 @@ class Problem:
     pulses: Array | None
     security: Security
     det: tuple[Array, ...] | None = None
+    #: parameters held at their ``base`` values (optimising a subset; see :func:`optimisable`)
+    fixed: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -102,14 +104,15 @@ class Problem:
         f_ec: float | Array,
         pulses: float | Array | None,
         security: Security,
+        fixed: tuple[str, ...] = (),
     ) -> tuple[Problem, tuple[int, ...]]:
         ea, eb, vr, vf, pd = arrival(channel, detector)
         pair = detector_pair(detector)
         extra = [np.asarray(f_ec)] + ([] if pulses is None else [np.asarray(pulses)])
         extra += [] if pair is None else list(pair)
-        fixed = _fixed_arrays(base)
+        given = _fixed_arrays(base)
         shape = np.broadcast_shapes(
-            *(np.shape(a) for a in (ea, eb, vr, vf, pd, *extra, *fixed.values()))
+            *(np.shape(a) for a in (ea, eb, vr, vf, pd, *extra, *given.values()))
         )
 
         def flat(a: Array) -> Array:
@@ -127,6 +130,7 @@ class Problem:
             pulses=None if pulses is None else flat(np.asarray(pulses)),
             security=security,
             det=None if pair is None else tuple(flat(a) for a in pair),
+            fixed=tuple(fixed),
         )
         return prob, shape
 
@@ -188,12 +192,12 @@ class Problem:
                     "p_1": np.asarray(base.p_1)[idx],
                     "phase_window_rad": np.asarray(base.phase_window_rad)[idx],
                 }
-            # valid by construction (boxes): no range checks on every objective call
+            kw.update(mu_z=mu_z, mu_1=mu_1, mu_2=mu_2, eps=eps)
+            for name in self.fixed:  # held at the given values
+                kw[name] = np.asarray(getattr(base, name), dtype=np.float64)[idx]
+            # valid by construction (boxes; with fixed parameters the objective rejects the
+            # invalid combinations): no range checks on every objective call
             return SNSParams._trusted(
-                mu_z=mu_z,
-                mu_1=mu_1,
-                mu_2=mu_2,
-                eps=eps,
                 mu_vacuum=np.asarray(base.mu_vacuum)[idx],
                 extinction_ratio_db=None
                 if base.extinction_ratio_db is None
@@ -275,7 +279,8 @@ class Problem:
         * void decoy estimate (SNS, s_1^L <= 0): ``1 + (2/pi) atan(-margin)`` in [1, 2),
           climbing the decoy bound first.
         """
-        out = self.evaluate(idx, y)
+        with np.errstate(all="ignore"):
+            out = self.evaluate(idx, y)
         raw = out["rate_raw"]
         frac = raw / np.maximum(out["norm"], 1e-300)
         obj = np.where(raw > 0.0, -raw, (2.0 / np.pi) * np.arctan(-frac))
@@ -284,7 +289,22 @@ class Problem:
             obj = np.where(
                 (raw <= 0.0) & (margin <= 0.0), 1.0 + (2.0 / np.pi) * np.arctan(-margin), obj
             )
+        if self.fixed:  # a fixed value may conflict with a searched one: reject those points
+            p = self.params(idx, y)
+            assert isinstance(p, SNSParams)
+            bad = (np.asarray(p.mu_1) >= np.asarray(p.mu_2)) | (p.mu_v >= np.asarray(p.mu_1))
+            bad |= np.asarray(p.p_0) + np.asarray(p.p_1) >= 1.0
+            obj = np.where(bad, np.inf, obj)
         return np.where(np.isfinite(obj), obj, np.inf)
+
+
+def optimisable(protocol: str, finite: bool) -> tuple[str, ...]:
+    """Names of the parameters the optimiser searches for ``protocol`` (``optimize=[...]``
+    of :func:`~.api.key_rate` takes a subset; the others keep their given values)."""
+    if protocol in ("sns", "sns-aopp"):
+        names = ("mu_z", "mu_1", "mu_2", "eps")
+        return names + (("p_z", "p_0", "p_1", "phase_window_rad") if finite else ())
+    return ("mu",)
 
 
 def _fixed_arrays(base: ParamsT) -> dict[str, Array]:
