@@ -8,8 +8,12 @@
    coordinates, started from the default parameters), with the speed-up ratio and how the
    rates found compare.
 
+0. The targets: plain SNS and SNS-AOPP points/s (>= 1e6) and the optimised 121-distance
+   SNS-AOPP asymptotic curve (< 60 ms), with the measured/target ratios.
+
 Usage::
 
+    .venv/bin/python benchmarks/bench_keyrate.py --targets-only   # the targets (seconds)
     .venv/bin/python benchmarks/bench_keyrate.py            # full (a few minutes)
     .venv/bin/python benchmarks/bench_keyrate.py --subsample 4   # time every 4th point of
                                                                  # the scipy loop, scaled up
@@ -60,6 +64,52 @@ def bench_evaluation() -> None:
             f"{label:24s} vectorised {n / dt_vec:12.3e} points/s   "
             f"scalar loop {1 / dt_loop:10.3e} points/s   ratio {n / dt_vec * dt_loop:8.0f}x"
         )
+
+
+#: performance targets of the key-rate core (issue 12): vectorised points/s, optimised curve [s]
+TARGET_POINTS_PER_S = 1e6
+TARGET_CURVE_S = 0.060
+
+
+def bench_targets(reps: int = 5) -> None:
+    """The targets: plain SNS and SNS-AOPP >= 1e6 points/s vectorised (asymptotic, 1e5
+    distances), and the optimised 121-distance SNS-AOPP asymptotic curve < 60 ms (best of
+    ``reps`` runs after a warm-up, so that the figure is the cost of the computation and not of
+    the other processes on the machine)."""
+    print(f"== targets (best of {reps} runs; wall clock, and this process's CPU time) ==")
+    n = 100_000
+    ch = Channel.symmetric(np.linspace(0.0, 600.0, n), misalignment=0.03)
+    ea, eb, vr, vf, pd = arrival(ch, DET)
+    params = SNSParams(mu_z=0.45, eps=0.25, mu_1=0.05, mu_2=0.35)
+    for label, aopp in (("SNS", False), ("SNS-AOPP", True)):
+        sns_rate(ea, eb, vr, vf, pd, params, aopp=aopp)
+        wall, cpu = _best(lambda a=aopp: sns_rate(ea, eb, vr, vf, pd, params, aopp=a), reps)
+        print(
+            f"{label:10s} vectorised {n / wall:10.3e} points/s wall ({n / cpu:10.3e} CPU)"
+            f"   target {TARGET_POINTS_PER_S:.0e}   ratio {n / wall / TARGET_POINTS_PER_S:6.2f}"
+            f" ({n / cpu / TARGET_POINTS_PER_S:.2f} CPU)"
+        )
+    d = np.linspace(0.0, 600.0, 121)
+    ch = Channel.symmetric(d, misalignment=0.03)
+    key_rate("sns-aopp", ch, DET, optimize=True)
+    wall, cpu = _best(lambda: key_rate("sns-aopp", ch, DET, optimize=True), reps)
+    print(
+        f"SNS-AOPP optimised 121-distance curve {wall * 1e3:8.1f} ms wall ({cpu * 1e3:.1f} ms "
+        f"CPU)   target {TARGET_CURVE_S * 1e3:.0f} ms   ratio {wall / TARGET_CURVE_S:6.2f}"
+        f" ({cpu / TARGET_CURVE_S:.2f} CPU)"
+    )
+
+
+def _best(fn, reps: int) -> tuple[float, float]:
+    """Best wall-clock and best CPU time [s] of ``reps`` calls of ``fn`` (on a shared machine
+    the CPU time of this process is the better measure of the computation itself)."""
+    walls, cpus = [], []
+    for _ in range(reps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus)
 
 
 def scipy_loop(problem: Problem, indices: np.ndarray) -> tuple[np.ndarray, float]:
@@ -147,11 +197,17 @@ def main() -> None:
         default=1,
         help="time every k-th distance of the scipy loop and scale (default 1: all)",
     )
+    ap.add_argument(
+        "--targets-only", action="store_true", help="only the issue-12 targets (seconds)"
+    )
     args = ap.parse_args()
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, "
         f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}"
     )
+    bench_targets()
+    if args.targets_only:
+        return
     bench_evaluation()
     bench_optimisation(max(1, args.subsample))
 

@@ -111,6 +111,7 @@ COMMANDS = (
     "network",
     "sweep",
     "security",
+    "reproduce",
 )
 
 

@@ -184,12 +184,12 @@ def register(app: typer.Typer) -> None:
             None,
             "--protocol",
             help="one of plob, sns, sns-aopp, pm, tf, cal (twin field) or bb84-decoy, mdi "
-            "(baselines); required unless --compare",
+            "(baselines); required unless --compare or --experiment",
         ),
         distance_km: str = typer.Option(
-            ...,
+            None,
             "--distance-km",
-            help="total Alice-Bob fibre length(s): D[,D...] or start:stop:step",
+            help="total Alice-Bob fibre length(s): D[,D...] or start:stop:step (required)",
         ),
         fibre_loss_db_per_km: float = typer.Option(
             _default(Channel, "fibre_loss_db_per_km"),
@@ -335,10 +335,25 @@ def register(app: typer.Typer) -> None:
             "single-repeater bound, with the crossover distances (finite key with --pulses: "
             "sns, sns-aopp, bb84-decoy, mdi)",
         ),
+        experiment: Path | None = typer.Option(
+            None,
+            "--experiment",
+            help="evaluate an experiment file (YAML, see docs/api.md) instead; with --json",
+        ),
     ) -> None:
         """Secret-key rate versus distance: twin-field protocols, the decoy BB84 and MDI-QKD
         baselines, with the PLOB and relay bounds."""
         from qkdchip.base import outputs
+
+        if experiment is not None:
+            from qkdchip.commands.reproduce import run_experiment_file
+
+            run_experiment_file(experiment, json_out, click.get_current_context())
+            return
+        if protocol is None and not compare:
+            fail("--protocol: missing (required unless --compare or --experiment FILE.yml)")
+        if distance_km is None:
+            fail("--distance-km: missing (required unless --experiment FILE.yml)")
 
         if plot is not None:  # the output path first: nothing is computed for a bad one
             try:
@@ -370,7 +385,7 @@ def register(app: typer.Typer) -> None:
             )
             return
         if protocol is None:
-            fail("--protocol: missing (required unless --compare)")
+            fail("--protocol: missing (required unless --compare or --experiment FILE.yml)")
         try:
             check_protocol_options(click.get_current_context(), protocol)
             from qkdchip.sims.security.keyrate import check_discrete_phases

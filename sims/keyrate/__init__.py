@@ -9,6 +9,7 @@ Main entry points::
     key_rate(protocol, channel, detector, params, *, f_ec, pulses, optimize, ...) -> KeyRateResult
     plob(eta), tgw(eta), single_repeater_bound(eta), plob_conditional(eta, eta_det)
     Channel, Detector, SNSParams, PMParams, TFParams, CALParams, Security
+    Experiment.from_yaml(path).evaluate()    (experiment files; bundled_experiments())
 """
 
 from qkdchip.sims.keyrate.api import (
@@ -29,6 +30,7 @@ from qkdchip.sims.keyrate.bounds import (
 )
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate
 from qkdchip.sims.keyrate.channel import Channel, Detector
+from qkdchip.sims.keyrate.experiment import Experiment, bundled_experiments
 from qkdchip.sims.keyrate.finite import Security
 from qkdchip.sims.keyrate.mdi import MDIParams, mdi_rate
 from qkdchip.sims.keyrate.pm import PMParams, pm_rate
@@ -43,6 +45,7 @@ __all__ = [
     "CALParams",
     "Channel",
     "Detector",
+    "Experiment",
     "KeyRateResult",
     "MDIParams",
     "PMParams",
@@ -51,6 +54,7 @@ __all__ = [
     "TFParams",
     "bb84_rate",
     "binary_entropy",
+    "bundled_experiments",
     "cal_rate",
     "default_params",
     "key_rate",

@@ -11,6 +11,7 @@ clock rate and the duty cycle. Rates are never negative or NaN: past the cut-off
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from qkdchip.sims.keyrate.bounds import plob, plob_conditional, single_repeater_
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate
 from qkdchip.sims.keyrate.channel import Channel, Detector
 from qkdchip.sims.keyrate.finite import Security
-from qkdchip.sims.keyrate.optimize import Problem, optimize
+from qkdchip.sims.keyrate.optimize import Problem, optimisable, optimize
 from qkdchip.sims.keyrate.pm import PMParams, pm_rate
 from qkdchip.sims.keyrate.sns import SNSParams, sns_rate
 from qkdchip.sims.keyrate.tf import TFParams, tf_rate
@@ -151,7 +152,7 @@ def key_rate(
     f_ec: ArrayLike = 1.1,
     pulses: ArrayLike | None = None,
     security: Security | None = None,
-    optimize: bool = False,
+    optimize: bool | Sequence[str] = False,
     clock_rate_hz: float = 1e9,
     duty_cycle: float = 1.0,
     warm_start: KeyRateResult | None = None,
@@ -171,7 +172,9 @@ def key_rate(
         pulses: total pulse pairs N for the finite-key analysis (SNS and SNS-AOPP only);
             None for the asymptotic rate.
         security: finite-key failure probabilities (default ``Security()``, all 1e-10).
-        optimize: maximise the rate over intensities and probabilities for every channel.
+        optimize: maximise the rate over intensities and probabilities for every channel;
+            or a list of the parameter names to optimise (a subset of
+            :func:`~.optimize.optimisable`), the others keeping their values in ``params``.
         clock_rate_hz: pulse rate [Hz] for ``rate_bps``, > 0.
         duty_cycle: fraction of time spent sending quantum pulses, in (0, 1].
         warm_start: a previous result for the same channel shape whose parameters seed the
@@ -208,7 +211,7 @@ def key_rate(
         "plob": plob(eta),
         "tgw": tgw(eta),
         "single_repeater": single_repeater_bound(channel.eta_a, channel.eta_b),
-        "plob_conditional": plob_conditional(eta, det.eta_det),
+        "plob_conditional": plob_conditional(eta, det.eta_mean),
     }
     if protocol == "plob":
         shape = np.broadcast_shapes(np.shape(eta), np.shape(det.eta_det))
@@ -250,11 +253,33 @@ def key_rate(
             f"params={type(base).__name__} does not fit protocol={protocol!r} "
             f"(expected {_PARAM_TYPES[protocol].__name__})"
         )
+    fixed: tuple[str, ...] = ()
+    if not isinstance(optimize, bool):
+        allowed = optimisable(protocol, n_pulses is not None)
+        names = list(optimize)
+        for name in names:
+            if name not in allowed:
+                raise ValueError(
+                    f"optimize: {name!r} is not optimised for {protocol}"
+                    f"{' (finite key)' if n_pulses is not None else ''} "
+                    f"(allowed: {', '.join(allowed)})"
+                )
+        fixed = tuple(n for n in allowed if n not in names)
+        if isinstance(base, SNSParams) and base.p_z is None and "p_z" in fixed:
+            raise ValueError("p_z=None: give SNSParams(p_z=...) to keep p_z out of optimize")
+        optimize = bool(names)
+        if optimize and not isinstance(base, SNSParams):
+            fixed = ()
+    if optimize and isinstance(base, SNSParams) and base.asymmetric:
+        raise ValueError(
+            "optimize=True: the optimiser searches symmetric SNS intensities; give Bob's own "
+            "parameters (mu_z_b, ...) only with optimize=False"
+        )
     if n_pulses is not None and isinstance(base, SNSParams) and not optimize:
         if base.p_z is None:
             raise ValueError("p_z=None: give SNSParams(p_z=...) < 1 for the finite-key rate")
     problem, shape = Problem.build(
-        protocol, channel, det, base, f, None if n_pulses is None else n_pulses, sec
+        protocol, channel, det, base, f, None if n_pulses is None else n_pulses, sec, fixed
     )
     idx = np.arange(problem.size)
     if optimize:
@@ -268,6 +293,7 @@ def key_rate(
                 f,
                 None if n_pulses is None else n_pulses,
                 sec,
+                fixed,
             )
             warm = warm_problem.start()
         y, best = optimize_problem(problem, warm)
@@ -326,12 +352,16 @@ def _evaluate_base(problem: Problem) -> dict[str, Array]:
             aopp=problem.protocol == "sns-aopp",
             pulses=problem.pulses,
             security=problem.security,
+            det=problem.det,
         )
+    det = problem.det
     if isinstance(p, PMParams):
-        return pm_rate(*args, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec)
+        return pm_rate(*args, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec, det=det)
     if isinstance(p, TFParams):
-        return tf_rate(*args, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec)
-    return cal_rate(*args, problem.v_random, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec)
+        return tf_rate(*args, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec, det=det)
+    return cal_rate(
+        *args, problem.v_random, problem.v_fixed, problem.p_d, p, f_ec=problem.f_ec, det=det
+    )
 
 
 def _param_dict(p: ParamsT, shape: tuple[int, ...]) -> dict[str, Any]:

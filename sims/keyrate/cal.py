@@ -61,8 +61,18 @@ def cal_rate(
     params: CALParams,
     *,
     f_ec: float | Array = 1.1,
+    det: tuple[Array, ...] | None = None,
 ) -> dict[str, Array]:
-    """CAL asymptotic rate per pulse (broadcast); see the module docstring."""
+    """CAL asymptotic rate per pulse (broadcast); see the module docstring.
+
+    Unequal detectors (``det`` not None) are not modelled for CAL (its Fock-yield phase-error
+    bound assumes two identical detectors): ValueError.
+    """
+    if det is not None:
+        raise ValueError(
+            "eta_det_2/dark_count_prob_2: unequal detectors are not modelled for cal "
+            "(allowed: sns, sns-aopp, pm, tf)"
+        )
     mu = np.asarray(params.mu, dtype=np.float64)
     right, wrong = single_click_fixed_phase(eta_a * mu, eta_b * mu, v_fixed, p_d)
     q_x = right + wrong

@@ -190,11 +190,19 @@ def _given(**kw: ArrayLike | None) -> dict[str, ArrayLike]:
 
 @dataclass(frozen=True, eq=False)
 class Detector:
-    """Threshold single-photon detectors at Charlie (two identical ones).
+    """Threshold single-photon detectors at Charlie (two; identical unless the second is given).
 
     Attributes:
-        eta_det: detection efficiency eta_d, in (0, 1].
-        dark_count_prob: dark-count (plus stray-light) probability p_d per detector per pulse.
+        eta_det: detection efficiency eta_d, in (0, 1] (of the first detector when
+            ``eta_det_2`` is given).
+        dark_count_prob: dark-count (plus stray-light) probability p_d per detector per pulse
+            (of the first detector when ``dark_count_prob_2`` is given).
+        eta_det_2: efficiency of the second detector; None: equal to ``eta_det``.
+        dark_count_prob_2: dark-count probability of the second detector; None: equal to
+            ``dark_count_prob``.
+
+    With unequal detectors the click statistics are those of the two real detectors (see
+    :func:`detector_pair` and :mod:`.observables`), not of an averaged pair.
     """
 
     eta_det: float | NDArray[np.float64] = rfield(
@@ -203,17 +211,56 @@ class Detector:
     dark_count_prob: float | NDArray[np.float64] = rfield(
         1e-8, 0.0, 0.1, "", "dark-count probability per detector per pulse"
     )
+    eta_det_2: float | NDArray[np.float64] | None = rfield(
+        None, 0.0, 1.0, "", "efficiency of the second detector", lo_open=True
+    )
+    dark_count_prob_2: float | NDArray[np.float64] | None = rfield(
+        None, 0.0, 0.1, "", "dark-count probability of the second detector"
+    )
 
     def __post_init__(self) -> None:
         validate_fields(self)
+
+    @property
+    def unequal(self) -> bool:
+        """True when the two detectors differ (efficiency or dark counts)."""
+        return self.eta_det_2 is not None or self.dark_count_prob_2 is not None
+
+    @property
+    def eta_mean(self) -> NDArray[np.float64]:
+        """Mean efficiency of the two detectors (the one folded into the arms)."""
+        e1 = np.asarray(self.eta_det, dtype=np.float64)
+        if self.eta_det_2 is None:
+            return e1
+        return 0.5 * (e1 + np.asarray(self.eta_det_2, dtype=np.float64))
+
+
+def detector_pair(detector: Detector) -> tuple[NDArray[np.float64], ...] | None:
+    """``(k_1, k_2, p_1, p_2)`` of two unequal detectors (``k_j = eta_j / eta_mean``), or None.
+
+    The observables (:mod:`.observables`) then use the real per-detector click statistics.
+    """
+    if not detector.unequal:
+        return None
+    e1 = np.asarray(detector.eta_det, dtype=np.float64)
+    e2 = e1 if detector.eta_det_2 is None else np.asarray(detector.eta_det_2, dtype=np.float64)
+    p1 = np.asarray(detector.dark_count_prob, dtype=np.float64)
+    p2 = (
+        p1
+        if detector.dark_count_prob_2 is None
+        else np.asarray(detector.dark_count_prob_2, dtype=np.float64)
+    )
+    mean = 0.5 * (e1 + e2)
+    return tuple(np.broadcast_arrays(e1 / mean, e2 / mean, p1, p2))
 
 
 def arrival(channel: Channel, detector: Detector) -> tuple[NDArray[np.float64], ...]:
     """Per-arm effective transmittances (detector included) and the visibilities.
 
-    Returns ``(eta_A, eta_B, V_random, V_fixed, p_d)`` as float arrays, broadcast-compatible.
+    Returns ``(eta_A, eta_B, V_random, V_fixed, p_d)`` as float arrays, broadcast-compatible
+    (unequal detectors: the arms carry their mean efficiency, see :func:`detector_pair`).
     """
-    ed = np.asarray(detector.eta_det, dtype=np.float64)
+    ed = detector.eta_mean
     return (
         channel.eta_a * ed,
         channel.eta_b * ed,

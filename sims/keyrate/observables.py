@@ -43,14 +43,32 @@ GL_NODES: NDArray[np.float64] = 0.5 * (_GL_T + 1.0)
 GL_WEIGHTS: NDArray[np.float64] = 0.5 * _GL_W
 #: transmittances are capped just below 1 where their logarithm is taken (log1p(-1) = -inf)
 _ETA_MAX = 1.0 - 1e-12
+#: two unequal detectors: ``(k_1, k_2, p_1, p_2)``, ``k_j = eta_j / eta_mean`` (so k_1 + k_2 = 2;
+#: the mean efficiency is folded into the arriving intensities) and ``p_j`` the dark-count
+#: probabilities per pulse. None: two identical detectors (``p_d``).
+DetectorPair = tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+]
 
 
 def i0m1(c: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``I_0(c) - 1`` without cancellation for small ``c`` (series below c = 0.1)."""
+    """``I_0(c) - 1`` without cancellation for small ``c``.
+
+    Power series ``sum_k (c^2/4)^k / (k!)^2`` (five terms, relative error < 1e-16) below
+    c = 0.1; :func:`scipy.special.i0` only on the elements above (few: an arriving mean photon
+    number above 0.1 on both sides), so the common case costs a handful of multiplications.
+    """
     c = np.asarray(c, dtype=np.float64)
     q = 0.25 * c * c
-    series = q * (1.0 + q / 4.0 * (1.0 + q / 9.0 * (1.0 + q / 16.0)))
-    return np.where(c < 0.1, series, special.i0(c) - 1.0)
+    out = q * (1.0 + q / 4.0 * (1.0 + q / 9.0 * (1.0 + q / 16.0 * (1.0 + q / 25.0))))
+    big = c >= 0.1
+    if np.any(big):
+        out = np.array(out, copy=True) if out.ndim else out
+        if out.ndim:
+            out[big] = special.i0(c[big]) - 1.0
+        else:
+            out = special.i0(c) - 1.0
+    return out
 
 
 def single_click_random_phase(
@@ -58,6 +76,7 @@ def single_click_random_phase(
     x_b: NDArray[np.float64],
     v_random: NDArray[np.float64],
     p_d: NDArray[np.float64],
+    det: DetectorPair | None = None,
 ) -> NDArray[np.float64]:
     """Probability of exactly one click for phase-randomised pulses (Bessel average).
 
@@ -65,10 +84,20 @@ def single_click_random_phase(
         x_a, x_b: mean photon numbers arriving from Alice and Bob (detector included).
         v_random: visibility of the interference, ``1 - 2 e_d``.
         p_d: dark-count probability per detector per pulse.
+        det: unequal detectors ``(k_1, k_2, p_1, p_2)`` (see :data:`DetectorPair`); then
+            ``p_d`` is ignored and ``x`` holds the *mean* efficiency of the two.
     """
     s = x_a + x_b
     c = v_random * np.sqrt(x_a * x_b)
-    return 2.0 * (1.0 - p_d) * np.exp(-s) * (np.expm1(0.5 * s) * special.i0(c) + i0m1(c) + p_d)
+    if det is not None:
+        k1, k2, p1, p2 = det
+        dm = i0m1(np.abs(k1 - k2) * c)
+        i1, i2 = i0m1(k1 * c), i0m1(k2 * c)
+        only1 = (1.0 - p2) * (np.expm1(0.5 * k1 * s) * (1.0 + i2) + i2 - dm + p1 * (1.0 + dm))
+        only2 = (1.0 - p1) * (np.expm1(0.5 * k2 * s) * (1.0 + i1) + i1 - dm + p2 * (1.0 + dm))
+        return np.exp(-s) * (only1 + only2)
+    i0m = i0m1(c)
+    return 2.0 * (1.0 - p_d) * np.exp(-s) * (np.expm1(0.5 * s) * (1.0 + i0m) + i0m + p_d)
 
 
 def single_click_fixed_phase(
@@ -78,8 +107,13 @@ def single_click_fixed_phase(
     p_d: NDArray[np.float64],
     width_rad: NDArray[np.float64] | float = 0.0,
     distribution: str = "uniform",
+    det: DetectorPair | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Single-click probabilities at the right and at the wrong detector, window-averaged.
+
+    With unequal detectors (``det``) the key bit (which detector the interference selects)
+    is uniform, so each probability is the mean over the two assignments of the detectors to
+    the bright port: ``P(only right) = (1-p_w) e^{-(k_r I_+ + k_w I_-)} [e^{k_r I_+} - 1 + p_r]``.
 
     "Right" is the detector that the ideal interference selects (the bright port for
     ``delta`` near 0, by symmetry the same statistics for ``delta`` near pi).
@@ -99,7 +133,11 @@ def single_click_fixed_phase(
     s = (x_a + x_b)[..., None]
     amp = (v_fixed * np.sqrt(x_a * x_b))[..., None]
     w = np.asarray(width_rad, dtype=np.float64)[..., None]
-    if distribution == "uniform":
+    if distribution not in ("uniform", "triangular"):
+        raise ValueError(f"distribution={distribution!r} must be 'uniform' or 'triangular'")
+    if not np.any(w):  # exactly matched phases: one node instead of the quadrature
+        delta, weights = np.zeros((1,)), np.ones((1,))
+    elif distribution == "uniform":
         delta = 0.5 * w * GL_NODES
         weights = GL_WEIGHTS
     elif distribution == "triangular":
@@ -108,6 +146,18 @@ def single_click_fixed_phase(
     else:
         raise ValueError(f"distribution={distribution!r} must be 'uniform' or 'triangular'")
     u = amp * np.cos(delta)
+    if det is not None:
+        k1, k2, p1, p2 = (np.asarray(a, dtype=np.float64)[..., None] for a in det)
+        right = wrong = 0.0
+        for kr, kw, pr, pw in ((k1, k2, p1, p2), (k2, k1, p2, p1)):  # either on the bright port
+            both = np.exp(-(s + (kr - kw) * u))  # neither clicks: exp(-(k_r I_+ + k_w I_-))
+            right = right + 0.5 * np.sum(
+                weights * (1.0 - pw) * both * (np.expm1(kr * (0.5 * s + u)) + pr), axis=-1
+            )
+            wrong = wrong + 0.5 * np.sum(
+                weights * (1.0 - pr) * both * (np.expm1(kw * (0.5 * s - u)) + pw), axis=-1
+            )
+        return right, wrong
     pre = (1.0 - p_d) * np.exp(-(x_a + x_b))
     pd = np.asarray(p_d)[..., None]
     right = np.sum(weights * (np.expm1(0.5 * s + u) + pd), axis=-1)
@@ -123,8 +173,12 @@ def photon_number_yields_fixed_phase(
     p_d: NDArray[np.float64],
     width_rad: NDArray[np.float64] | float = 0.0,
     distribution: str = "uniform",
+    det: DetectorPair | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Yields of the total-photon-number-``k`` component of a twin pair of equal intensities.
+
+    Unequal detectors (``det``): ``Y_k^r = (1-p_w)(1 - k_w g_w)^k - (1-p_1)(1-p_2)(1 - k_r g_r
+    - k_w g_w)^k``, averaged over the two assignments of the detectors to the bright port.
 
     Alice and Bob send ``|sqrt(mu/2)>`` each with a fixed relative phase and a common random
     global phase, so the pair is a Poisson(mu) mixture over the total photon number ``k``.
@@ -149,8 +203,19 @@ def photon_number_yields_fixed_phase(
         raise ValueError(f"distribution={distribution!r} must be 'uniform' or 'triangular'")
     g_right = 0.5 * eta_bar + amp * np.cos(delta)
     g_wrong = eta_bar - g_right
-    pd = np.asarray(p_d, dtype=np.float64)
     kk = k[..., None]
+    if det is not None:
+        k1, k2, p1, p2 = (np.asarray(a, dtype=np.float64)[..., None] for a in det)
+        yr = yw = 0.0
+        for kr, kw, pr, pw in ((k1, k2, p1, p2), (k2, k1, p2, p1)):
+            big = np.log1p(-(kr * g_right + kw * g_wrong))
+            none = np.exp(np.log1p(-p1) + np.log1p(-p2) + kk * big)  # no click at all
+            y_r = none * np.expm1(kk * (np.log1p(-kw * g_wrong) - big) - np.log1p(-pr))
+            y_w = none * np.expm1(kk * (np.log1p(-kr * g_right) - big) - np.log1p(-pw))
+            yr = yr + 0.5 * np.sum(weights * y_r, axis=-1)
+            yw = yw + 0.5 * np.sum(weights * y_w, axis=-1)
+        return yr + yw, yw
+    pd = np.asarray(p_d, dtype=np.float64)
     base = np.log1p(-eta_bar)
     log1m_pd = np.log1p(-pd)[..., None]
     pre = ((1.0 - pd) ** 2)[..., None] * np.exp(kk * base)

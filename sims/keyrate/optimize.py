@@ -11,8 +11,9 @@ problems (one per distance / WDM channel) in lock-step:
 3. Batched Nelder-Mead (adaptive coefficients, Gao & Han 2012): every iteration evaluates the
    reflection, expansion and both contractions of all active problems in ONE call of the rate
    function; shrinks (rare) are a second call on the problems that need them.
-4. Warm start along the distance axis: each problem also tries the optima of its neighbours
-   (1, 2, 4 and 8 places away), then a second, smaller Nelder-Mead round polishes the result.
+4. Several independent starts per problem (its best, second best, ... pool candidate, see
+   :data:`N_STARTS`), each refined by BFGS and a second, smaller Nelder-Mead round; the best
+   is kept. Problems never exchange points, so a problem's answer does not depend on its batch.
 5. Finite key: continuation in the number of pulses (N x 1e4, 1e3, 1e2, 10, then N), see
    :func:`optimize`.
 
@@ -31,10 +32,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate
-from qkdchip.sims.keyrate.channel import Channel, Detector, arrival
+from qkdchip.sims.keyrate.channel import Channel, Detector, arrival, detector_pair
 from qkdchip.sims.keyrate.finite import Security
 from qkdchip.sims.keyrate.pm import PMParams, pm_rate
-from qkdchip.sims.keyrate.sns import SNSParams, sns_rate
+from qkdchip.sims.keyrate.sns import BOB_FIELDS, SNSParams, sns_rate
 from qkdchip.sims.keyrate.tf import TFParams, tf_rate
 
 Array = NDArray[np.float64]
@@ -89,6 +90,9 @@ class Problem:
     base: ParamsT
     pulses: Array | None
     security: Security
+    det: tuple[Array, ...] | None = None
+    #: parameters held at their ``base`` values (optimising a subset; see :func:`optimisable`)
+    fixed: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -100,12 +104,15 @@ class Problem:
         f_ec: float | Array,
         pulses: float | Array | None,
         security: Security,
+        fixed: tuple[str, ...] = (),
     ) -> tuple[Problem, tuple[int, ...]]:
         ea, eb, vr, vf, pd = arrival(channel, detector)
+        pair = detector_pair(detector)
         extra = [np.asarray(f_ec)] + ([] if pulses is None else [np.asarray(pulses)])
-        fixed = _fixed_arrays(base)
+        extra += [] if pair is None else list(pair)
+        given = _fixed_arrays(base)
         shape = np.broadcast_shapes(
-            *(np.shape(a) for a in (ea, eb, vr, vf, pd, *extra, *fixed.values()))
+            *(np.shape(a) for a in (ea, eb, vr, vf, pd, *extra, *given.values()))
         )
 
         def flat(a: Array) -> Array:
@@ -122,6 +129,8 @@ class Problem:
             base=_broadcast_base(base, flat),
             pulses=None if pulses is None else flat(np.asarray(pulses)),
             security=security,
+            det=None if pair is None else tuple(flat(a) for a in pair),
+            fixed=tuple(fixed),
         )
         return prob, shape
 
@@ -183,11 +192,12 @@ class Problem:
                     "p_1": np.asarray(base.p_1)[idx],
                     "phase_window_rad": np.asarray(base.phase_window_rad)[idx],
                 }
-            return SNSParams(
-                mu_z=mu_z,
-                mu_1=mu_1,
-                mu_2=mu_2,
-                eps=eps,
+            kw.update(mu_z=mu_z, mu_1=mu_1, mu_2=mu_2, eps=eps)
+            for name in self.fixed:  # held at the given values
+                kw[name] = np.asarray(getattr(base, name), dtype=np.float64)[idx]
+            # valid by construction (boxes; with fixed parameters the objective rejects the
+            # invalid combinations): no range checks on every objective call
+            return SNSParams._trusted(
                 mu_vacuum=np.asarray(base.mu_vacuum)[idx],
                 extinction_ratio_db=None
                 if base.extinction_ratio_db is None
@@ -238,6 +248,7 @@ class Problem:
             a[idx] for a in (self.eta_a, self.eta_b, self.v_random, self.v_fixed, self.p_d)
         )
         f = self.f_ec[idx]
+        det = None if self.det is None else tuple(a[idx] for a in self.det)
         if isinstance(p, SNSParams):
             return sns_rate(
                 ea,
@@ -250,12 +261,13 @@ class Problem:
                 aopp=self.protocol == "sns-aopp",
                 pulses=None if self.pulses is None else self.pulses[idx],
                 security=self.security,
+                det=det,
             )
         if isinstance(p, PMParams):
-            return pm_rate(ea, eb, vf, pd, p, f_ec=f)
+            return pm_rate(ea, eb, vf, pd, p, f_ec=f, det=det)
         if isinstance(p, TFParams):
-            return tf_rate(ea, eb, vf, pd, p, f_ec=f)
-        return cal_rate(ea, eb, vr, vf, pd, p, f_ec=f)
+            return tf_rate(ea, eb, vf, pd, p, f_ec=f, det=det)
+        return cal_rate(ea, eb, vr, vf, pd, p, f_ec=f, det=det)
 
     def objective(self, idx: Array, y: Array) -> Array:
         """Value to minimise, in three tiers that rank every candidate consistently.
@@ -267,7 +279,8 @@ class Problem:
         * void decoy estimate (SNS, s_1^L <= 0): ``1 + (2/pi) atan(-margin)`` in [1, 2),
           climbing the decoy bound first.
         """
-        out = self.evaluate(idx, y)
+        with np.errstate(all="ignore"):
+            out = self.evaluate(idx, y)
         raw = out["rate_raw"]
         frac = raw / np.maximum(out["norm"], 1e-300)
         obj = np.where(raw > 0.0, -raw, (2.0 / np.pi) * np.arctan(-frac))
@@ -276,7 +289,22 @@ class Problem:
             obj = np.where(
                 (raw <= 0.0) & (margin <= 0.0), 1.0 + (2.0 / np.pi) * np.arctan(-margin), obj
             )
+        if self.fixed:  # a fixed value may conflict with a searched one: reject those points
+            p = self.params(idx, y)
+            assert isinstance(p, SNSParams)
+            bad = (np.asarray(p.mu_1) >= np.asarray(p.mu_2)) | (p.mu_v >= np.asarray(p.mu_1))
+            bad |= np.asarray(p.p_0) + np.asarray(p.p_1) >= 1.0
+            obj = np.where(bad, np.inf, obj)
         return np.where(np.isfinite(obj), obj, np.inf)
+
+
+def optimisable(protocol: str, finite: bool) -> tuple[str, ...]:
+    """Names of the parameters the optimiser searches for ``protocol`` (``optimize=[...]``
+    of :func:`~.api.key_rate` takes a subset; the others keep their given values)."""
+    if protocol in ("sns", "sns-aopp"):
+        names = ("mu_z", "mu_1", "mu_2", "eps")
+        return names + (("p_z", "p_0", "p_1", "phase_window_rad") if finite else ())
+    return ("mu",)
 
 
 def _fixed_arrays(base: ParamsT) -> dict[str, Array]:
@@ -289,6 +317,9 @@ def _fixed_arrays(base: ParamsT) -> dict[str, Array]:
             out["p_z"] = np.asarray(base.p_z)
         if base.extinction_ratio_db is not None:
             out["er"] = np.asarray(base.extinction_ratio_db)
+        for k in BOB_FIELDS:
+            if getattr(base, k) is not None:
+                out[k] = np.asarray(getattr(base, k))
         return out
     return {"mu": np.asarray(base.mu)}
 
@@ -309,6 +340,7 @@ def _broadcast_base(base: ParamsT, flat: Callable[[Array], Array]) -> ParamsT:
             extinction_ratio_db=None
             if base.extinction_ratio_db is None
             else flat(base.extinction_ratio_db),
+            **{k: flat(getattr(base, k)) for k in BOB_FIELDS if getattr(base, k) is not None},
         )
     if isinstance(base, PMParams):
         return PMParams(
@@ -500,8 +532,16 @@ def optimize(
     problem: Problem,
     warm: Array | None = None,
     n_candidates: int = 128,
+    n_starts: int | None = None,
 ) -> tuple[Array, Array]:
     """Maximise the rate of every problem of the batch; returns ``(y_best, rate_raw_best)``.
+
+    Each problem's answer depends on that problem alone (never on the rest of its batch): the
+    batch is only a way of evaluating many independent searches in one vectorised call.
+    Every problem is solved from ``n_starts`` starting points (its best, second best, ...
+    candidate of the start pool: the defaults, the warm start and a fixed Sobol set), each
+    refined independently, and the best result is kept (default: :data:`N_STARTS` for the
+    protocol and key type).
 
     Finite-key problems are solved by continuation in the number of pulses: first at
     ``N * 1e4`` (close to the asymptotic problem, where the region of positive rate is wide),
@@ -510,13 +550,59 @@ def optimize(
     finite-key landscape is narrow (the strong-decoy and X1 statistics must all be sufficient
     at once) and random starts rarely hit it; a factor 100 per step already loses it.
     """
+    b = problem.size
+    k = n_starts if n_starts is not None else N_STARTS[(problem.dim > 1, problem.finite)]
     starts = [problem.start()]
     if warm is not None:
         starts.append(warm)
+    if k > 1:
+        rows = np.tile(np.arange(b), k)
+        big = _take_rows(problem, rows)
+        ranks = np.repeat(np.arange(k), b)
+        y, r = _optimize_ranked(big, [s[rows] for s in starts], n_candidates, ranks, b)
+        r_k = np.where(np.isfinite(r), r, -np.inf).reshape(k, b)
+        j = np.argmax(r_k, axis=0)  # first (lowest rank) of equal optima: deterministic
+        pick = j * b + np.arange(b)
+        return y[pick], r[pick]
+    return _optimize_ranked(problem, starts, n_candidates, np.zeros(b, dtype=int))
+
+
+#: independent starts per problem: (more than one parameter, finite key) -> count. The
+#: 8-dimensional finite-key SNS landscape has local optima (e.g. the weak decoy at its lower
+#: bound with a tiny strong-decoy probability), the 4-dimensional asymptotic one fewer.
+N_STARTS = {(False, False): 1, (False, True): 1, (True, False): 2, (True, True): 3}
+
+
+def _take_rows(problem: Problem, rows: Array) -> Problem:
+    """The sub-problem (or replicated problem) made of the rows ``rows`` of ``problem``."""
+    return replace(
+        problem,
+        **{
+            k: getattr(problem, k)[rows]
+            for k in ("eta_a", "eta_b", "v_random", "v_fixed", "p_d", "f_ec")
+        },
+        pulses=None if problem.pulses is None else problem.pulses[rows],
+        base=_take_base(problem.base, rows),
+        det=None if problem.det is None else tuple(a[rows] for a in problem.det),
+    )
+
+
+def _optimize_ranked(
+    problem: Problem,
+    starts: list[Array],
+    n_candidates: int,
+    ranks: Array,
+    period: int | None = None,
+) -> tuple[Array, Array]:
+    """One search per problem, each started from its ``ranks``-th best pool candidate.
+
+    ``period``: the problem is a replication of its first ``period`` rows (row r is row
+    ``r % period``), so the start pool is evaluated for those rows only.
+    """
     if problem.pulses is None:
-        return _solve(problem, starts, n_candidates, explore=True)
+        return _solve(problem, starts, n_candidates, ranks, period)
     easy = replace(problem, pulses=np.minimum(problem.pulses * HOMOTOPY_FACTORS[0], 1e22))
-    y, _ = _solve(easy, starts, n_candidates, explore=True)
+    y, _ = _solve(easy, starts, n_candidates, ranks, period)
     for factor in HOMOTOPY_FACTORS[1:]:
         stage = replace(problem, pulses=np.minimum(problem.pulses * factor, 1e22))
         y, _ = batched_bfgs(stage.objective, y, max_iter=30, ftol=1e-6)
@@ -527,36 +613,65 @@ def optimize(
     y, f = batched_bfgs(problem.objective, np.clip(y, -Y_MAX, Y_MAX))
     lost = np.flatnonzero(f >= 0.0)  # no key found along the path: search globally
     if lost.size:
-        sub = replace(
-            problem,
-            **{
-                k: getattr(problem, k)[lost]
-                for k in ("eta_a", "eta_b", "v_random", "v_fixed", "p_d", "f_ec", "pulses")
-            },
-            base=_take_base(problem.base, lost),
-        )
-        y_g, r_g = _solve(sub, [s[lost] for s in starts] + [y[lost]], n_candidates, explore=True)
+        sub = _take_rows(problem, lost)
+        y_g, r_g = _solve(sub, [s[lost] for s in starts] + [y[lost]], n_candidates, ranks[lost])
         better = -r_g < f[lost]
         y[lost[better]] = y_g[better]
         f[lost[better]] = -r_g[better]
-    y, f = batched_nelder_mead(
-        problem.objective, np.clip(y, -Y_MAX, Y_MAX), step=0.1, max_iter=60, ftol=1e-8
-    )
+    y, f = _polish(problem, y)
     return np.clip(y, -Y_MAX, Y_MAX), -f
+
+
+def _polish(problem: Problem, y: Array) -> tuple[Array, Array]:
+    """Restarted small Nelder-Mead simplexes until a restart gains < 1e-9 (relative).
+
+    A single simplex stops early on the ridges of the finite-key landscape (0.1-0.2 % below the
+    local optimum at short distance); restarting from the best point with a fresh simplex
+    removes that, so that nearby problems (one dark-count rate apart) end on consistent optima.
+    """
+    f = problem.objective(np.arange(problem.size), np.clip(y, -Y_MAX, Y_MAX))
+    for _ in range(POLISH_RESTARTS):
+        y_new, f_new = batched_nelder_mead(
+            problem.objective, np.clip(y, -Y_MAX, Y_MAX), step=0.1, max_iter=POLISH_ITER, ftol=1e-12
+        )
+        better = f_new < f
+        gain = np.where(better, (f - f_new) / np.maximum(np.abs(f_new), 1e-300), 0.0)
+        y = np.where(better[:, None], y_new, y)
+        f = np.where(better, f_new, f)
+        if np.all(gain < 1e-9):
+            break
+    return y, f
+
+
+#: restarts and iterations of the final Nelder-Mead polish
+POLISH_RESTARTS = 4
+POLISH_ITER = 150
 
 
 #: pulse-number factors of the stages of the finite-key continuation (then N itself)
 HOMOTOPY_FACTORS = (1e4, 1e3, 1e2, 1e1)
 #: Nelder-Mead iterations of the exploration stage
 EXPLORE_ITER = 200
+#: iterations of the stages of one search (Nelder-Mead exploration, BFGS, Nelder-Mead polish),
+#: by key type (finite key: True). The asymptotic landscape is smooth and 4-dimensional at
+#: most: its search converges to 1e-6 of the longer one in a fraction of the steps.
+ITERATIONS = {
+    False: {"explore": 40, "bfgs": 15, "polish": 10},
+    True: {"explore": EXPLORE_ITER, "bfgs": 60, "polish": 60},
+}
 
 
 def _solve(
-    problem: Problem, starts: list[Array], n_candidates: int, explore: bool
+    problem: Problem,
+    starts: list[Array],
+    n_candidates: int,
+    ranks: Array,
+    period: int | None = None,
 ) -> tuple[Array, Array]:
-    """Best of starts + Sobol candidates -> Nelder-Mead exploration -> neighbours -> BFGS.
+    """``ranks``-th best of starts + Sobol candidates -> Nelder-Mead exploration -> BFGS.
 
-    With ``explore=False`` only the problems that have no positive rate yet explore.
+    Problems never share points with each other (no warm start from a neighbour in the batch),
+    so the result of a problem does not depend on which other problems are solved with it.
     """
     from scipy.stats import qmc  # ~1 s to import: only when a rate is optimised
 
@@ -568,30 +683,18 @@ def _solve(
         [np.stack(starts, axis=1), np.broadcast_to(cand[None], (b, n_candidates, d))], axis=1
     )
     k = y_pool.shape[1]
-    f_pool = problem.objective(np.repeat(idx, k), y_pool.reshape(-1, d)).reshape(b, k)
-    y1 = np.clip(y_pool[idx, np.argmin(f_pool, axis=1)], -Y_MAX, Y_MAX)
-    f1 = np.min(f_pool, axis=1)
-    sub = idx if explore else np.flatnonzero(f1 >= 0.0)
-    if sub.size:
-
-        def fun_sub(i: Array, yy: Array) -> Array:
-            return problem.objective(sub[i], yy)
-
-        ys, fs = batched_nelder_mead(fun_sub, y1[sub], step=0.8, max_iter=EXPLORE_ITER, ftol=1e-4)
-        y1[sub], f1[sub] = np.clip(ys, -Y_MAX, Y_MAX), fs
-    # share solutions with the neighbours (warm start along the distance axis)
-    if b > 1:
-        shifts = [s for s in (1, -1, 2, -2, 4, -4, 8, -8) if abs(s) < b]
-        neigh = np.stack([y1[np.clip(idx - s, 0, b - 1)] for s in shifts], axis=1)
-        m = len(shifts)
-        fn = problem.objective(np.repeat(idx, m), neigh.reshape(-1, d)).reshape(b, m)
-        j = np.argmin(fn, axis=1)
-        better = fn[idx, j] < f1
-        y1 = np.where(better[:, None], neigh[idx, j], y1)
+    m = b if period is None else period  # replicated rows share their pool's values
+    f_pool = problem.objective(np.repeat(idx[:m], k), y_pool[:m].reshape(-1, d)).reshape(m, k)
+    f_pool = f_pool[idx % m]
+    order = np.argsort(f_pool, axis=1, kind="stable")
+    pick = order[idx, np.minimum(ranks, k - 1)]
+    y1 = np.clip(y_pool[idx, pick], -Y_MAX, Y_MAX)
+    it = ITERATIONS[problem.finite]
+    y1, f1 = batched_nelder_mead(problem.objective, y1, step=0.8, max_iter=it["explore"], ftol=1e-4)
     # polish with BFGS (Nelder-Mead stalls on the curved, ill-conditioned ridges of the
     # 4-8 dimensional rate), then one short Nelder-Mead restart for kinks (tier changes)
-    y1, f1 = batched_bfgs(problem.objective, y1)
+    y1, f1 = batched_bfgs(problem.objective, np.clip(y1, -Y_MAX, Y_MAX), max_iter=it["bfgs"])
     y1, f1 = batched_nelder_mead(
-        problem.objective, np.clip(y1, -Y_MAX, Y_MAX), step=0.1, max_iter=60, ftol=1e-8
+        problem.objective, np.clip(y1, -Y_MAX, Y_MAX), step=0.1, max_iter=it["polish"], ftol=1e-8
     )
     return np.clip(y1, -Y_MAX, Y_MAX), -f1

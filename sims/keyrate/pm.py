@@ -81,10 +81,12 @@ def pm_rate(
     params: PMParams,
     *,
     f_ec: float | Array = 1.1,
+    det: tuple[Array, ...] | None = None,
 ) -> dict[str, Array]:
     """PM-QKD asymptotic rate per pulse and its ingredients (broadcast over all inputs).
 
-    ``eta_a``/``eta_b`` include the detector efficiency. Returns ``rate_raw``, ``rate``,
+    ``eta_a``/``eta_b`` include the detector efficiency (the mean of the two with unequal
+    detectors ``det``, see :data:`~.observables.DetectorPair`). Returns ``rate_raw``, ``rate``,
     ``gain_z`` (Q_mu), ``qber_z`` (E_mu^Z), ``e1_ph`` (E_mu^X bound), ``s1`` (Y_1).
     """
     mu = np.asarray(params.mu, dtype=np.float64)
@@ -92,12 +94,12 @@ def pm_rate(
     width = 2.0 * np.pi / m
     dist = params.slice_distribution
     right, wrong = single_click_fixed_phase(
-        eta_a * mu / 2.0, eta_b * mu / 2.0, v_fixed, p_d, width, dist
+        eta_a * mu / 2.0, eta_b * mu / 2.0, v_fixed, p_d, width, dist, det
     )
     q = right + wrong
     e_z = safe_div(wrong, q)
-    y1, _ = photon_number_yields_fixed_phase(1.0, eta_a, eta_b, v_fixed, p_d, width, dist)
-    y3, _ = photon_number_yields_fixed_phase(3.0, eta_a, eta_b, v_fixed, p_d, width, dist)
+    y1, _ = photon_number_yields_fixed_phase(1.0, eta_a, eta_b, v_fixed, p_d, width, dist, det)
+    y3, _ = photon_number_yields_fixed_phase(3.0, eta_a, eta_b, v_fixed, p_d, width, dist, det)
     q1 = safe_div(np.exp(-mu) * mu * y1, q)
     q3 = safe_div(np.exp(-mu) * mu**3 / 6.0 * y3, q)
     e_x = np.clip(1.0 - q1 - q3, 0.0, 0.5)

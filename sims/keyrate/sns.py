@@ -143,9 +143,27 @@ class SNSParams:
     extinction_ratio_db: float | Array | None = rfield(
         None, 10.0, 100.0, "dB", "modulator extinction ratio setting the nominal vacuum"
     )
+    mu_z_b: float | Array | None = rfield(
+        None, 0.0, 5.0, "", "Bob's sending intensity", lo_open=True
+    )
+    mu_1_b: float | Array | None = rfield(None, 0.0, 5.0, "", "Bob's weak decoy", lo_open=True)
+    mu_2_b: float | Array | None = rfield(None, 0.0, 5.0, "", "Bob's strong decoy", lo_open=True)
+    eps_b: float | Array | None = rfield(
+        None, 0.0, 1.0, "", "Bob's sending probability", lo_open=True, hi_open=True
+    )
+    p_z_b: float | Array | None = rfield(
+        None, 0.0, 1.0, "", "Bob's Z-window probability", lo_open=True
+    )
+    p_0_b: float | Array | None = rfield(
+        None, 0.0, 1.0, "", "Bob's vacuum-decoy probability", lo_open=True, hi_open=True
+    )
+    p_1_b: float | Array | None = rfield(
+        None, 0.0, 1.0, "", "Bob's weak-decoy probability", lo_open=True, hi_open=True
+    )
 
     def __post_init__(self) -> None:
         validate_fields(self)
+        self._check_bob()
         if self.extinction_ratio_db is not None and np.any(np.asarray(self.mu_vacuum) > 0.0):
             raise ValueError(
                 f"mu_vacuum={_first(self.mu_vacuum)}: give either mu_vacuum or "
@@ -171,12 +189,69 @@ class SNSParams:
                 "(p_2 = 1 - p_0 - p_1 is the strong-decoy probability)"
             )
 
+    @classmethod
+    def _trusted(cls, **kw: object) -> SNSParams:
+        """Construct without the range checks, for values valid by construction (the
+        optimiser's sigmoid boxes); fields not given take their defaults."""
+        obj = object.__new__(cls)
+        for f in fields(cls):
+            object.__setattr__(obj, f.name, kw.get(f.name, f.default))
+        return obj
+
+    def _check_bob(self) -> None:
+        if not self.asymmetric:
+            return
+        b = self.bob()
+        m1, m2 = np.broadcast_arrays(np.asarray(b["mu_1"]), np.asarray(b["mu_2"]))
+        if np.any(m1 >= m2):
+            raise ValueError(f"mu_1_b={_first(m1)} must be smaller than mu_2_b={_first(m2)}")
+        if np.any(self.mu_v >= np.asarray(b["mu_1"])):
+            raise ValueError(
+                f"mu_vacuum={_first(self.mu_v)} (nominal vacuum) must be smaller than "
+                f"mu_1_b={_first(b['mu_1'])}"
+            )
+        if np.any(np.asarray(b["p_0"]) + np.asarray(b["p_1"]) >= 1.0):
+            raise ValueError(
+                f"p_0_b + p_1_b = {float(np.max(np.add(b['p_0'], b['p_1']))):g} must be < 1"
+            )
+        if (self.p_z is None) != (b["p_z"] is None):
+            raise ValueError("p_z_b: give p_z and p_z_b both or neither")
+        # Hu, Jiang, Yu, Wang, PRA 100, 062337 (2019): the untagged Z single-photon state must
+        # equal the X1 single-photon state, eps_A(1-eps_B) mu_A e^-mu_A / [eps_B(1-eps_A)
+        # mu_B e^-mu_B] = mu_1A / mu_1B (5 % slack for rounded published values)
+        lhs = (self.eps * (1.0 - b["eps"]) * self.mu_z * np.exp(-np.asarray(self.mu_z))) / (
+            b["eps"] * (1.0 - self.eps) * b["mu_z"] * np.exp(-np.asarray(b["mu_z"]))
+        )
+        rhs = np.asarray(self.mu_1) / np.asarray(b["mu_1"])
+        off = np.abs(lhs / rhs - 1.0)
+        if np.any(off > ASYMMETRY_TOLERANCE):
+            raise ValueError(
+                f"mu_1_b={_first(b['mu_1'])}: asymmetric SNS needs eps_A(1-eps_B) mu_zA "
+                f"e^-mu_zA / [eps_B(1-eps_A) mu_zB e^-mu_zB] = mu_1A/mu_1B (Hu et al. 2019); "
+                f"off by {100 * float(np.max(off)):.1f} % (allowed {100 * ASYMMETRY_TOLERANCE:g} %)"
+            )
+
+    @property
+    def asymmetric(self) -> bool:
+        """True when any of Bob's own parameters (``*_b``) is given."""
+        return any(getattr(self, n) is not None for n in BOB_FIELDS)
+
+    def bob(self) -> dict[str, float | Array | None]:
+        """Bob's parameters (his ``*_b`` field, or Alice's where not given)."""
+        return {
+            n[:-2]: getattr(self, n[:-2]) if getattr(self, n) is None else getattr(self, n)
+            for n in BOB_FIELDS
+        }
+
     @property
     def mu_v(self) -> Array:
         """Effective mean photon number of the nominal vacuum state."""
         if self.extinction_ratio_db is None:
             return np.asarray(self.mu_vacuum, dtype=np.float64)
         top = np.maximum(np.asarray(self.mu_z), np.asarray(self.mu_2))
+        for n in ("mu_z_b", "mu_2_b"):
+            if getattr(self, n) is not None:
+                top = np.maximum(top, np.asarray(getattr(self, n)))
         return top * 10.0 ** (-np.asarray(self.extinction_ratio_db) / 10.0)
 
     @property
@@ -186,10 +261,20 @@ class SNSParams:
 
     def as_dict(self) -> dict[str, float | Array | None]:
         """Field name -> value (``p_2`` included)."""
-        d: dict[str, float | Array | None] = {f.name: getattr(self, f.name) for f in fields(self)}
+        d: dict[str, float | Array | None] = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in BOB_FIELDS or getattr(self, f.name) is not None
+        }
         d["p_2"] = self.p_2
         d["mu_v"] = self.mu_v
         return d
+
+
+#: Bob's own parameters of asymmetric SNS (None: the same as Alice's)
+BOB_FIELDS = ("mu_z_b", "mu_1_b", "mu_2_b", "eps_b", "p_z_b", "p_0_b", "p_1_b")
+#: relative slack of the asymmetric-SNS condition (published parameters are rounded)
+ASYMMETRY_TOLERANCE = 0.05
 
 
 def _first(v: float | Array) -> float:
@@ -208,8 +293,16 @@ def sns_rate(
     aopp: bool = False,
     pulses: float | Array | None = None,
     security: Security | None = None,
+    det: tuple[Array, ...] | None = None,
 ) -> dict[str, Array]:
     """SNS (or SNS-AOPP) key rate and the quantities it is built from, all broadcast.
+
+    Asymmetric SNS (Hu et al., PRA 100, 062337, 2019) when ``params`` has Bob's own
+    parameters (``*_b``): each side's decoy bound uses that side's decoys, the untagged Z
+    bits carry ``eps_A(1-eps_B) mu_zA e^{-mu_zA}`` (Alice's single photon) and
+    ``eps_B(1-eps_A) mu_zB e^{-mu_zB}`` (Bob's), and the X1 single-photon weight is
+    ``e^{-mu_1A-mu_1B}(mu_1A s_10 + mu_1B s_01)``. Unequal detectors: ``det`` (see
+    :data:`~.observables.DetectorPair`).
 
     Args:
         eta_a, eta_b: arm transmittances *including* the detector efficiency.
@@ -220,6 +313,8 @@ def sns_rate(
         aopp: apply actively odd-parity pairing.
         pulses: total number of pulse pairs N for the finite-key analysis (None: asymptotic).
         security: failure probabilities of the finite-key analysis.
+        det: unequal detectors ``(k_1, k_2, p_1, p_2)`` (then ``p_d`` is only the noise scale
+            of the optimiser's margin), None for two identical detectors.
 
     Returns:
         dict with ``rate_raw`` (per pulse, may be negative: the optimiser's objective),
@@ -234,10 +329,15 @@ def sns_rate(
     finite = pulses is not None
     sec = security if security is not None else Security()
     xi = sec.eps_stat
-    mu_z = np.asarray(params.mu_z, dtype=np.float64)
-    mu1 = np.asarray(params.mu_1, dtype=np.float64)
-    mu2 = np.asarray(params.mu_2, dtype=np.float64)
-    eps = np.asarray(params.eps, dtype=np.float64)
+    bob = params.bob()
+
+    def arr(x: object) -> Array:
+        return np.asarray(x, dtype=np.float64)
+
+    mu_z, mu_zb = arr(params.mu_z), arr(bob["mu_z"])
+    mu1, mu1b = arr(params.mu_1), arr(bob["mu_1"])
+    mu2, mu2b = arr(params.mu_2), arr(bob["mu_2"])
+    eps, epsb = arr(params.eps), arr(bob["eps"])
     v = params.mu_v
     window = np.asarray(params.phase_window_rad, dtype=np.float64)
     if params.p_z is None:
@@ -245,12 +345,12 @@ def sns_rate(
             raise ValueError(
                 "p_z=None: the finite-key analysis needs a Z-window probability p_z < 1"
             )
-        p_z = np.asarray(1.0)
+        p_z = p_zb = np.asarray(1.0)
     else:
-        p_z = np.asarray(params.p_z, dtype=np.float64)
+        p_z, p_zb = arr(params.p_z), arr(bob["p_z"])
     if finite:
         n_tot = require("pulses", pulses, 1.0, 1e22)  # type: ignore[arg-type]
-        if np.any(p_z >= 1.0):
+        if np.any(p_z >= 1.0) or np.any(p_zb >= 1.0):
             raise ValueError(f"p_z={_first(p_z)} must be < 1 with a finite number of pulses")
         if np.any(window <= 0.0):
             raise ValueError(
@@ -262,27 +362,52 @@ def sns_rate(
 
     # ---- expectations of the observed yields (all random-phase pairs in one call) ---------
     imperfect_vacuum = bool(np.any(v > 0.0))
-    pairs = [(v, v), (mu_z, v), (v, mu_z), (mu_z, mu_z), (mu1, v), (v, mu1), (mu2, v), (v, mu2)]
+    pairs = [
+        (v, v),
+        (mu_z, v),
+        (v, mu_zb),
+        (mu_z, mu_zb),
+        (mu1, v),
+        (v, mu1b),
+        (mu2, v),
+        (v, mu2b),
+    ]
     if imperfect_vacuum:
-        pairs += [(mu1, mu1), (mu1, mu2), (mu2, mu1)]
+        pairs += [(mu1, mu1b), (mu1, mu2b), (mu2, mu1b)]
     common = np.broadcast_shapes(
-        *(np.shape(x) for x in (eta_a, eta_b, v_random, p_d, mu_z, mu1, mu2, v))
+        *(np.shape(x) for x in (eta_a, eta_b, v_random, p_d, v, *(x for pr in pairs for x in pr)))
     )
-    a_int = np.stack([np.broadcast_to(a, common) for a, _ in pairs])
-    b_int = np.stack([np.broadcast_to(b, common) for _, b in pairs])
-    s_all = single_click_random_phase(eta_a * a_int, eta_b * b_int, v_random, p_d)
+    if imperfect_vacuum or det is not None:
+        a_int = np.stack([np.broadcast_to(a, common) for a, _ in pairs])
+        b_int = np.stack([np.broadcast_to(b, common) for _, b in pairs])
+        s_all = single_click_random_phase(eta_a * a_int, eta_b * b_int, v_random, p_d, det)
+    else:
+        # ideal vacuum, identical detectors: one side dark in 7 of the 8 pairs, where the
+        # Bessel average is trivial (c = 0): S(x, 0) = 2 (1-p_d) e^{-x} [expm1(x/2) + p_d]
+        x = np.stack(
+            [np.broadcast_to(a, common) for a in (eta_a * mu_z, eta_a * mu1, eta_a * mu2)]
+            + [np.broadcast_to(b, common) for b in (eta_b * mu_zb, eta_b * mu1b, eta_b * mu2b)]
+        )
+        one = 2.0 * (1.0 - p_d) * np.exp(-x) * (np.expm1(0.5 * x) + p_d)
+        s_vv_ = np.broadcast_to(2.0 * (1.0 - p_d) * p_d, common)
+        s_zz_ = np.broadcast_to(
+            single_click_random_phase(eta_a * mu_z, eta_b * mu_zb, v_random, p_d), common
+        )
+        s_all = np.stack([s_vv_, one[0], one[3], s_zz_, one[1], one[4], one[2], one[5]])
     s_vv, s_zv, s_vz, s_zz, s_1v, s_v1, s_2v, s_v2 = s_all[:8]
     if imperfect_vacuum:
         s_11, s_12, s_21 = s_all[8:]
-    right_x1, t_x1 = single_click_fixed_phase(eta_a * mu1, eta_b * mu1, v_fixed, p_d, window)
+    right_x1, t_x1 = single_click_fixed_phase(
+        eta_a * mu1, eta_b * mu1b, v_fixed, p_d, window, det=det
+    )
     s_x1 = right_x1 + t_x1
 
     # ---- Chernoff bounds on the X-window yields (identity asymptotically) ----------------
-    p0 = np.asarray(params.p_0, dtype=np.float64)
-    p1 = np.asarray(params.p_1, dtype=np.float64)
-    p2 = 1.0 - p0 - p1
-    n_x = n_tot * (1.0 - p_z) ** 2  # pulse pairs in which both chose X windows
-    prob = {"v": p0, "1": p1, "2": p2}
+    p0, p0b = arr(params.p_0), arr(bob["p_0"])
+    p1, p1b = arr(params.p_1), arr(bob["p_1"])
+    n_x = n_tot * (1.0 - p_z) * (1.0 - p_zb)  # pulse pairs in which both chose X windows
+    prob_a = {"v": p0, "1": p1, "2": 1.0 - p0 - p1}
+    prob_b = {"v": p0b, "1": p1b, "2": 1.0 - p0b - p1b}
 
     # every count bounded at once (one vectorised solve for all lower, one for all upper)
     yields = {"vv": s_vv, "1v": s_1v, "v1": s_v1, "2v": s_2v, "v2": s_v2}
@@ -290,8 +415,8 @@ def sns_rate(
         yields.update({"11": s_11, "12": s_12, "21": s_21})
     names = list(yields)
     if finite:
-        n_pairs = [n_x * prob[k[0]] * prob[k[1]] for k in names]
-        n_x1 = n_x * p1 * p1 * window / np.pi  # pairs whose phases fall in the X1 window
+        n_pairs = [n_x * prob_a[k[0]] * prob_b[k[1]] for k in names]
+        n_x1 = n_x * p1 * p1b * window / np.pi  # pairs whose phases fall in the X1 window
         arrays = np.broadcast_arrays(
             *(n * yields[k] for n, k in zip(n_pairs, names, strict=True)),
             n_x1 * t_x1,
@@ -316,35 +441,35 @@ def sns_rate(
     def hi(name: str) -> Array:
         return bounds_hi[name]
 
-    e1, e2, ev = np.exp(mu1), np.exp(mu2), np.exp(v)
-    den = (mu1 - v) * (mu2 - v) * (mu2 - mu1)
+    ev = np.exp(v)
     svv_u, svv_l = hi("vv"), lo("vv")
 
-    def y1_single_side(s1v_l: Array, s2v_u: Array) -> Array:
+    def y1_single_side(m1: Array, m2: Array, s1v_l: Array, s2v_u: Array) -> Array:
         return (
-            (mu2**2 - v**2) * e1 * s1v_l
-            - (mu1**2 - v**2) * e2 * s2v_u
-            - (mu2**2 - mu1**2) * ev * svv_u
-        ) / den
+            (m2**2 - v**2) * np.exp(m1) * s1v_l
+            - (m1**2 - v**2) * np.exp(m2) * s2v_u
+            - (m2**2 - m1**2) * ev * svv_u
+        ) / ((m1 - v) * (m2 - v) * (m2 - m1))
 
-    y1a = y1_single_side(lo("1v"), hi("2v"))
-    y1b = y1_single_side(lo("v1"), hi("v2"))
+    y1a = y1_single_side(mu1, mu2, lo("1v"), hi("2v"))  # Alice's decoys, Bob's vacuum
+    y1b = y1_single_side(mu1b, mu2b, lo("v1"), hi("v2"))  # Bob's decoys, Alice's vacuum
+    e1, e1b = np.exp(mu1), np.exp(mu1b)
     y0a = (mu1 * ev * svv_l - v * e1 * hi("1v")) / (mu1 - v)
-    y0b = (mu1 * ev * svv_l - v * e1 * hi("v1")) / (mu1 - v)
+    y0b = (mu1b * ev * svv_l - v * e1b * hi("v1")) / (mu1b - v)
     if imperfect_vacuum:
         # tails sum_{m>=1} P_v(m) y_{1m} and y_{0m}, bounded with the other party's decoy b
         def ratio(b: Array) -> Array:
             return np.exp(b - v) * v / b
 
         c1a = np.minimum(
-            ratio(mu1) * (e1 * hi("11") - ev * lo("v1")) / (mu1 - v),
-            ratio(mu2) * (e1 * hi("12") - ev * lo("v2")) / (mu1 - v),
+            ratio(mu1b) * (e1 * hi("11") - ev * lo("v1")) / (mu1 - v),
+            ratio(mu2b) * (e1 * hi("12") - ev * lo("v2")) / (mu1 - v),
         )
         c1b = np.minimum(
-            ratio(mu1) * (e1 * hi("11") - ev * lo("1v")) / (mu1 - v),
-            ratio(mu2) * (e1 * hi("21") - ev * lo("2v")) / (mu1 - v),
+            ratio(mu1) * (e1b * hi("11") - ev * lo("1v")) / (mu1b - v),
+            ratio(mu2) * (e1b * hi("21") - ev * lo("2v")) / (mu1b - v),
         )
-        c0a = np.minimum(ratio(mu1) * ev * hi("v1"), ratio(mu2) * ev * hi("v2"))
+        c0a = np.minimum(ratio(mu1b) * ev * hi("v1"), ratio(mu2b) * ev * hi("v2"))
         c0b = np.minimum(ratio(mu1) * ev * hi("1v"), ratio(mu2) * ev * hi("2v"))
         y1a, y1b = y1a - np.maximum(c1a, 0.0), y1b - np.maximum(c1b, 0.0)
         y0a, y0b = y0a - np.maximum(c0a, 0.0), y0b - np.maximum(c0b, 0.0)
@@ -357,33 +482,42 @@ def sns_rate(
     s1 = 0.5 * (s10 + s01)
 
     # ---- phase-flip rate from the X1 window ------------------------------------------------
-    w1 = 2.0 * mu1 * np.exp(-2.0 * mu1)  # weight of the single-photon twin state
-    good = s1 > 0.0
-    s1_safe = np.where(good, s1, 1.0)
-    e_x = np.where(good, (t_x1_u - np.exp(-2.0 * mu1) * y00 / 2.0) / (w1 * s1_safe), 0.5)
+    e_11 = np.exp(-(mu1 + mu1b))
+    # X1 single-photon yield times its weight: e^{-mu1A-mu1B}(mu1A s10 + mu1B s01)
+    # (= 2 mu1 e^{-2 mu1} s1 for equal intensities)
+    ws1 = e_11 * (mu1 * s10 + mu1b * s01)
+    good = ws1 > 0.0
+    ws1_safe = np.where(good, ws1, 1.0)
+    e_x = np.where(good, (t_x1_u - e_11 * y00 / 2.0) / ws1_safe, 0.5)
     e_x = np.clip(e_x, 0.0, 0.5)
 
     # ---- Z windows ---------------------------------------------------------------------------
-    zz = n_tot * p_z**2
-    one = eps * (1.0 - eps) * mu_z * np.exp(-mu_z) * np.exp(-v)  # untagged probability each way
-    n10 = zz * one * s10  # Alice sent one photon, Bob did not send (Bob's bit 1)
-    n01 = zz * one * s01  # Bob sent one photon, Alice did not send (Bob's bit 0)
+    zz = n_tot * p_z * p_zb
+    one_a = eps * (1.0 - epsb) * mu_z * np.exp(-mu_z) * np.exp(-v)  # Alice's untagged photon
+    one_b = epsb * (1.0 - eps) * mu_zb * np.exp(-mu_zb) * np.exp(-v)  # Bob's
+    n10 = zz * one_a * s10  # Alice sent one photon, Bob did not send (Bob's bit 1)
+    n01 = zz * one_b * s01  # Bob sent one photon, Alice did not send (Bob's bit 0)
     if finite:
         n10, n01 = observed_lower(n10, xi), observed_lower(n01, xi)
     n1 = n10 + n01
     if finite:
-        n_x1_single = observed_lower(n_x1 * w1 * s1, xi)
+        n_x1_single = observed_lower(n_x1 * ws1, xi)
         e_ph = e_x + sampling_gamma(n_x1_single, n1, e_x, xi)
     else:
         e_ph = e_x
     e_ph = np.where(n1 > 0.0, np.clip(e_ph, 0.0, 0.5), 0.5)
 
-    r0 = zz * (eps * (1.0 - eps) * s_vz + eps**2 * s_zz)  # Bob sent: bit 0
-    r1 = zz * ((1.0 - eps) ** 2 * s_vv + eps * (1.0 - eps) * s_zv)  # Bob did not send: bit 1
+    r0 = zz * ((1.0 - eps) * epsb * s_vz + eps * epsb * s_zz)  # Bob sent: bit 0
+    r1 = zz * ((1.0 - eps) * (1.0 - epsb) * s_vv + eps * (1.0 - epsb) * s_zv)  # Bob didn't: 1
     n_t = r0 + r1
-    err0 = zz * eps**2 * s_zz
-    err1 = zz * (1.0 - eps) ** 2 * s_vv
-    gain_z = (1.0 - eps) ** 2 * s_vv + eps * (1.0 - eps) * (s_zv + s_vz) + eps**2 * s_zz
+    err0 = zz * eps * epsb * s_zz
+    err1 = zz * (1.0 - eps) * (1.0 - epsb) * s_vv
+    gain_z = (
+        (1.0 - eps) * (1.0 - epsb) * s_vv
+        + eps * (1.0 - epsb) * s_zv
+        + (1.0 - eps) * epsb * s_vz
+        + eps * epsb * s_zz
+    )
     qber_z = safe_div(err0 + err1, n_t)
     f = np.asarray(f_ec, dtype=np.float64)
     cost = sec.cost_bits if finite else 0.0

@@ -1,0 +1,1 @@
+"""Bundled experiment files (package data): published TF-QKD experiments, see README.md."""
