@@ -218,6 +218,8 @@ def parse_number(
         text = value.strip()
         if not text:
             raise ValueError(f"{name}: empty value (allowed a number in {rng.describe()})")
+        if not text.isascii():  # int()/float() would read other scripts' digits ("１００")
+            raise ValueError(rng._not_number(name, value))
         try:
             value = int(text)
         except ValueError:

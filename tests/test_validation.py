@@ -226,3 +226,15 @@ def test_parse_number_checks_the_range_before_converting():
             parse_number("seed", text, seed)
     with pytest.raises(ValueError, match=r"^x=1\.000000e\+400 is out of range"):
         parse_number("x", 10**400)  # no range: any finite float
+
+
+@pytest.mark.parametrize("text", ["１００", "２.５", "1٠"])
+def test_numbers_in_other_scripts_are_refused_not_read(text):
+    """float("１００") is 100.0 in Python; as user input it is refused by name."""
+    from qkdchip.base.params import Range, parse_number
+    from qkdchip.commands.keyrate import parse_distances
+
+    with pytest.raises(ValueError, match="gap_um"):
+        parse_number("gap_um", text, Range(0.0, 1e3, "um"))
+    with pytest.raises(ValueError, match="distance_km"):
+        parse_distances(text)

@@ -46,6 +46,8 @@ def parse_distances(text: str) -> list[float]:
     body = text.strip()
     if not body:
         raise bad("is empty")
+    if not body.isascii():  # float() would read other scripts' digits ("１００") as numbers
+        raise bad("has characters other than ASCII digits, signs, '.', 'e', ',' and ':'")
     if ":" in body:
         parts = body.split(":")
         if len(parts) != 3:
