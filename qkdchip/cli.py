@@ -100,7 +100,18 @@ app = typer.Typer(
 )
 
 #: command modules, in the order they appear in --help
-COMMANDS = ("run", "design", "build", "drc", "simulate", "comb", "keyrate", "network", "sweep")
+COMMANDS = (
+    "run",
+    "design",
+    "build",
+    "drc",
+    "simulate",
+    "comb",
+    "keyrate",
+    "network",
+    "sweep",
+    "wafer",
+)
 
 
 def _register_all() -> None:

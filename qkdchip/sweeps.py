@@ -47,9 +47,12 @@ __all__ = [
     "TASK_POINTS",
     "Metric",
     "PointResult",
+    "close_client",
+    "dask_client",
     "dataset_bytes",
     "evaluate_designs",
     "grid_points",
+    "map_tasks",
     "metric_label",
     "param_label",
     "plan_tasks",
@@ -223,22 +226,73 @@ def run(
         if on_task is not None:
             on_task(task, res)
 
+    map_tasks(
+        evaluate_designs, [([designs[i] for i in t],) for t in todo], client=client,
+        on_done=lambda k, res: finish(todo[k], res),
+    )  # fmt: skip
+    return [results[i] for i in range(len(designs))]
+
+
+def map_tasks(
+    fn: Callable[..., Any],
+    args: Sequence[tuple[Any, ...]],
+    *,
+    client: Any = None,
+    on_done: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
+    """``[fn(*a) for a in args]``, serially (``client`` None, in this process, stopping cleanly
+    between tasks on SIGINT/SIGTERM) or as tasks on a ``dask.distributed.Client``;
+    ``on_done(k, result)`` as task ``k`` finishes (in the order they finish)."""
+    out: list[Any] = [None] * len(args)
     if client is None:
         from qkdchip.base.outputs import checkpoint
 
-        for task in todo:
-            finish(task, evaluate_designs([designs[i] for i in task]))
+        for k, a in enumerate(args):
+            out[k] = fn(*a)
+            if on_done is not None:
+                on_done(k, out[k])
             checkpoint()
-    else:
-        from distributed import as_completed
+        return out
+    from distributed import as_completed
 
-        futures = {
-            client.submit(evaluate_designs, [designs[i] for i in task], pure=False): task
-            for task in todo
-        }
-        for fut in as_completed(list(futures)):
-            finish(futures[fut], fut.result())
-    return [results[i] for i in range(len(designs))]
+    futures = {client.submit(fn, *a, pure=False): k for k, a in enumerate(args)}
+    for fut in as_completed(list(futures)):
+        k = futures[fut]
+        out[k] = fut.result()
+        if on_done is not None:
+            on_done(k, out[k])
+    return out
+
+
+def dask_client(workers: int | None = None, scheduler: str | None = None):
+    """A ``dask.distributed.Client``: on the running scheduler at ``scheduler``
+    (``tcp://host:8786``) or on a new ``LocalCluster`` of ``workers`` single-threaded worker
+    processes (closed with the client: :func:`close_client`). ValueError naming ``--scheduler``
+    when it cannot be reached."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            return Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ValueError(
+                f"--scheduler {scheduler}: cannot connect ({exc}) "
+                "(allowed the address of a running dask scheduler, e.g. tcp://host:8786)"
+            ) from None
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = Client(cluster)
+    client._qkdchip_cluster = cluster  # closed by close_client
+    return client
+
+
+def close_client(client: Any) -> None:
+    """Close a client of :func:`dask_client` (and the LocalCluster it started)."""
+    cluster = getattr(client, "_qkdchip_cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 # --- points -----------------------------------------------------------------------------------

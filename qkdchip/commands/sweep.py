@@ -189,24 +189,6 @@ def _resume(out: Path, spec: dict[str, Any], names, points, metrics) -> dict[int
     return read_csv(csv_file.read_text(encoding="utf-8"), names, points, metrics)
 
 
-def _client(workers: int | None, scheduler: str | None):
-    """A Dask client: a LocalCluster of ``workers`` processes, or the scheduler at an address."""
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            return Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ValueError(
-                f"--scheduler {scheduler}: cannot connect ({exc}) "
-                "(allowed the address of a running dask scheduler, e.g. tcp://host:8786)"
-            ) from None
-    cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    return Client(cluster)
-
-
 def register(app: typer.Typer) -> None:
     metric_help = "; ".join(f"{k}: {v}" for k, v in METRICS.items())
 
@@ -346,17 +328,14 @@ def register(app: typer.Typer) -> None:
         client = None
         try:
             if workers is not None or scheduler is not None:
-                client = _client(workers, scheduler)
+                client = sweeps.dask_client(workers, scheduler)
             with progress:
                 sweeps.run(designs, client=client, done=done, on_task=on_task)
         except ValueError as exc:
             fail(str(exc))
         finally:
             if client is not None:
-                cluster = client.cluster if scheduler is None else None
-                client.close()
-                if cluster is not None:
-                    cluster.close()
+                sweeps.close_client(client)
         elapsed = time.perf_counter() - t0
         attrs = {
             "title": "qkdchip sweep",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_rate_curves", "plot_ratios", "plot_sweep", "save"]
+__all__ = ["plot_rate_curves", "plot_ratios", "plot_sweep", "plot_wafer_yield", "save"]
 
 #: the published ratio range of the reference network (rate / PLOB at 370 km)
 REFERENCE_RATIO = (1.515, 3.514)
@@ -157,5 +157,40 @@ def plot_sweep(
     else:
         raise ValueError(f"--plot needs one or two swept parameters, got {len(names)}")
     ax.set_title(f"{metric} vs {' and '.join(names)}")
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_wafer_yield(
+    records: Sequence[dict[str, Any]], summary: dict[str, Any], path: str | Path
+) -> Path:
+    """Wafer Monte Carlo: working modulators among 20 dies (the published 117/120 marked) and
+    the channels above PLOB per wafer."""
+    plt = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120)
+    working = np.array([r["working"] for r in records])
+    n_mod = records[0]["modulators"] if records else 0
+    lo = int(working.min()) if working.size else 0
+    bins = np.arange(lo - 0.5, n_mod + 1.5)
+    a1.hist(working, bins=bins, color="tab:blue", alpha=0.8, label="simulated wafers")
+    w = summary.get("working_modulators_of_120")
+    if w is not None:
+        a1.axvline(
+            w["published"], color="tab:red", lw=2,
+            label=f"published {w['published']}/120 ({w['published_percentile']:.0f}th pct)",
+        )  # fmt: skip
+    a1.set_xlabel(f"working modulators of {n_mod} (per wafer draw) [count]")
+    a1.set_ylabel("wafers [count]")
+    a1.legend(loc="upper left", fontsize=8)
+    a1.grid(alpha=0.3)
+    beat = np.array([r["beating_plob"] for r in records])
+    ch = records[0]["channels"] if records else 0
+    a2.hist(beat, bins=np.arange(-0.5, ch + 1.5), color="tab:green", alpha=0.8)
+    a2.set_xlabel(f"channels above PLOB at {summary.get('distance_km', 0):g} km [count]")
+    a2.set_ylabel("wafers [count]")
+    a2.grid(alpha=0.3)
+    p = summary.get("p_network_all_channels_beat_plob")
+    a2.set_title(f"P(all {ch} above PLOB) = {p:.3f}" if p is not None else "")
+    fig.suptitle(f"wafer Monte Carlo: {summary['wafers']} wafers, {summary['dies']} dies")
     fig.tight_layout()
     return save(fig, path)
