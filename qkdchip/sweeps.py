@@ -100,9 +100,9 @@ TASK_POINTS = 8
 
 
 def metric_label(name: str) -> str:
-    """Axis label of a metric: ``key rate / PLOB (min over channels)`` style with its unit."""
+    """Axis label of a metric with its unit: ``min_rate (bit/pulse)``."""
     m = METRICS[name]
-    return f"{name} [{m.unit}]" if m.unit else name
+    return f"{name} ({m.unit})" if m.unit else name
 
 
 def param_label(name: str) -> str:
@@ -110,7 +110,7 @@ def param_label(name: str) -> str:
     from qkdchip import design as design_mod
 
     unit = design_mod.param(name).unit
-    return f"{name} [{unit}]" if unit else name
+    return f"{name} ({unit})" if unit else name
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,12 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
                 "(allowed the address of a running dask scheduler, e.g. tcp://host:8786)"
             ) from None
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        # the workers share JAX's persistent compilation cache (qkdchip.cli.stable_string_hashes)
+        env={"PYTHONHASHSEED": "0"},
     )
     client = Client(cluster)
     client._qkdchip_cluster = cluster  # closed by close_client

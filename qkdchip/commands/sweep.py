@@ -22,7 +22,7 @@ from qkdchip.sweeps import METRICS as _METRICS
 
 #: metric -> description with its unit (the table is :data:`qkdchip.sweeps.METRICS`)
 METRICS: dict[str, str] = {
-    k: f"{m.description} [{m.unit}]" if m.unit else m.description for k, m in _METRICS.items()
+    k: f"{m.description} ({m.unit})" if m.unit else m.description for k, m in _METRICS.items()
 }
 MAX_POINTS = 2000
 
@@ -258,6 +258,9 @@ def register(app: typer.Typer) -> None:
                         "--sample and a swept --set NAME=START:STOP:N: give one kind "
                         "(allowed --set NAME=VALUE fixed values with --sample)"
                     )
+                fixed_names = {x.split("=", 1)[0].strip() for x in fixed}
+                bounds = parse_samples(samples_of, fixed_names)
+                numeric_params([b[0] for b in bounds])
                 if method not in METHODS:
                     raise ValueError(
                         f"--method {method!r} is unknown (allowed {', '.join(METHODS)})"
@@ -268,9 +271,6 @@ def register(app: typer.Typer) -> None:
                     )
                 if not 0 <= seed < 2**32:
                     raise ValueError(f"--seed={seed} is out of range: allowed [0, 2^32-1]")
-                fixed_names = {x.split("=", 1)[0].strip() for x in fixed}
-                bounds = parse_samples(samples_of, fixed_names)
-                numeric_params([b[0] for b in bounds])
                 from qkdchip.sweeps import sample_points
 
                 names = [b[0] for b in bounds]

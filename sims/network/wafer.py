@@ -415,7 +415,9 @@ def _injection_batch(cv, wl_um: float) -> _Batch:
         "ports": {"o1": ports["o1"], "laser": entry},
     }
     netlist = {f"{name}_injection": sub, **{k: v for k, v in cv.netlist.items() if k != name}}
-    circuit, _ = sax.circuit(netlist, MODELS)
+    # the Filipsson-Gunnar backend (as the chip circuits): klujax embeds a pointer in the
+    # compiled program, which JAX's persistent cache can then never reuse in another process
+    circuit, _ = sax.circuit(netlist, MODELS, backend="filipsson_gunnar")
     return _Batch(circuit, netlist, wl_um, "o1", "laser")
 
 
