@@ -82,8 +82,12 @@ def _grid_dataset():
     grid = [[2.2, 2.4, 2.6]]
     pts = sweeps.grid_points([("server.ring.gap_um", grid[0])])
     res = [FAILED, _ok(min_ratio=8.3), None]
-    return pts, res, sweeps.to_dataset(
-        ["server.ring.gap_um"], pts, res, ["min_ratio", "beating_plob"], grid=grid
+    return (
+        pts,
+        res,
+        sweeps.to_dataset(
+            ["server.ring.gap_um"], pts, res, ["min_ratio", "beating_plob"], grid=grid
+        ),
     )
 
 
@@ -197,8 +201,10 @@ def test_jax_cache_folder_is_per_user_and_overridable(monkeypatch, tmp_path):
 def test_jax_cache_is_configured_on_import():
     import jax
 
-    from qkdchip.sims import jaxcache
-    from qkdchip.sims import models  # noqa: F401  (configures JAX)
+    from qkdchip.sims import (
+        jaxcache,
+        models,  # noqa: F401  (configures JAX)
+    )
 
     folder = jaxcache.cache_dir()
     if folder is None:
@@ -242,7 +248,13 @@ def test_serial_workers_and_scheduler_give_the_same_bytes(tmp_path):
     with LocalCluster(
         n_workers=2, threads_per_worker=1, dashboard_address=None, env={"PYTHONHASHSEED": "0"}
     ) as cluster:
-        args = [*SYSTEM_SWEEP, "--out", tmp_path / "sched", "--scheduler", cluster.scheduler_address]
+        args = [
+            *SYSTEM_SWEEP,
+            "--out",
+            tmp_path / "sched",
+            "--scheduler",
+            cluster.scheduler_address,
+        ]
         res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert (tmp_path / "sched" / "sweep.nc").read_bytes() == serial
