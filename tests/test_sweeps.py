@@ -304,3 +304,24 @@ def test_failed_points_are_nan_with_a_reason_and_marked_in_the_plot(tmp_path):
     assert png.stat().st_size > 10_000
     text = (tmp_path / "gap" / "sweep.csv").read_text()
     assert ",nan,failed,comb is" in text
+
+
+@pytest.mark.slow
+def test_infeasible_points_fail_with_the_constraint_and_are_not_evaluated(tmp_path):
+    """Phase modulators too long for the client die: every point violates client.chain_fold;
+    they fail with that reason (NaN, never 0) and the sweep still writes its dataset."""
+    res = runner.invoke(
+        app,
+        ["sweep", "--set", "client.pm.length_um=1234.567:1300:2", "--json", "--out", tmp_path],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [p["status"] for p in out["points"]] == ["failed", "failed"]
+    assert all(p["reason"].startswith("client.chain_fold: ") for p in out["points"])
+    assert all(p["metric"] is None for p in out["points"]) and out["best"] is None
+    assert "2 points infeasible" in res.stderr
+    import xarray as xr
+
+    ds = xr.open_dataset(tmp_path / "sweep.nc", engine="scipy")
+    assert np.isnan(ds["min_ratio"].values).all()
+    assert list(ds["status"].values) == ["failed", "failed"]
