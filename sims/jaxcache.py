@@ -6,11 +6,11 @@ Dask worker) loads the compiled executables instead of compiling them again.
 
 Where: ``$QKDCHIP_JAX_CACHE_DIR`` if set (``off`` or an empty value: no persistent cache), else
 ``$XDG_CACHE_HOME/qkdchip/jax`` (``~/.cache/qkdchip/jax`` when ``XDG_CACHE_HOME`` is unset): a
-per-user folder of at most :data:`MAX_BYTES` (JAX evicts the least recently used entries).
-Every compilation is cached (``jax_persistent_cache_min_compile_time_secs``
+per-user folder. Every compilation is cached (``jax_persistent_cache_min_compile_time_secs``
 = 0), so that a second process compiles nothing. JAX keys each entry by the computation, the
 JAX/XLA versions and the device, so a stale entry is never used; deleting the folder is always
-safe. A folder that cannot be created leaves the cache off (the run is only slower).
+safe. The folder is not size-limited (JAX's limit needs the ``filelock`` package, which is not a
+dependency); a compiled chip circuit takes about 150 kB. A folder that cannot be created leaves the cache off (the run is only slower).
 
 On x86 CPUs whose LLVM target carries the tuning attributes ``+prefer-no-gather`` /
 ``+prefer-no-scatter`` (AMD Zen 4, some Xeons), XLA:CPU logs a screenful of "Target machine
@@ -27,12 +27,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["ENV", "MAX_BYTES", "cache_dir", "configure", "quiet_xla_logs"]
+__all__ = ["ENV", "cache_dir", "configure", "quiet_xla_logs"]
 
 #: environment variable that moves (or, with "off", disables) the cache
 ENV = "QKDCHIP_JAX_CACHE_DIR"
-#: size limit of the cache folder (bytes): a few hundred compiled chip circuits
-MAX_BYTES = 1 << 30
 
 
 def cache_dir() -> Path | None:
@@ -68,5 +66,4 @@ def configure() -> Path | None:
     jax.config.update("jax_compilation_cache_dir", str(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
     return folder
