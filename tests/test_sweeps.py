@@ -103,7 +103,7 @@ def test_dataset_marks_failed_points_nan_with_their_reason():
     assert back["reason"].values[0] == "comb is cw: 1 line within 30 dB"
     # units from the metric table and the design registry
     assert back["server.ring.gap_um"].attrs["units"] == design_mod.param("server.ring.gap_um").unit
-    assert back["beating_plob"].attrs["units"] == "channels"
+    assert back["beating_plob"].attrs["units"] == "1"
     assert "PLOB" in back["min_ratio"].attrs["long_name"]
 
 
@@ -137,6 +137,8 @@ def test_metric_units_in_the_help():
     assert res.exit_code == 0
     text = " ".join(res.stdout.split())
     assert "bit/s" in text and "bit/pulse" in text and "--sample" in text
+    assert sweeps.metric_label("min_rate") == "min key rate (bit/pulse)"
+    assert sweeps.metric_label("beating_plob") == "channels above PLOB"
 
 
 # --- CLI input ------------------------------------------------------------------------------------
