@@ -9,37 +9,29 @@ compiled circuits per design) and the key rates of all points are one vectorised
 
 from __future__ import annotations
 
-import itertools
 import math
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from qkdchip.base.outputs import checkpoint, interruptible
+from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
+from qkdchip.sweeps import METHODS, PointResult
+from qkdchip.sweeps import METRICS as _METRICS
 
-#: metric -> description (keys of :meth:`NetworkResult.metrics`)
+#: metric -> description with its unit (the table is :data:`qkdchip.sweeps.METRICS`)
 METRICS: dict[str, str] = {
-    "min_ratio": "smallest key rate / PLOB over the channels",
-    "mean_ratio": "mean key rate / PLOB over the channels",
-    "max_ratio": "largest key rate / PLOB",
-    "min_rate": "smallest key rate (bit per pulse)",
-    "mean_rate": "mean key rate (bit per pulse)",
-    "total_bps": "sum of the channels' bit/s while they run",
-    "network_bps": "time-averaged key of the whole network (bit/s)",
-    "locked_channels": "channels with both clients injection-locked",
-    "key_channels": "channels with a positive key rate",
-    "beating_plob": "channels above PLOB",
-    "capability_km": "networking capability (pairs with key x distance)",
-    "mean_qber_x": "mean X-basis QBER of the channels with key",
-    "max_qber_x": "largest X-basis QBER of the channels with key",
+    k: f"{m.description} ({m.unit})" if m.unit else m.description for k, m in _METRICS.items()
 }
 MAX_POINTS = 2000
 
 
-def parse_sweeps(sets: list[str]) -> tuple[list[tuple[str, list[float]]], list[str]]:
-    """Split ``--set`` items into sweeps ``(name, values)`` and fixed ``NAME=VALUE`` items."""
+def parse_sweeps(
+    sets: list[str], require: bool = True
+) -> tuple[list[tuple[str, list[float]]], list[str]]:
+    """Split ``--set`` items into sweeps ``(name, values)`` and fixed ``NAME=VALUE`` items
+    (``require``: at least one sweep)."""
     import numpy as np
 
     sweeps: list[tuple[str, list[float]]] = []
@@ -70,9 +62,34 @@ def parse_sweeps(sets: list[str]) -> tuple[list[tuple[str, list[float]]], list[s
         if not 1 <= n <= MAX_POINTS:
             raise ValueError(f"--set {item!r}: N={n} is out of range: allowed [1, {MAX_POINTS}]")
         sweeps.append((name, [float(x) for x in np.linspace(start, stop, n)]))
-    if not sweeps:
+    if require and not sweeps:
         raise ValueError("give at least one sweep: --set NAME=START:STOP:N")
     return sweeps, fixed
+
+
+def parse_samples(items: list[str], taken: set[str]) -> list[tuple[str, float, float]]:
+    """``--sample NAME=LOW:HIGH`` items -> (name, low, high); a name at most once (also not in
+    ``taken``, the ``--set`` names)."""
+    out: list[tuple[str, float, float]] = []
+    seen = set(taken)
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--sample {item!r} must be NAME=LOW:HIGH")
+        name, raw = (x.strip() for x in item.split("=", 1))
+        if name in seen:
+            raise ValueError(f"--sample {name}: given twice (allowed once per name)")
+        seen.add(name)
+        parts = raw.split(":")
+        if len(parts) != 2:
+            raise ValueError(f"--sample {item!r}: a sampled range is NAME=LOW:HIGH")
+        try:
+            low, high = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise ValueError(f"--sample {item!r}: LOW and HIGH must be numbers") from None
+        if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+            raise ValueError(f"--sample {item!r}: LOW < HIGH, both finite (allowed LOW < HIGH)")
+        out.append((name, low, high))
+    return out
 
 
 def _value_text(name: str, value: float, integer: bool) -> str:
@@ -85,16 +102,12 @@ def _value_text(name: str, value: float, integer: bool) -> str:
     return repr(float(value))
 
 
-def designs_of(design_file: Path | None, sweeps, fixed) -> tuple[list[Any], list[dict[str, float]]]:
-    """One validated design per grid point (ValueError naming the first bad parameter)."""
+def numeric_params(names: list[str]) -> dict[str, bool]:
+    """name -> whether it is an integer parameter; ValueError for an unknown or non-numeric one."""
     from qkdchip import design as design_mod
-    from qkdchip.commands.network import load_design
 
-    total = math.prod(len(v) for _, v in sweeps)
-    if total > MAX_POINTS:
-        raise ValueError(f"the sweep has {total} points: at most {MAX_POINTS}")
     known = {}
-    for name, _ in sweeps:
+    for name in names:
         prefix = name.split(".", 1)[0]
         if prefix not in design_mod.SOURCES:
             design_mod.validate({name: 0.0})  # raises the registry's message
@@ -105,133 +118,408 @@ def designs_of(design_file: Path | None, sweeps, fixed) -> tuple[list[Any], list
         if isinstance(p.value, bool) or not isinstance(p.value, int | float):
             raise ValueError(f"{name} is not numeric: it cannot be swept")
         known[name] = isinstance(p.value, int)
-    designs, points = [], []
-    for combo in itertools.product(*(v for _, v in sweeps)):
-        point = {name: v for (name, _), v in zip(sweeps, combo, strict=True)}
+    return known
+
+
+def designs_for(
+    design_file: Path | None, points: list[dict[str, float]], fixed: list[str]
+) -> tuple[list[Any], list[dict[str, float]]]:
+    """One validated design per point (ValueError naming the first bad parameter; a point whose
+    chips violate a joint constraint gets the ``InfeasibleError`` in place of its design: it is
+    a failed point); integer parameters of sampled points are rounded (the points are returned
+    as evaluated)."""
+    from qkdchip.commands.network import load_design
+    from qkdchip.feasibility import InfeasibleError
+
+    if len(points) > MAX_POINTS:
+        raise ValueError(f"the sweep has {len(points)} points: at most {MAX_POINTS}")
+    load_design(design_file, fixed)  # the fixed part alone: a bad or infeasible one stops here
+    known = numeric_params(list(points[0])) if points else {}
+    designs: list[Any] = []
+    out = []
+    for point in points:
+        point = {n: float(round(v)) if known[n] else v for n, v in point.items()}
         extra = [f"{n}={_value_text(n, v, known[n])}" for n, v in point.items()]
-        designs.append(load_design(design_file, [*fixed, *extra]))
-        points.append(point)
-    return designs, points
+        try:
+            designs.append(load_design(design_file, [*fixed, *extra]))
+        except InfeasibleError as exc:  # in range but the chips do not fit: a failed point
+            designs.append(exc)
+        out.append(point)
+    return designs, out
+
+
+def designs_of(design_file: Path | None, sweeps, fixed) -> tuple[list[Any], list[dict[str, float]]]:
+    """One validated design per grid point (ValueError naming the first bad parameter)."""
+    from qkdchip.sweeps import grid_points
+
+    total = math.prod(len(v) for _, v in sweeps)
+    if total > MAX_POINTS:
+        raise ValueError(f"the sweep has {total} points: at most {MAX_POINTS}")
+    for name, values in sweeps:
+        integer = numeric_params([name])[name]
+        for v in values:
+            _value_text(name, v, integer)
+    return designs_for(design_file, grid_points(sweeps), fixed)
+
+
+#: files of ``--out DIR``
+SPEC, NC, CSV = "sweep.json", "sweep.nc", "sweep.csv"
+MAX_WORKERS = 256
+
+
+def _spec_text(spec: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(spec, indent=2, sort_keys=True) + "\n"
+
+
+def _resume(out: Path, spec: dict[str, Any], names, points, metrics) -> dict[int, Any]:
+    """Points already done in ``out`` (same sweep): their results by index."""
+    import json
+
+    from qkdchip.sweeps import read_csv
+
+    spec_file, csv_file = out / SPEC, out / CSV
+    if not spec_file.is_file():
+        return {}
+    try:
+        old = json.loads(spec_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if old != spec:
+        what = sorted(k for k in set(old) | set(spec) if old.get(k) != spec.get(k))
+        raise ValueError(
+            f"--out {out}: holds another sweep ({', '.join(what)} differ) "
+            "(allowed a new folder or the same sweep, to resume it)"
+        )
+    if not csv_file.is_file():
+        return {}
+    return read_csv(csv_file.read_text(encoding="utf-8"), names, points, metrics)
 
 
 def register(app: typer.Typer) -> None:
+    metric_help = "; ".join(f"{k}: {v}" for k, v in METRICS.items())
+
     @app.command("sweep")
     @interruptible
     def sweep_cmd(
         sets: list[str] = typer.Option(
-            [], "--set", help="NAME=START:STOP:N (swept) or NAME=VALUE (fixed), repeatable"
+            [], "--set", help="NAME=START:STOP:N (swept, a grid) or NAME=VALUE (fixed), repeatable"
         ),
-        metric: str = typer.Option("min_ratio", "--metric", help=f"one of {', '.join(METRICS)}"),
+        samples_of: list[str] = typer.Option(
+            [], "--sample", help="NAME=LOW:HIGH: sample NAME in [LOW, HIGH] (repeatable)"
+        ),
+        samples: int = typer.Option(0, "--samples", help="number of sampled points K"),
+        method: str = typer.Option("lhs", "--method", help=f"sampling: {', '.join(METHODS)}"),
+        seed: int = typer.Option(0, "--seed", help="seed of the sampling"),
+        metric: list[str] = typer.Option(
+            ["min_ratio"], "--metric", help=f"repeatable; one of {metric_help}"
+        ),
         design_file: Path | None = typer.Option(None, "--design", help="design YAML file"),
+        out: Path | None = typer.Option(
+            None, "--out", help="folder for sweep.nc (xarray) and sweep.csv; resumes a sweep"
+        ),
+        workers: int | None = typer.Option(
+            None, "--workers", help="run the points on a local Dask cluster of N processes"
+        ),
+        scheduler: str | None = typer.Option(
+            None, "--scheduler", help="address of a running Dask scheduler (tcp://host:8786)"
+        ),
         json_out: bool = typer.Option(False, "--json", help="print JSON"),
         plot: Path | None = typer.Option(None, "--plot", help="write the sweep as PNG"),
     ) -> None:
-        """Sweep layout or system parameters through the whole chain and report a metric."""
+        """Sweep layout or system parameters through the whole chain and report metrics.
+
+        Example: qkdchip sweep --set server.ring.gap_um=2.2:3.2:6 --metric min_ratio
+        --metric beating_plob --out gap_sweep
+        """
         import time
 
-        if metric not in METRICS:
-            fail(f"--metric {metric!r} is unknown: allowed {', '.join(METRICS)}")
-        if plot is not None:  # the output path first: nothing is computed for a bad one
-            from qkdchip.base import outputs
+        from qkdchip.base import outputs
 
-            try:
+        metrics = list(dict.fromkeys(metric))
+        for m in metrics:
+            if m not in METRICS:
+                fail(f"--metric {m!r} is unknown: allowed {', '.join(METRICS)}")
+        try:
+            if plot is not None:  # the output paths first: nothing is computed for a bad one
                 outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
+            if out is not None:
+                out_real = outputs.check_folder(out, f"--out {out}")
+                if out_real.exists() and any(
+                    p.name not in (SPEC, NC, CSV) and not p.name.startswith(".")
+                    for p in out_real.iterdir()
+                ):
+                    raise ValueError(
+                        f"--out {out}: holds other files than {SPEC}, {NC}, {CSV} "
+                        "(allowed a new folder or a previous sweep's)"
+                    )
+            if workers is not None and scheduler is not None:
+                raise ValueError("--workers and --scheduler: give one of them, not both")
+            if workers is not None and not 1 <= workers <= MAX_WORKERS:
+                raise ValueError(f"--workers={workers} is out of range: allowed [1, {MAX_WORKERS}]")
+            sampled = bool(samples_of)
+            grids, fixed = parse_sweeps(sets, require=not sampled)
+            if sampled:
+                if grids:
+                    raise ValueError(
+                        "--sample and a swept --set NAME=START:STOP:N: give one kind "
+                        "(allowed --set NAME=VALUE fixed values with --sample)"
+                    )
+                fixed_names = {x.split("=", 1)[0].strip() for x in fixed}
+                bounds = parse_samples(samples_of, fixed_names)
+                numeric_params([b[0] for b in bounds])
+                if method not in METHODS:
+                    raise ValueError(
+                        f"--method {method!r} is unknown (allowed {', '.join(METHODS)})"
+                    )
+                if not 1 <= samples <= MAX_POINTS:
+                    raise ValueError(
+                        f"--samples={samples} is out of range: allowed [1, {MAX_POINTS}]"
+                    )
+                if not 0 <= seed < 2**32:
+                    raise ValueError(f"--seed={seed} is out of range: allowed [0, 2^32-1]")
+                from qkdchip.sweeps import sample_points
+
+                names = [b[0] for b in bounds]
+                designs, points = designs_for(
+                    design_file, sample_points(bounds, samples, method, seed), fixed
+                )
+                grid = None
+            else:
+                names = [n for n, _ in grids]
+                designs, points = designs_of(design_file, grids, fixed)
+                grid = [v for _, v in grids]
+            if plot is not None and len(names) > 2:
+                raise ValueError(f"--plot needs one or two swept parameters, got {len(names)}")
+        except ValueError as exc:
+            fail(str(exc))
+
+        spec: dict[str, Any] = {
+            "parameters": names,
+            "fixed": fixed,
+            "metrics": metrics,
+            "design": None if design_file is None else _file_digest(design_file),
+            "grid": None if grid is None else [list(g) for g in grid],
+            "sample": None
+            if grid is not None
+            else {"bounds": samples_of, "samples": samples, "method": method, "seed": seed},
+        }
+        done: dict[int, Any] = {}
+        if out is not None:
+            try:
+                done = _resume(out, spec, names, points, metrics)
             except ValueError as exc:
                 fail(str(exc))
-        try:
-            sweeps, fixed = parse_sweeps(sets)
-            if plot is not None and len(sweeps) > 2:
-                raise ValueError(f"--plot needs one or two swept parameters, got {len(sweeps)}")
-            designs, points = designs_of(design_file, sweeps, fixed)
-        except ValueError as exc:
-            fail(str(exc))
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        results: list[Any] = [done.get(i) for i in range(len(points))]
+        feasible = [i for i, d in enumerate(designs) if not isinstance(d, Exception)]
+        for i, d in enumerate(designs):
+            if isinstance(d, Exception):
+                results[i] = PointResult(
+                    {k: math.nan for k in METRICS}, "failed", " ".join(str(d).split())
+                )
 
-        from qkdchip.sims.network.model import evaluate, prepare
+        def save() -> None:
+            if out is None:
+                return
+            from qkdchip.sweeps import to_csv
+
+            outputs.write_file(out / SPEC, lambda p: p.write_text(_spec_text(spec)))
+            text = to_csv(names, points, results, metrics)
+            outputs.write_file(out / CSV, lambda p: p.write_text(text, encoding="utf-8"))
+
+        from qkdchip import sweeps
 
         t0 = time.perf_counter()
-        err = Console(stderr=True)
+        progress = _Progress(len(points), sum(r is not None for r in results), len(done))
+
+        def on_task(idx: list[int], res: list[Any]) -> None:
+            for i, r in zip(idx, res, strict=True):
+                results[i] = r
+            save()
+            progress.advance(len(idx), sum(not r.ok for r in res))
+
+        client = None
         try:
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-                disable=json_out and not err.is_terminal,
-            ) as bar:
-                task = bar.add_task("devices", total=len(designs) + 1)
-                prepared = []
-                for d in designs:
-                    prepared.append(prepare(d))
-                    bar.advance(task)
-                    checkpoint()  # SIGINT/SIGTERM: stop between the points
-                bar.update(task, description="key rates")
-                results = evaluate(prepared)
-                bar.advance(task)
-                checkpoint()
+            if workers is not None or scheduler is not None:
+                client = sweeps.dask_client(workers, scheduler)
+            with progress:
+                save()
+                sweeps.run(
+                    [designs[i] for i in feasible],
+                    client=client,
+                    done={j: done[i] for j, i in enumerate(feasible) if i in done},
+                    on_task=lambda idx, res: on_task([feasible[j] for j in idx], res),
+                )
         except ValueError as exc:
             fail(str(exc))
+        finally:
+            if client is not None:
+                sweeps.close_client(client)
         elapsed = time.perf_counter() - t0
+        attrs = {
+            "title": "qkdchip sweep",
+            "fixed": "; ".join(fixed),
+            "sampling": "grid" if grid is not None else f"{method}, seed {seed}",
+        }
+        if out is not None:
+            ds = sweeps.to_dataset(names, points, results, metrics, grid=grid, attrs=attrs)
+            data = sweeps.dataset_bytes(ds)
+            outputs.write_file(out / NC, lambda p: p.write_bytes(data))
+            save()
         rows = []
         for point, res in zip(points, results, strict=True):
-            m = res.metrics()
             rows.append(
                 {
                     "values": point,
-                    "metric": _finite(m[metric]),
-                    "metrics": {k: _finite(v) for k, v in m.items()},
+                    "metric": _finite(res.metrics[metrics[0]]),
+                    "metrics": {k: _finite(v) for k, v in res.metrics.items()},
+                    "status": res.status,
+                    "reason": res.reason,
                 }
             )
-        names = [n for n, _ in sweeps]
         if plot is not None:
             import numpy as np
 
             from qkdchip.sims.network.plots import plot_sweep
 
-            vals = np.array([m["metric"] if m["metric"] is not None else np.nan for m in rows])
-            plot_sweep(names, [np.asarray(v) for _, v in sweeps], vals, metric, plot)
+            vals = np.array([np.nan if r["metric"] is None else r["metric"] for r in rows])
+            failed = np.array([r["status"] != "ok" for r in rows])
+            axes = (
+                [np.asarray(g) for g in grid]
+                if grid is not None
+                else [np.array([p[n] for p in points]) for n in names]
+            )
+            plot_sweep(
+                names,
+                axes,
+                vals,
+                metrics[0],
+                plot,
+                labels=[sweeps.param_label(n) for n in names],
+                metric_label=sweeps.metric_label(metrics[0]),
+                failed=failed,
+                scattered=grid is None,
+            )
         finite = [r for r in rows if r["metric"] is not None]
         best = max(finite, key=lambda r: r["metric"]) if finite else None
         if json_out:
-            out: dict[str, Any] = {
-                "metric": metric,
+            result: dict[str, Any] = {
+                "metric": metrics[0],
+                "metrics": metrics,
                 "parameters": names,
                 "fixed": fixed,
                 "points": rows,
                 "best": best,
+                "failed": sum(r["status"] != "ok" for r in rows),
                 "elapsed_s": elapsed,
             }
             if plot is not None:
-                out["plot"] = str(plot)
-            print_json(out)
+                result["plot"] = str(plot)
+            if out is not None:
+                result["out"] = str(out)
+            print_json(result)
             return
+        from rich.console import Console
         from rich.table import Table
 
         console = Console(width=max(100, Console().width))
-        table = Table(title=f"{metric}: {METRICS[metric]}")
+        table = Table(title=f"{metrics[0]}: {METRICS[metrics[0]]}")
         for n in names:
-            table.add_column(n, justify="right")
-        for col in (metric, "key ch", "min ratio", "X QBER max"):
-            table.add_column(col, justify="right")
+            table.add_column(sweeps.param_label(n), justify="right")
+        extra = [m for m in ("key_channels", "min_ratio", "max_qber_x") if m not in metrics]
+        for col in [*metrics, *extra]:
+            table.add_column(sweeps.metric_label(col), justify="right")
+        table.add_column("status")
         for r in rows:
             m = r["metrics"]
             table.add_row(
                 *(f"{r['values'][n]:.6g}" for n in names),
-                _fmt(r["metric"]),
-                _fmt(m["key_channels"]),
-                _fmt(m["min_ratio"]),
-                _fmt(m["max_qber_x"]),
+                *(_fmt(m.get(c)) for c in [*metrics, *extra]),
+                r["status"] if r["status"] == "ok" else f"failed: {r['reason']}",
             )
         console.print(table)
         if best is not None:
             where = ", ".join(f"{n}={best['values'][n]:.6g}" for n in names)
-            console.print(f"best {metric} = {_fmt(best['metric'])} at {where}")
-        console.print(f"{len(rows)} points in {elapsed:.1f} s")
+            console.print(f"best {metrics[0]} = {_fmt(best['metric'])} at {where}")
+        n_failed = sum(r["status"] != "ok" for r in rows)
+        console.print(f"{len(rows)} points ({n_failed} failed) in {elapsed:.1f} s")
+        if out is not None:
+            console.print(f"dataset: {out / NC}, {out / CSV}")
         if plot is not None:
             console.print(f"plot: {plot}")
+
+
+def _file_digest(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return str(path)
+
+
+class _Progress:
+    """A progress bar on a terminal (stderr), plain progress lines otherwise."""
+
+    def __init__(self, total: int, done: int, resumed: int) -> None:
+        import sys
+        import time
+
+        self.total, self.done, self.failed, self.resumed = total, done, 0, resumed
+        self.t0 = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self) -> _Progress:
+        import sys
+
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("sweep"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} points"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.__enter__()
+            self.task = self.bar.add_task("sweep", total=self.total, completed=self.done)
+        else:
+            if self.resumed:
+                print(
+                    f"sweep: {self.resumed}/{self.total} points already done (resumed)",
+                    file=sys.stderr,
+                )
+            if self.done > self.resumed:
+                print(
+                    f"sweep: {self.done - self.resumed} points infeasible (failed, not evaluated)",
+                    file=sys.stderr,
+                )
+        return self
+
+    def advance(self, n: int, failed: int) -> None:
+        import sys
+        import time
+
+        self.done += n
+        self.failed += failed
+        if self.bar is not None:
+            self.bar.advance(self.task, n)
+        else:
+            dt = time.perf_counter() - self.t0
+            print(
+                f"sweep: {self.done}/{self.total} points ({self.failed} failed) {dt:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def _finite(x: float) -> float | None:

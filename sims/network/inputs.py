@@ -19,7 +19,14 @@ from qkdchip.base.design import Design
 from qkdchip.sims.physics.comb import CombResult
 
 from .settings import LinkSettings, NetworkSettings
-from .wafer import ClientChip, Die, chip_figures, draw_wafer
+from .wafer import (
+    ClientChip,
+    Die,
+    chip_figures,
+    draw_wafer,
+    electrode_areas_um2,
+    element_yields,
+)
 
 __all__ = ["comb_of", "settings_of", "wafer_of"]
 
@@ -59,7 +66,8 @@ def _wafer(
     client_items: tuple[tuple[str, Any], ...], wafer_items: tuple[tuple[str, Any], ...]
 ) -> tuple[tuple[ClientChip, ...], tuple[Die, ...]]:
     net = NetworkSettings(**dict(wafer_items))
-    mounted, rejected = draw_wafer(net)
+    areas = electrode_areas_um2(**dict(client_items)) if net.wafer_yield_model == "area" else None
+    mounted, rejected = draw_wafer(net, element_yields(net, areas))
     names = [f"{side}{i + 1}" for i in range(net.channels) for side in "AB"]
     chips = chip_figures(mounted, names, **dict(client_items))
     return tuple(chips), tuple(rejected)

@@ -20,6 +20,7 @@ __all__ = [
     "plot_ratios",
     "plot_sweep",
     "plot_uncertainty",
+    "plot_wafer_yield",
     "save",
 ]
 
@@ -109,22 +110,57 @@ def plot_ratios(result, path: str | Path) -> Path:
 
 def plot_sweep(
     names: Sequence[str], grids: Sequence[np.ndarray], values: np.ndarray, metric: str,
-    path: str | Path,
+    path: str | Path, *, labels: Sequence[str] | None = None, metric_label: str | None = None,
+    failed: np.ndarray | None = None, scattered: bool = False,
 ) -> Path:  # fmt: skip
-    """A 1-D sweep as a line, a 2-D sweep as a colour map of ``metric``."""
+    """A 1-D sweep as a line, a 2-D sweep as a colour map of ``metric``; sampled points
+    (``scattered``: ``grids`` are the points' coordinates) as a scatter plot.
+
+    ``labels``/``metric_label``: axis labels with units (default: the raw names); ``failed``:
+    points that failed (their value is NaN): marked with a red x, never joined by a line."""
     plt = _plt()
+    labels = list(labels or names)
+    ylab = metric_label or metric
+    values = np.asarray(values, dtype=float).reshape(-1)
+    failed = (
+        np.zeros(values.size, dtype=bool) if failed is None else np.asarray(failed, bool).ravel()
+    )
     fig, ax = plt.subplots(figsize=(7.5, 4.6), dpi=120)
     if len(names) == 1:
-        ax.plot(grids[0], values.reshape(-1), "o-")
-        ax.set_xlabel(names[0])
-        ax.set_ylabel(metric)
+        x = np.asarray(grids[0], dtype=float).reshape(-1)
+        order = np.argsort(x, kind="stable")
+        x, v, bad = x[order], values[order], failed[order]
+        ax.plot(x, np.where(bad, np.nan, v), "o-", label=ylab)  # NaN breaks the line
+        if bad.any():
+            ok_v = v[~bad & np.isfinite(v)]
+            y0 = float(ok_v.min()) if ok_v.size else 0.0
+            ax.plot(x[bad], np.full(bad.sum(), y0), "x", color="tab:red", ms=9, mew=2,
+                    label="failed point")  # fmt: skip
+            ax.legend(loc="best")
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(ylab)
         ax.grid(alpha=0.3)
+    elif len(names) == 2 and not scattered:
+        v = np.where(failed, np.nan, values).reshape(len(grids[0]), len(grids[1]))
+        mesh = ax.pcolormesh(grids[1], grids[0], np.ma.masked_invalid(v), shading="nearest")
+        fig.colorbar(mesh, ax=ax, label=ylab)
+        if failed.any():
+            yy, xx = np.meshgrid(grids[0], grids[1], indexing="ij")
+            fb = failed.reshape(v.shape)
+            ax.plot(xx[fb], yy[fb], "x", color="tab:red", ms=9, mew=2, label="failed point")
+            ax.legend(loc="best")
+        ax.set_xlabel(labels[1])
+        ax.set_ylabel(labels[0])
     elif len(names) == 2:
-        v = values.reshape(len(grids[0]), len(grids[1]))
-        mesh = ax.pcolormesh(grids[1], grids[0], v, shading="nearest")
-        fig.colorbar(mesh, ax=ax, label=metric)
-        ax.set_xlabel(names[1])
-        ax.set_ylabel(names[0])
+        x, y = (np.asarray(g, dtype=float).reshape(-1) for g in grids)
+        ok = ~failed
+        sc = ax.scatter(x[ok], y[ok], c=values[ok], s=28)
+        fig.colorbar(sc, ax=ax, label=ylab)
+        if failed.any():
+            ax.plot(x[failed], y[failed], "x", color="tab:red", ms=9, mew=2, label="failed point")
+            ax.legend(loc="best")
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
     else:
         raise ValueError(f"--plot needs one or two swept parameters, got {len(names)}")
     ax.set_title(f"{metric} vs {' and '.join(names)}")
@@ -164,5 +200,44 @@ def plot_uncertainty(unc, result, path: str | Path) -> Path:
     a2.tick_params(axis="y", labelsize=8)
     a2.grid(alpha=0.3, axis="x")
     a2.set_title("sensitivity")
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_wafer_yield(
+    records: Sequence[dict[str, Any]], summary: dict[str, Any], path: str | Path
+) -> Path:
+    """Wafer Monte Carlo: working modulators among 20 dies (the published 117/120 marked) and
+    the channels above PLOB per wafer."""
+    plt = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120)
+    working = np.array([r["working"] for r in records])
+    n_mod = records[0]["modulators"] if records else 0
+    lo = int(working.min()) if working.size else 0
+    bins = np.arange(lo - 0.5, n_mod + 1.5)
+    a1.hist(working, bins=bins, color="tab:blue", alpha=0.8, label="simulated wafers")
+    w = summary.get("working_modulators_of_120")
+    if w is not None:
+        a1.axvline(
+            w["published"], color="tab:red", lw=2,
+            label=f"published {w['published']}/120 ({w['published_percentile']:.0f}th pct)",
+        )  # fmt: skip
+    a1.set_xlabel(f"working modulators of {n_mod} (per wafer draw) [count]")
+    a1.set_ylabel("wafers [count]")
+    a1.legend(loc="upper left", fontsize=8)
+    a1.grid(alpha=0.3)
+    beat = np.array([r["beating_plob"] for r in records])
+    ch = records[0]["channels"] if records else 0
+    a2.hist(beat, bins=np.arange(-0.5, ch + 1.5), color="tab:green", alpha=0.8)
+    a2.set_xlabel(f"channels above PLOB at {summary.get('distance_km', 0):g} km [count]")
+    a2.set_ylabel("wafers [count]")
+    a2.grid(alpha=0.3)
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in (a1, a2):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    p = summary.get("p_network_all_channels_beat_plob")
+    a2.set_title(f"P(all {ch} above PLOB) = {p:.3f}" if p is not None else "")
+    fig.suptitle(f"wafer Monte Carlo: {summary['wafers']} wafers, {summary['dies']} dies")
     fig.tight_layout()
     return save(fig, path)

@@ -68,12 +68,21 @@ from qkdchip.sims.physics.qber import (
     TRACKING_SCHEMES,
 )
 
-__all__ = ["FINITE_KEY_PROTOCOLS", "KEY_PROTOCOLS", "MODES", "LinkSettings", "NetworkSettings"]
+__all__ = [
+    "FINITE_KEY_PROTOCOLS",
+    "KEY_PROTOCOLS",
+    "MODES",
+    "YIELD_MODELS",
+    "LinkSettings",
+    "NetworkSettings",
+]
 
 #: Protocols that give a key (PLOB is a bound, not a protocol).
 KEY_PROTOCOLS: tuple[str, ...] = tuple(p for p in PROTOCOLS if p != "plob")
 #: Protocols with a finite-key analysis in the key-rate core.
 FINITE_KEY_PROTOCOLS: tuple[str, ...] = ("sns", "sns-aopp")
+#: Models of which modulators fail (sims.network.wafer.element_yields).
+YIELD_MODELS: tuple[str, ...] = ("uniform", "area")
 #: Operating modes of the network.
 MODES: tuple[str, ...] = ("sequential", "simultaneous")
 
@@ -305,12 +314,23 @@ class NetworkSettings:
     wafer_screen: bool = _f(
         True, None, "set aside dies with a failed phase modulator at wafer test"
     )
+    wafer_yield_model: str = _f(
+        "uniform",
+        None,
+        "which modulators fail: uniform (each works with wafer_modulator_yield) or area "
+        "(Poisson defects per drawn electrode area, mean yield = wafer_modulator_yield)",
+    )
 
     def __post_init__(self) -> None:
         _check(self, "network")
         if self.protocol not in KEY_PROTOCOLS:
             raise ValueError(
                 f"network.protocol={self.protocol!r} is unknown: allowed {', '.join(KEY_PROTOCOLS)}"
+            )
+        if self.wafer_yield_model not in YIELD_MODELS:
+            raise ValueError(
+                f"network.wafer_yield_model={self.wafer_yield_model!r} is unknown: allowed "
+                f"{', '.join(YIELD_MODELS)}"
             )
         if self.mode not in MODES:
             raise ValueError(f"network.mode={self.mode!r} is unknown: allowed {', '.join(MODES)}")

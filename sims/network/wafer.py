@@ -9,7 +9,20 @@ whatever number is drawn):
 * the SSC facet coupling loss (both facets of a die: one process step), + N(0, sigma_c) dB;
 * the deep-ridge propagation loss of every deep-etched element, + N(0, sigma_l) dB/cm;
 * the laser's free-running detuning from its comb line after thermal tuning, N(0, sigma_nu);
-* whether each of the six modulators (IM I-III, PM I, PM R, VOA) works (probability = yield).
+* whether each of the six modulators (IM I-III, PM I, PM R, VOA) works, with the probability
+  of :func:`element_yields`: ``uniform`` (``network.wafer_yield_model``, the default), every
+  element works with ``network.wafer_modulator_yield``; ``area``, a Poisson defect model scaled
+  by each element's drawn electrode area (see below).
+
+Defect-density yield (``area``): killer defects land at random, independently, with a density
+D0 per unit area, so an element whose electrode (the p-contact metal over the junction, PMETAL,
+as drawn in the element's cell) covers area A works with probability Y = exp(-D0 A) (Poisson
+yield model, e.g. Cunningham, IEEE Trans. Semicond. Manuf. 3, 60 (1990); Stapper's negative
+binomial reduces to it for unclustered defects). No defect density of the InP platform is
+published, so D0 is *calibrated*: it is the value at which the mean yield of the chip's six
+elements equals ``network.wafer_modulator_yield`` (97.5 % = the reference's 117 of 120 working
+modulators). The area model therefore keeps the published average and redistributes it: the
+long push-pull MZMs (two arms) fail more often than the short VOA.
 
 A modulator that does not work is an electrode that does not respond: the element stays at
 0 V (its bias point; for an MZM the transmission maximum). Its consequence is then *computed*,
@@ -58,6 +71,8 @@ __all__ = [
     "chip_figures",
     "draw_die",
     "draw_wafer",
+    "electrode_areas_um2",
+    "element_yields",
     "slave_laser",
 ]
 
@@ -97,21 +112,80 @@ class Die:
         return len(ELEMENTS) - len(self.failed)
 
 
-def draw_die(settings: NetworkSettings, index: int) -> Die:
-    """The deviations of die ``index`` (its own random stream: seed, index)."""
+def electrode_areas_um2(**client_overrides: Any) -> dict[str, float]:
+    """Drawn electrode area (um^2, merged PMETAL of the element's cell) of each element of the
+    client chip ``client_chip(**client_overrides)``."""
+    import klayout.db as kdb
+
+    from qkdchip.circuits.client_chip import client_chip
+    from qkdchip.pdk.inp.layers import LAYERS
+    from qkdchip.sims.circuit import build_chip
+
+    chip = build_chip("inp", client_chip, client_overrides)
+    layer = chip.kcl.layer(*LAYERS["PMETAL"])
+    areas = {}
+    for inst in chip.insts:
+        if inst.name in ELEMENTS:
+            region = kdb.Region(inst.cell.begin_shapes_rec(layer))
+            region.merge()
+            areas[inst.name] = float(region.area()) * chip.kcl.dbu**2
+    missing = [e for e in ELEMENTS if e not in areas]
+    if missing:
+        raise ValueError(f"client chip: no instance {', '.join(missing)} (the six modulators)")
+    return {e: areas[e] for e in ELEMENTS}
+
+
+def element_yields(
+    settings: NetworkSettings, areas_um2: Mapping[str, float] | None = None
+) -> tuple[float, ...]:
+    """Probability that each element of :data:`ELEMENTS` works (see the module docstring):
+    ``uniform``, all ``wafer_modulator_yield``; ``area``, exp(-D0 A_e) with D0 calibrated so
+    that their mean is ``wafer_modulator_yield`` (``areas_um2``: :func:`electrode_areas_um2`)."""
+    y = float(settings.wafer_modulator_yield)
+    if settings.wafer_yield_model == "uniform":
+        return (y,) * len(ELEMENTS)
+    if areas_um2 is None:
+        raise ValueError("the area yield model needs the electrode areas (electrode_areas_um2)")
+    d0 = defect_density_per_um2(y, areas_um2)
+    return tuple(math.exp(-d0 * float(areas_um2[e])) for e in ELEMENTS)
+
+
+def defect_density_per_um2(mean_yield: float, areas_um2: Mapping[str, float]) -> float:
+    """D0 (per um^2) at which the mean of exp(-D0 A_e) over the elements is ``mean_yield``
+    (calibrated; inf for a yield of 0, 0 for a yield of 1)."""
+    from scipy.optimize import brentq
+
+    a = np.array([float(areas_um2[e]) for e in ELEMENTS])
+    if mean_yield >= 1.0:
+        return 0.0
+    if mean_yield <= 0.0:
+        return math.inf
+    hi = 1.0 / a.min()
+    while np.mean(np.exp(-hi * a)) > mean_yield:
+        hi *= 2.0
+    return float(brentq(lambda d: np.mean(np.exp(-d * a)) - mean_yield, 0.0, hi, xtol=1e-18))
+
+
+def draw_die(settings: NetworkSettings, index: int, yields: tuple[float, ...] | None = None) -> Die:
+    """The deviations of die ``index`` (its own random stream: seed, index); ``yields``: the
+    probability that each element works (:func:`element_yields`; default uniform)."""
     rng = np.random.default_rng([int(settings.seed), int(index)])
     split = rng.normal(0.0, 1.0, 2 * len(IMS)) * settings.wafer_split_sigma
     coupling = float(rng.normal()) * settings.wafer_coupling_sigma_db
     loss = float(rng.normal()) * settings.wafer_loss_sigma_db_per_cm
     detuning = float(rng.normal()) * settings.wafer_detuning_sigma_mhz * 1e6
-    works = rng.random(len(ELEMENTS)) < settings.wafer_modulator_yield
+    p = settings.wafer_modulator_yield if yields is None else np.asarray(yields, dtype=float)
+    works = rng.random(len(ELEMENTS)) < p
     failed = tuple(e for e, ok in zip(ELEMENTS, works, strict=True) if not ok)
     return Die(index, tuple(float(x) for x in split), coupling, loss, detuning, failed)
 
 
-def draw_wafer(settings: NetworkSettings) -> tuple[list[Die], list[Die]]:
+def draw_wafer(
+    settings: NetworkSettings, yields: tuple[float, ...] | None = None
+) -> tuple[list[Die], list[Die]]:
     """(mounted dies, set-aside dies): ``settings.clients`` dies in wafer order; with
     ``wafer_screen`` the dies with a fatal failure are set aside and replaced by the next ones.
+    ``yields``: as for :func:`draw_die`.
 
     Raises ValueError if the screened wafer cannot supply the clients (yield too low).
     """
@@ -126,7 +200,7 @@ def draw_wafer(settings: NetworkSettings) -> tuple[list[Die], list[Die]]:
                 f"only {len(mounted)} of {index} dies have working phase modulators "
                 f"({settings.clients} needed)"
             )
-        die = draw_die(settings, index)
+        die = draw_die(settings, index, yields)
         index += 1
         if settings.wafer_screen and die.fatal:
             rejected.append(die)
@@ -341,7 +415,9 @@ def _injection_batch(cv, wl_um: float) -> _Batch:
         "ports": {"o1": ports["o1"], "laser": entry},
     }
     netlist = {f"{name}_injection": sub, **{k: v for k, v in cv.netlist.items() if k != name}}
-    circuit, _ = sax.circuit(netlist, MODELS)
+    # the Filipsson-Gunnar backend (as the chip circuits): klujax embeds a pointer in the
+    # compiled program, which JAX's persistent cache can then never reuse in another process
+    circuit, _ = sax.circuit(netlist, MODELS, backend="filipsson_gunnar")
     return _Batch(circuit, netlist, wl_um, "o1", "laser")
 
 

@@ -1,0 +1,128 @@
+"""Scale benchmarks of issue 12: measured vs target, with ratios.
+
+    python benchmarks/bench_scale.py [--only run,gap,sample,client,wafer] [--samples 200]
+
+* ``run``: ``qkdchip run`` in a fresh process with an empty JAX cache (target < 15 s), then a
+  second process with the cache it left (target < 8 s); each into a new folder;
+* ``gap``: a 6-point ring-gap sweep (2.2-3.2 um) in a warm process (target < 8 s);
+* ``sample``: a ``--samples``-point, 3-parameter Latin-hypercube sweep (server.ring.gap_um,
+  link.upstream_a_km, link.misalignment) serially and with ``--workers 2`` (target >= 1.7x);
+* ``client``: the client chip at 10,000 wavelengths per call (target < 10 ms) and a 1,000-set
+  batch (target < 5 s), from ``bench_sparams.py``;
+* ``wafer``: ``qkdchip wafer --wafers 100`` (2,000 dies) in a fresh process (target < 30 s).
+
+Every command runs as the user would run it (a subprocess of the installed ``qkdchip``), so
+the figures include start-up and imports. On a shared machine they are upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+QKDCHIP = str(Path(sys.executable).with_name("qkdchip"))
+
+
+def _cli(args: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    res = subprocess.run([QKDCHIP, *args], env=env, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(f"qkdchip {' '.join(args)} failed:\n{res.stderr[-2000:]}")
+    return dt
+
+
+def _row(name: str, measured: float, target: str, unit: str = "s") -> None:
+    print(f"  {name:<52s} {measured:10.3f} {unit:<4s} target {target}")
+
+
+def bench_run(tmp: Path, env: dict[str, str]) -> None:
+    first = _cli(["run", "--out", str(tmp / "run1")], env)
+    second = _cli(["run", "--out", str(tmp / "run2")], env)
+    _row("qkdchip run, fresh process, empty JAX cache", first, "< 15 s")
+    _row("qkdchip run, second process (cache warm)", second, "< 8 s")
+    print(f"  ratio first / second: {first / second:.2f}x")
+
+
+def bench_gap() -> None:
+    from qkdchip import sweeps
+    from qkdchip.design import validate
+
+    sweeps.run([validate({"network.pulses": 0})])  # warm: circuits compiled, default comb
+    gaps = [2.2, 2.4, 2.6, 2.8, 3.0, 3.2]
+    t0 = time.perf_counter()
+    res = sweeps.run([validate({"server.ring.gap_um": g}) for g in gaps])
+    dt = time.perf_counter() - t0
+    _row("6-point ring-gap sweep, warm process", dt, "< 8 s")
+    print("  status:", [r.status for r in res])
+
+
+def bench_sample(tmp: Path, env: dict[str, str], samples: int) -> None:
+    args = [
+        "sweep",
+        "--sample",
+        "server.ring.gap_um=2.3:2.9",
+        "--sample",
+        "link.upstream_a_km=150:200",
+        "--sample",
+        "link.misalignment=0.01:0.05",
+        "--samples",
+        str(samples),
+        "--json",
+    ]
+    serial = _cli([*args, "--out", str(tmp / "s1")], env)
+    workers = _cli([*args, "--out", str(tmp / "s2"), "--workers", "2"], env)
+    same = (tmp / "s1" / "sweep.nc").read_bytes() == (tmp / "s2" / "sweep.nc").read_bytes()
+    _row(f"{samples}-point 3-parameter LHS sweep, serial", serial, "")
+    _row(f"{samples}-point 3-parameter LHS sweep, --workers 2", workers, "")
+    print(
+        f"  speed-up serial / workers: {serial / workers:.2f}x (target >= 1.7x); same bytes: {same}"
+    )
+
+
+def bench_client() -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_sparams import bench_client as run_client
+
+    res = run_client(10_000, 1_000, 5)
+    for k, v in res.items():
+        print(f"  client: {k:<44s} {v:10.3f}")
+
+
+def bench_wafer(env: dict[str, str]) -> None:
+    dt = _cli(["wafer", "--wafers", "100", "--json"], env)
+    _row("qkdchip wafer --wafers 100 (2,000 dies), fresh process", dt, "< 30 s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="run,gap,sample,client,wafer")
+    ap.add_argument("--samples", type=int, default=200)
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        cache = tmp / "jax-cache"
+        env = {**os.environ, "QKDCHIP_JAX_CACHE_DIR": str(cache)}
+        print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+        if "run" in only:
+            bench_run(tmp, env)
+        if "gap" in only:
+            bench_gap()
+        if "sample" in only:
+            bench_sample(tmp, env, args.samples)
+        if "client" in only:
+            bench_client()
+        if "wafer" in only:
+            bench_wafer(env)
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

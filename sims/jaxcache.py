@@ -1,0 +1,69 @@
+"""JAX's persistent compilation cache: the one place where it is configured.
+
+Compiling the chips' S-matrix circuits is most of the cost of a fresh process (the client chip
+alone takes seconds); with the cache on disk a second process (another ``qkdchip`` command, a
+Dask worker) loads the compiled executables instead of compiling them again.
+
+Where: ``$QKDCHIP_JAX_CACHE_DIR`` if set (``off`` or an empty value: no persistent cache), else
+``$XDG_CACHE_HOME/qkdchip/jax`` (``~/.cache/qkdchip/jax`` when ``XDG_CACHE_HOME`` is unset): a
+per-user folder. Every compilation is cached (``jax_persistent_cache_min_compile_time_secs``
+= 0), so that a second process compiles nothing. JAX keys each entry by the computation, the
+JAX/XLA versions and the device, so a stale entry is never used; deleting the folder is always
+safe. The folder is not size-limited (JAX's limit needs the ``filelock`` package, which is not a
+dependency); a compiled chip circuit takes about 150 kB. A folder that cannot be created leaves the cache off (the run is only slower).
+
+On x86 CPUs whose LLVM target carries the tuning attributes ``+prefer-no-gather`` /
+``+prefer-no-scatter`` (AMD Zen 4, some Xeons), XLA:CPU logs a screenful of "Target machine
+feature ... is not supported on the host machine" errors for every executable it loads from the
+cache, although the executable was compiled on the same machine and runs (the attributes are
+tuning preferences, not instruction sets: jax-ml/jax#38445, openxla/xla#44565). While the cache
+is on, :func:`quiet_xla_logs` therefore sets ``TF_CPP_MIN_LOG_LEVEL=3`` (XLA's C++ log lines
+below FATAL off; Python exceptions are unaffected) unless the user has set it; it must run
+before JAX's C++ library is loaded, so :mod:`qkdchip.sims` calls it when it is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["ENV", "cache_dir", "configure", "quiet_xla_logs"]
+
+#: environment variable that moves (or, with "off", disables) the cache
+ENV = "QKDCHIP_JAX_CACHE_DIR"
+
+
+def cache_dir() -> Path | None:
+    """The cache folder this process uses (None: cache off)."""
+    value = os.environ.get(ENV)
+    if value is not None:
+        value = value.strip()
+        return None if value in ("", "off", "0", "none") else Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qkdchip" / "jax"
+
+
+def quiet_xla_logs() -> None:
+    """``TF_CPP_MIN_LOG_LEVEL=3`` unless set (see the module docstring), when the cache is on."""
+    if cache_dir() is not None:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def configure() -> Path | None:
+    """Point JAX's persistent compilation cache at :func:`cache_dir` (called once, when
+    :mod:`qkdchip.sims.models` is imported); the folder back, or None when off."""
+    import jax
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return folder
