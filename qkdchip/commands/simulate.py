@@ -15,6 +15,7 @@ relation in the header comments), which INTERCONNECT, scikit-rf and VNA tools re
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from pathlib import Path
@@ -24,6 +25,8 @@ import typer
 
 from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
+
+log = logging.getLogger(__name__)
 
 CHIPS = ("server", "client")
 #: a Touchstone suffix: ``.s<number of ports>p``
@@ -288,6 +291,9 @@ def register(app: typer.Typer) -> None:
                 _write_sparams_to(files.temp(out), out.suffix, wl, ports, S, target)
             if plot is not None:
                 plot_sparams(files.temp(plot), wl, ports, S, f"{target}: |S|^2", marks)
+        for path in (out, plot):
+            if path is not None:
+                log.info("wrote %s (%d wavelengths, ports %s)", path, wl.size, ", ".join(ports))
         if json_out:
             print_json(
                 {

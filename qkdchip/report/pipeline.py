@@ -15,6 +15,7 @@ kept.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from .masks import build_key, cached_masks
 from .reference import REFERENCE, reference_checks, sensitivity_variants
 
 __all__ = ["OUTPUTS", "STEPS", "RunResult", "run"]
+
+log = logging.getLogger(__name__)
 
 #: the entries a run writes into its folder (replaced as a whole; any other entry is kept)
 OUTPUTS = frozenset({"report.md", "results.json", "timings.json", "masks", "figures"})
@@ -91,6 +94,9 @@ def run(
 
     def step(key: str) -> float:
         outputs.checkpoint()  # SIGINT/SIGTERM: stop between steps
+        log.info(
+            "step %s: %s (%.1f s into the run)", key, dict(STEPS)[key], time.perf_counter() - t_all
+        )
         say(key, dict(STEPS)[key])
         return time.perf_counter()
 
@@ -187,4 +193,7 @@ def run(
         _write_json(stage / "timings.json", timings)
         files = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
         outputs.checkpoint()  # after the last step: nothing is published after a signal
+    log.info("wrote %d files into %s", len(files), out_dir)
+    for name, seconds in timings.items():
+        log.debug("time of %s: %.2f s", name, seconds)
     return RunResult(out_dir, results, timings, network, files)
