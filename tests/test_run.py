@@ -162,3 +162,26 @@ def test_layout_hash_and_build_key_change_with_a_layout_file(tmp_path, monkeypat
     assert masks.build_key(Design()) == before_key
     with pytest.raises(RuntimeError, match="no layout source files"):
         masks.layout_hash([])
+
+
+def test_report_html_opens_in_headless_chromium(job, tmp_path):
+    """report.html beside report.md: in a real browser every figure is decoded (naturalWidth
+    > 0), every link resolves, the tables are there; a screenshot is saved."""
+    from browser import chromium_or_skip, open_page
+
+    chromium_or_skip()
+    out, _res, _ = job
+    page = out / "report.html"
+    html = page.read_text()
+    assert "figures/" not in html.split("<main>", 1)[1]  # every figure embedded, none linked
+    shot = tmp_path / "report_html.png"
+    seen = open_page(page, shot)
+    n_previews = len(json.loads((out / "masks" / "manifest.json").read_text())["files"])
+    assert len(seen["images"]) == len(FIGURES) + n_previews
+    assert all(i["natural_width"] > 0 and i["src"].startswith("data:image/png;base64,")
+               for i in seen["images"]), seen["images"]  # fmt: skip
+    assert seen["links"] and all(link["ok"] for link in seen["links"]), seen["links"]
+    for heading in ("Summary", "Masks", "Network at 370 km", "Client dies"):
+        assert heading in seen["text"]
+    assert "A10-B10" in seen["text"]  # the channel table
+    assert shot.stat().st_size > 50_000

@@ -74,7 +74,8 @@ def _summary(console, result, wall_s: float) -> None:
     drc = sum(f.get("drc_violations", 0) for f in result.results["masks"]["files"])
     console.print(
         f"masks: {len(result.results['masks']['files'])} GDS, {drc} DRC violations; "
-        f"report: {result.out_dir / 'report.md'}, results: {result.out_dir / 'results.json'}"
+        f"report: {result.out_dir / 'report.md'} and report.html, "
+        f"results: {result.out_dir / 'results.json'}"
     )
     parts = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings_s.items() if k != "total")
     console.print(f"time {wall_s:.1f} s (job {result.timings_s['total']:.1f} s): {parts}")

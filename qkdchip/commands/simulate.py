@@ -228,8 +228,10 @@ def plot_sparams(path: Path, wl_um, ports: list[str], S, title: str, marks_nm=()
     for m in marks_nm or ():
         if m is not None:
             ax.axvline(m, color="0.6", lw=0.6, ls=":")
-    ax.set_xlabel("wavelength (nm)")
-    ax.set_ylabel("|S|$^2$ (dB)")
+    from qkdchip.base.labels import axis_label
+
+    ax.set_xlabel(axis_label("wavelength_nm"))
+    ax.set_ylabel(axis_label("transmission_db"))
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")

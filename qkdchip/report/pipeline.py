@@ -3,7 +3,8 @@
 masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (figures.py)
 -> comb -> network at the design distance -> rate vs distance (qkdchip.sims.network)
 -> model-assumption variants (reference.py, one key-rate call)
--> results.json (+ checks against the reference) and report.md (markdown.py)
+-> results.json (+ checks against the reference), report.md (markdown.py) and report.html
+(the same report as one self-contained page, figures embedded: html.py)
 
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
 it and the whole set is published in one rename (``qkdchip.base.outputs.staged_folder``): a failure
@@ -26,6 +27,7 @@ from qkdchip.base import outputs
 from qkdchip.design import Design
 
 from . import figures
+from .html import html_report
 from .markdown import markdown
 from .masks import build_key, cached_masks
 from .reference import REFERENCE, reference_checks, sensitivity_variants
@@ -35,7 +37,9 @@ __all__ = ["OUTPUTS", "STEPS", "RunResult", "run"]
 log = logging.getLogger(__name__)
 
 #: the entries a run writes into its folder (replaced as a whole; any other entry is kept)
-OUTPUTS = frozenset({"report.md", "results.json", "timings.json", "masks", "figures"})
+OUTPUTS = frozenset(
+    {"report.md", "report.html", "results.json", "timings.json", "masks", "figures"}
+)
 
 #: the steps of a run (key, description), in order
 STEPS: tuple[tuple[str, str], ...] = (
@@ -186,11 +190,14 @@ def run(
             "model_assumptions": sens,
         }
         results = _jsonable(results)
-        (stage / "report.md").write_text(markdown(results, network, sens))
+        report_md = markdown(results, network, sens)
+        (stage / "report.md").write_text(report_md)
         _write_json(stage / "results.json", results)
         timings["report"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_all
         _write_json(stage / "timings.json", timings)
+        # the same report as one self-contained page (figures embedded), beside report.md
+        (stage / "report.html").write_text(html_report(report_md, stage), encoding="utf-8")
         files = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
         outputs.checkpoint()  # after the last step: nothing is published after a signal
     log.info("wrote %d files into %s", len(files), out_dir)
