@@ -58,27 +58,34 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     base = {**zero, **{f"{im}_v": v for im, v in figs["im_bias_v"].items()}}
     v1 = figs["im_bias_v"]["im1"]
     vpi = figs["im_vpi_v"]["im1"]
-    wl_laser = np.array([figs["wavelength_nm"] * 1e-3])
+    # one wavelength grid for every evaluation (one compilation of the jitted circuit), the
+    # laser wavelength on it: the drive response is read there
+    wl = np.linspace(1.53, 1.57, 401)
+    k_laser = int(np.argmin(np.abs(wl - figs["wavelength_nm"] * 1e-3)))
+    wl[k_laser] = figs["wavelength_nm"] * 1e-3
 
-    def t_at(drive: dict[str, float], wl=wl_laser) -> np.ndarray:
+    def t_all(drive: dict[str, float]) -> np.ndarray:
         return np.abs(np.asarray(f(wl, drive))[:, i_out, i_in]) ** 2
 
+    def t_at(drive: dict[str, float]) -> float:
+        return float(t_all(drive)[k_laser])
+
     cands = [v1 + vpi, v1 - vpi]
-    v_off = cands[int(np.argmin([t_at({**base, "im1_v": v})[0] for v in cands]))]
+    v_off = cands[int(np.argmin([t_at({**base, "im1_v": v}) for v in cands]))]
     v_max = PROCESS.voa_max_reverse_bias_V
     # IM I: its bias -> past the extinction point, the extinction point itself on the curve
     sign = 1.0 if v_off > v1 else -1.0
     v_im = np.union1d(v1 + sign * np.linspace(0.0, 1.25 * vpi, 241), [v_off])
-    t_im = np.array([t_at({**base, "im1_v": float(v)})[0] for v in v_im])
+    t_im = np.array([t_at({**base, "im1_v": float(v)}) for v in v_im])
     v_voa = np.linspace(0.0, v_max, 81)
-    t_voa = np.array([t_at({**base, "voa_v": float(v)})[0] for v in v_voa])
+    t_voa = np.array([t_at({**base, "voa_v": float(v)}) for v in v_voa])
     checkpoint()
 
     plt = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6), dpi=120)
     a1.plot(np.abs(v_im - v1), _db(t_im), color="tab:orange", label="IM I (push-pull, from bias)")
     a1.plot(v_voa, _db(t_voa), color="tab:green", label="VOA (reverse bias)")
-    t_off = t_at({**base, "im1_v": v_off})[0]
+    t_off = t_at({**base, "im1_v": v_off})
     a1.plot(
         [abs(v_off - v1)], [_db(t_off)], "v", color="tab:orange", ms=7,
         label=f"IM I extinction, V$_\\pi$ = {vpi:.2f} V",
@@ -92,7 +99,6 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     a1.grid(alpha=0.3)
     a1.legend(fontsize=LEGEND_PT, loc="lower left")
 
-    wl = np.linspace(1.53, 1.57, 401)
     states = {
         "IMs at bias, VOA 0 V": base,
         "IM I at extinction": {**base, "im1_v": v_off},
@@ -102,7 +108,7 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
         states.items(), ("tab:blue", "tab:orange", "tab:green"), strict=True
     ):
         checkpoint()
-        a2.plot(wl * 1e3, _db(t_at(drive, wl)), color=color, label=f"laser -> o2, {label}")
+        a2.plot(wl * 1e3, _db(t_all(drive)), color=color, label=f"laser -> o2, {label}")
     s = np.asarray(f(wl, base))
     a2.plot(
         wl * 1e3, _db(np.abs(s[:, i_in, i_in]) ** 2), "k--", lw=1,
