@@ -9,7 +9,7 @@ from scipy.constants import c
 from typer.testing import CliRunner
 
 from qkdchip.cli import app
-from qkdchip.commands.simulate import write_sparams
+from qkdchip.commands.simulate import check_out, check_ports, write_sparams
 
 runner = CliRunner()
 
@@ -39,27 +39,57 @@ def check_equal(net: skrf.Network, data: dict) -> None:
     assert net.port_names == [str(p) for p in data["ports"]]
 
 
-def test_cell_touchstone_round_trip_matches_the_npz(tmp_path):
-    """The CLI's .npz, written again by the CLI's writer as Touchstone (the whole CLI path is
-    the slow test below: one simulation here keeps the fast loop fast)."""
-    npz = tmp_path / "mzm.npz"
-    args = ("--points", "7", "--wl-min-nm", "1540", "--wl-max-nm", "1560")
-    res = simulate("inp_mzm", *args, "--out", str(npz))
-    assert res.exit_code == 0, res.output
+def _network(n_wl: int, n_ports: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """A reciprocal, passive-looking S-matrix over wavelength (random, seeded)."""
+    rng = np.random.default_rng(14)
+    wl = np.linspace(1.54, 1.56, n_wl)
+    a = rng.normal(size=(n_wl, n_ports, n_ports)) + 1j * rng.normal(size=(n_wl, n_ports, n_ports))
+    S = 0.3 * (a + np.swapaxes(a, 1, 2)) / 2
+    return wl, [f"p{k}" for k in range(n_ports)], S
+
+
+@pytest.mark.parametrize("n_ports", [1, 2, 3, 5])
+def test_touchstone_writer_round_trip_matches_the_npz(tmp_path, n_ports):
+    """The writer of `simulate --out`: .sNp and .npz of the same S read back equal (scikit-rf
+    reads the Touchstone; 1-, 2- (S21/S12 order) and N-port layouts)."""
+    wl, ports, S = _network(7, n_ports)
+    npz, ts = tmp_path / "s.npz", tmp_path / f"s.s{n_ports}p"
+    write_sparams(npz, wl, ports, S)
+    write_sparams(ts, wl, ports, S)
     data = dict(np.load(npz))
-    ts = tmp_path / f"mzm.s{len(data['ports'])}p"
-    write_sparams(ts, data["wl_um"], [str(p) for p in data["ports"]], data["S"])
     net, text = skrf.Network(str(ts)), ts.read_text()
     check_equal(net, data)
-    assert net.nports == len(data["ports"]) and net.f.size == 7
+    assert net.nports == n_ports and net.f.size == 7
     header = [ln for ln in text.splitlines() if ln.startswith(("!", "#"))]
     assert "# Hz S RI R 50.0" in [ln.strip() for ln in header]
-    for k, p in enumerate(data["ports"], start=1):
+    for k, p in enumerate(ports, start=1):
         assert f"! Port[{k}] = {p}" in header
     assert not [ln for ln in header if "skrf" in ln.lower()]  # no version stamp: reproducible
+    write_sparams(tmp_path / f"again.s{n_ports}p", wl, ports, S)
+    assert (tmp_path / f"again.s{n_ports}p").read_bytes() == ts.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["s.npz", ts.name, f"again.s{n_ports}p"]
+    )  # atomic: no temporary file left
 
 
-def test_touchstone_port_count_must_match_and_nothing_is_written(tmp_path):
+def test_touchstone_suffix_and_port_count_are_checked(tmp_path):
+    assert check_out(tmp_path / "a.s2p") == tmp_path / "a.s2p"
+    assert check_out(tmp_path / "a.S12P") == tmp_path / "a.S12P"
+    with pytest.raises(ValueError, match=r"allowed \.npz, \.csv or \.sNp"):
+        check_out(tmp_path / "a.s2q")
+    with pytest.raises(ValueError, match=r"allowed \.npz, \.csv or \.sNp"):
+        check_out(tmp_path / "a.s0p")
+    check_ports(tmp_path / "a.s2p", ["o1", "o2"], "server")
+    with pytest.raises(ValueError) as exc:
+        check_ports(tmp_path / "a.s3p", ["o1", "o2"], "server")
+    assert str(exc.value) == (
+        f"--out {tmp_path / 'a.s3p'}: server has 2 ports (o1, o2), its Touchstone file is .s2p "
+        "(allowed .s2p, .npz or .csv)"
+    )
+
+
+@pytest.mark.slow
+def test_cli_port_count_must_match_and_nothing_is_written(tmp_path):
     out = tmp_path / "mzm.s9p"
     res = simulate("inp_mzm", "--points", "3", "--out", str(out))
     assert res.exit_code == 2
