@@ -185,8 +185,9 @@ def _write_sparams_to(tmp: Path, suffix: str, wl_um, ports: list[str], S, title:
     """Write the S-parameters into the file ``tmp`` in the format ``suffix`` names."""
     import numpy as np
 
-    if TOUCHSTONE.fullmatch(suffix.lower()):
-        if int(TOUCHSTONE.fullmatch(suffix.lower()).group(1)) != len(ports):
+    touchstone = TOUCHSTONE.fullmatch(suffix.lower())
+    if touchstone:
+        if int(touchstone.group(1)) != len(ports):
             raise ValueError(f"{suffix}: the S-matrix has {len(ports)} ports")
         with open(tmp, "w", encoding="ascii", newline="\n") as fh:
             fh.write(touchstone_text(wl_um, ports, S, title))
