@@ -39,10 +39,14 @@ format: install
 bench: install
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
+# the pictures of README.md: the chips and mask (qkdchip build) and the report's figures (qkdchip run)
+REPORT_FIGURES := client_sparams server_sparams comb_spectrum rate_vs_distance ratio_to_plob
 docs-images: install
 	$(BIN)/qkdchip build --out $(OUT)
+	$(BIN)/qkdchip -q run --out $(OUT)/run
 	mkdir -p docs
 	cp $(OUT)/server_chip.png $(OUT)/client_chip.png $(OUT)/mask_clients.png docs/
+	for f in $(REPORT_FIGURES); do cp $(OUT)/run/figures/$$f.png docs/; done
 
 docs-layers: install
 	$(BIN)/python -m qkdchip.pdk.layer_docs

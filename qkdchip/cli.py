@@ -4,6 +4,11 @@ Each command lives in ``qkdchip/commands/<name>.py`` with a ``register(app)`` fu
 libraries (gdsfactory, sax, jax) are imported inside the command bodies, so that e.g.
 ``qkdchip keyrate`` does not pay for the layout imports.
 
+Options of the group (before the command): ``--version``; ``-v`` / ``-vv`` (INFO / DEBUG log
+lines of the ``qkdchip`` logger on stderr), ``-q`` (errors only: no progress, no warnings);
+see :mod:`qkdchip.progress`. Every command's ``--help`` ends with an example, from
+:data:`EXAMPLES` (one table here, set as each command's epilog).
+
 Exit codes: 0 success, 1 a check failed (e.g. DRC violations), 2 bad input (one-line reason).
 Bad input is always one stderr line ``error: <name or file>: <what> (allowed ...)`` and no
 traceback: a command's own checks print it through :func:`qkdchip.commands._common.fail`, and
@@ -95,6 +100,7 @@ app = typer.Typer(
     cls=OneLineErrors,
     name="qkdchip",
     help="Design an integrated-photonics TF-QKD network: masks, S-matrices and key rates.",
+    epilog="Example: qkdchip run --out qkdchip_run   (then `qkdchip COMMAND --help`)",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -116,6 +122,70 @@ COMMANDS = (
     "wafer",
 )
 
+#: one example per command, shown at the end of its --help (set as the command's epilog)
+EXAMPLES: dict[str, str] = {
+    "run": "qkdchip run --out qkdchip_run --set link.fibre_loss_db_per_km=0.17",
+    "design": "qkdchip design --check --set server.ring.gap_um=2.6",
+    "build": "qkdchip build --out gds_out --set server.ring.radius_um=1000",
+    "drc": "qkdchip drc gds_out/server_chip.gds --json",
+    "simulate": "qkdchip simulate server --points 4001 --out server.s2p",
+    "comb": "qkdchip comb --plot comb.png",
+    "keyrate": "qkdchip keyrate --protocol sns-aopp --distance-km 100,200,370",
+    "network": "qkdchip network --distance-km 370 --plot network.png",
+    "sweep": "qkdchip sweep --set server.ring.gap_um=2.0:2.8:5 --plot sweep.png",
+}
+
+
+def version() -> str:
+    """The installed version of the qkdchip distribution."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("qkdchip")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"qkdchip {version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _group(
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="print the version and exit",
+    ),
+    verbose: int = typer.Option(
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        show_default=False,
+        metavar="",
+        help="more log lines on stderr (-v INFO, -vv DEBUG)",
+    ),
+    quiet: int = typer.Option(
+        0,
+        "--quiet",
+        "-q",
+        count=True,
+        show_default=False,
+        metavar="",
+        help="errors only: no progress lines, no warnings",
+    ),
+) -> None:
+    """Design an integrated-photonics TF-QKD network: masks, S-matrices and key rates."""
+    from qkdchip.progress import configure_logging
+
+    configure_logging(verbose, quiet)
+
 
 def _register_all() -> None:
     for name in COMMANDS:
@@ -127,6 +197,10 @@ def _register_all() -> None:
                 continue  # command not implemented yet
             raise
         module.register(app)
+    for info in app.registered_commands:
+        example = EXAMPLES.get(info.name or "")
+        if example and not info.epilog:
+            info.epilog = f"Example: {example}"
 
 
 _register_all()

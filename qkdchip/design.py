@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from qkdchip.base.design import Design
+from qkdchip.base.labels import unit_from_name
 from qkdchip.base.params import Range, parse_number, ranges_of
 
 #: dotted prefix -> (module, attribute): a chip cell function or a frozen dataclass
@@ -77,23 +78,8 @@ def dotted(prefix: str, arg: str) -> str:
 
 
 def _unit_from_name(arg: str) -> str:
-    for suffix, unit in (
-        ("_um", "um"),
-        ("_nm", "nm"),
-        ("_mm", "mm"),
-        ("_km", "km"),
-        ("_db", "dB"),
-        ("_dbm", "dBm"),
-        ("_ghz", "GHz"),
-        ("_mhz", "MHz"),
-        ("_deg", "deg"),
-        ("_v", "V"),
-        ("_ma", "mA"),
-        ("_mw", "mW"),
-    ):
-        if arg.endswith(suffix):
-            return unit
-    return ""
+    """The unit a field name states by its suffix (the one table: :mod:`qkdchip.base.labels`)."""
+    return unit_from_name(arg)
 
 
 def _params_of(prefix: str, owner: Any) -> list[Param]:

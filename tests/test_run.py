@@ -17,6 +17,14 @@ from qkdchip.report import masks
 from qkdchip.report.pipeline import REPORT_SAMPLES
 from qkdchip.sims.network import model
 
+from figure_checks import (
+    check_client,
+    check_labels,
+    check_rate_vs_distance,
+    check_server,
+    recording_figures,
+)
+
 #: end-to-end runs (subprocesses, the whole pipeline): `make test-all` / CI
 pytestmark = pytest.mark.slow
 
@@ -32,11 +40,17 @@ FIGURES = (
 )
 
 
+#: matplotlib snapshots of every figure the module's run saved (tests/figure_checks.py)
+RECORDED: dict[str, dict] = {}
+
+
 @pytest.fixture(scope="module")
 def job(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
     steps: list[str] = []
-    res = report.run(out, Design(), progress=lambda key, _desc: steps.append(key))
+    with recording_figures() as seen:
+        res = report.run(out, Design(), progress=lambda key, _desc: steps.append(key))
+    RECORDED.update(seen)
     return out, res, steps
 
 
@@ -97,10 +111,12 @@ def test_results_json_holds_the_network_and_the_checks(job):
 def test_rerun_is_byte_identical_and_reuses_the_masks(job):
     out, _res, _ = job
     before = (out / "results.json").read_bytes(), (out / "report.md").read_bytes()
+    html = (out / "report.html").read_bytes()
     again = report.run(out, Design())
     assert "masks (reused)" in again.timings_s
     assert (out / "results.json").read_bytes() == before[0]
     assert (out / "report.md").read_bytes() == before[1]
+    assert (out / "report.html").read_bytes() == html  # figures embedded: byte-reproducible too
 
 
 def test_a_failing_step_leaves_nothing_behind(tmp_path, monkeypatch):
@@ -179,3 +195,47 @@ def test_layout_hash_and_build_key_change_with_a_layout_file(tmp_path, monkeypat
     assert masks.build_key(Design()) == before_key
     with pytest.raises(RuntimeError, match="no layout source files"):
         masks.layout_hash([])
+
+
+def test_report_html_opens_in_headless_chromium(job, tmp_path):
+    """report.html beside report.md: in a real browser every figure is decoded (naturalWidth
+    > 0), every link resolves, the tables are there; a screenshot is saved."""
+    from browser import chromium_or_skip, open_page
+
+    chromium_or_skip()
+    out, _res, _ = job
+    page = out / "report.html"
+    html = page.read_text()
+    assert "figures/" not in html.split("<main>", 1)[1]  # every figure embedded, none linked
+    shot = tmp_path / "report_html.png"
+    seen = open_page(page, shot)
+    n_previews = len(json.loads((out / "masks" / "manifest.json").read_text())["files"])
+    assert len(seen["images"]) == len(FIGURES) + n_previews
+    assert all(i["natural_width"] > 0 and i["src"].startswith("data:image/png;base64,")
+               for i in seen["images"]), seen["images"]  # fmt: skip
+    assert seen["links"] and all(link["ok"] for link in seen["links"]), seen["links"]
+    for heading in ("Summary", "Masks", "Network at 370 km", "Client dies"):
+        assert heading in seen["text"]
+    assert "A10-B10" in seen["text"]  # the channel table
+    assert shot.stat().st_size > 50_000
+
+
+def test_every_report_figure_has_labelled_axes(job):
+    out, _res, _ = job
+    check_labels(RECORDED, out / "figures")
+
+
+def test_rate_vs_distance_shows_band_extremes_bounds_and_operating_distance(job):
+    _out, res, _ = job
+    check_rate_vs_distance(RECORDED["rate_vs_distance.png"], res.network)
+
+
+def test_server_figure_extinction_equals_the_reported_one(job):
+    _out, res, _ = job
+    depths = check_server(RECORDED["server_sparams.png"], res.results["server_chip"])
+    assert len(depths) == 4
+
+
+def test_client_figure_shows_the_reported_extinction_and_voa_range(job):
+    _out, res, _ = job
+    check_client(RECORDED["client_sparams.png"], res.results["client_chip"])

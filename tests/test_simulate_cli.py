@@ -63,7 +63,7 @@ def test_a_single_cell_follows_its_settings(tmp_path):
         (("server", "--wl-min-nm", "1400", "--wl-max-nm", "1450"), "wl="),
         (("client", "--wl-min-nm", "1551", "--wl-max-nm", "1550"), "--wl-max-nm"),
         (("server", "--set", "server.ring.gap_um=0.1"), "server.ring.gap_um"),
-        (("server", "--out", "x.txt"), ".npz or .csv"),
+        (("server", "--out", "x.txt"), ".npz, .csv or .sNp"),
         (("no_such_cell",), "no_such_cell"),
     ],
 )

@@ -48,25 +48,44 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json([{**p.to_dict(), "value": values[p.name]} for p in params])
             return
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title="qkdchip design parameters")
         for col in ("name", "value", "unit", "min", "max"):
-            table.add_column(col, justify="right" if col in ("value", "min", "max") else "left")
-        for p in params:
-            table.add_row(
+            table.add_column(
+                col,
+                justify="right" if col in ("value", "min", "max") else "left",
+                no_wrap=col == "name",
+                overflow="fold",  # never an ellipsis: a value too wide for its cell wraps
+            )
+        rows = [
+            (
                 p.name,
                 str(values[p.name]),
                 p.unit,
                 "" if p.min is None else f"{p.min:g}",
                 "" if p.max is None else f"{p.max:g}",
             )
-        Console().print(table)
+            for p in params
+        ]
+        for row in rows:
+            table.add_row(*row)
+        _print_uncut(table)
         typer.echo(
             "Each value must lie in its range, and together they must meet the chips' joint "
             "constraints: `qkdchip design --constraints` lists them, `--check` checks a design."
         )
+
+
+def _print_uncut(table) -> None:
+    """Print ``table`` on a console wide enough that no cell is cut (names are copied from
+    these tables): the terminal's width, or the table's minimum width (its longest words) when
+    that is wider; piped output has no terminal width, and rich would take 80 columns."""
+    from rich.console import Console
+
+    width = Console().width
+    need = Console(width=10_000).measure(table).minimum
+    Console(width=max(width, need)).print(table)
 
 
 def _constraints(json_out: bool) -> None:
@@ -76,15 +95,17 @@ def _constraints(json_out: bool) -> None:
     if json_out:
         print_json(rows)
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="joint constraints of the chips (qkdchip design --check)")
-    for col in ("name", "what must hold", "parameters"):
-        table.add_column(col)
+    table.add_column("name", no_wrap=True)
+    table.add_column("what must hold", min_width=30)
+    longest = max((len(p) + 1 for r in rows for p in r["params"]), default=10)
+    # wraps between names, never inside one (and never an ellipsis)
+    table.add_column("parameters", min_width=longest, overflow="fold")
     for r in rows:
         table.add_row(r["name"], r["doc"], ", ".join(r["params"]))
-    Console().print(table)
+    _print_uncut(table)
 
 
 def _check(design, json_out: bool) -> None:

@@ -39,33 +39,18 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             fail(str(exc))
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+        from qkdchip.progress import Steps
         from qkdchip.report import STEPS, run
 
         console = Console(width=max(100, Console().width))
-        with Progress(
-            TextColumn("[bold]{task.description:<34}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("start", total=len(STEPS))
-            seen: list[str] = []
-
-            def progress(key: str, description: str) -> None:
-                if seen:
-                    bar.advance(task)
-                seen.append(key)
-                bar.update(task, description=description)
-
+        with Steps(len(STEPS), "qkdchip run") as steps:
             try:
-                result = run(out, design, progress=progress, reuse_masks=not rebuild)
+                result = run(
+                    out, design, progress=lambda _k, d: steps.step(d), reuse_masks=not rebuild
+                )
             except ValueError as exc:
                 fail(str(exc))
-            bar.advance(task)
         _summary(console, result, time.perf_counter() - t0)
 
 
@@ -89,7 +74,8 @@ def _summary(console, result, wall_s: float) -> None:
     drc = sum(f.get("drc_violations", 0) for f in result.results["masks"]["files"])
     console.print(
         f"masks: {len(result.results['masks']['files'])} GDS, {drc} DRC violations; "
-        f"report: {result.out_dir / 'report.md'}, results: {result.out_dir / 'results.json'}"
+        f"report: {result.out_dir / 'report.md'} and report.html, "
+        f"results: {result.out_dir / 'results.json'}"
     )
     parts = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings_s.items() if k != "total")
     console.print(f"time {wall_s:.1f} s (job {result.timings_s['total']:.1f} s): {parts}")

@@ -6,12 +6,18 @@ that cell's own keyword arguments, e.g. ``--set length_um=500``).
 
 Outputs: ``--out FILE.npz`` holds ``wl_um`` (n), ``ports`` (m names) and ``S`` (n, m, m complex,
 S[:, i, j] from port j to port i); ``--out FILE.csv`` holds one row per wavelength with the
-|S_ij|^2 (dB) and phase of every port pair; ``--plot FILE.png`` shows |S|^2 in dB.
+|S_ij|^2 (dB) and phase of every port pair; ``--out FILE.sNp`` (N = the number of ports, e.g.
+``server.s2p``) is a Touchstone 1.1 file written with scikit-rf (frequency in Hz, ascending, so
+the wavelength order is reversed; real/imaginary pairs; the port names and the wavelength
+relation in the header comments), which INTERCONNECT, scikit-rf and VNA tools read;
+``--plot FILE.png`` shows |S|^2 in dB.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +26,30 @@ import typer
 from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
 
+log = logging.getLogger(__name__)
+
 CHIPS = ("server", "client")
+#: a Touchstone suffix: ``.s<number of ports>p``
+TOUCHSTONE = re.compile(r"\.s([1-9][0-9]{0,2})p")
+
+
+def check_out(out: Path) -> Path:
+    """Check the ``--out`` path before any work: ``.npz``, ``.csv`` or Touchstone ``.sNp``."""
+    from qkdchip.base import outputs
+
+    suffix = out.suffix.lower()
+    allowed = (suffix,) if TOUCHSTONE.fullmatch(suffix) else (*outputs.SPARAM_SUFFIXES, ".sNp")
+    return outputs.check_file(out, f"--out {out}", allowed)
+
+
+def check_ports(out: Path, ports: list[str], target: str) -> None:
+    """A Touchstone ``--out`` must name the number of ports the S-matrix has (ValueError)."""
+    m = TOUCHSTONE.fullmatch(out.suffix.lower())
+    if m and int(m.group(1)) != len(ports):
+        raise ValueError(
+            f"--out {out}: {target} has {len(ports)} ports ({', '.join(ports)}), its Touchstone "
+            f"file is .s{len(ports)}p (allowed .s{len(ports)}p, .npz or .csv)"
+        )
 
 
 def _wl_grid(wl_min_nm: float, wl_max_nm: float, points: int):
@@ -139,16 +168,51 @@ def _generic_cell_model(component, models, sax):
 
 
 def write_sparams(path: Path, wl_um, ports: list[str], S) -> Path:
-    """Write ``.npz`` or ``.csv`` (by the suffix) atomically (temp file beside it + rename)."""
+    """Write ``.npz``, ``.csv`` or Touchstone ``.sNp`` (by the suffix) atomically (temp file
+    beside it + rename)."""
     from qkdchip.base.outputs import write_file
 
     path = Path(path)
     return write_file(path, lambda tmp: _write_sparams_to(tmp, path.suffix, wl_um, ports, S))
 
 
-def _write_sparams_to(tmp: Path, suffix: str, wl_um, ports: list[str], S) -> None:
+def touchstone_text(wl_um, ports: list[str], S, title: str = "") -> str:
+    """The Touchstone text of S-parameters over wavelength (scikit-rf ``write_touchstone``):
+    frequency in Hz ascending (f = c / lambda), real/imaginary, the port names in the header
+    comments. Reproducible: no date, no library version in the text."""
+    import numpy as np
+    import skrf
+    from scipy.constants import c
+
+    wl_m = np.asarray(wl_um, dtype=float) * 1e-6
+    order = np.argsort(-wl_m, kind="stable")  # ascending frequency
+    freq = skrf.Frequency.from_f(c / wl_m[order], unit="hz")
+    comments = [
+        f"qkdchip simulate {title}".rstrip(),
+        f"{len(ports)} ports: " + ", ".join(f"{k + 1} = {p}" for k, p in enumerate(ports)),
+        f"S[i][j]: from port j to port i; wavelength_um = {c:.0f} / f_Hz * 1e6",
+    ]
+    net = skrf.Network(
+        frequency=freq,
+        s=np.asarray(S)[order],
+        name=title or "qkdchip",
+        comments="\n".join(comments),
+    )
+    net.port_names = list(ports)
+    return net.write_touchstone(return_string=True, skrf_comment=False, form="ri")
+
+
+def _write_sparams_to(tmp: Path, suffix: str, wl_um, ports: list[str], S, title: str = "") -> None:
     """Write the S-parameters into the file ``tmp`` in the format ``suffix`` names."""
     import numpy as np
+
+    touchstone = TOUCHSTONE.fullmatch(suffix.lower())
+    if touchstone:
+        if int(touchstone.group(1)) != len(ports):
+            raise ValueError(f"{suffix}: the S-matrix has {len(ports)} ports")
+        with open(tmp, "w", encoding="ascii", newline="\n") as fh:
+            fh.write(touchstone_text(wl_um, ports, S, title))
+        return
 
     if suffix.lower() == ".npz":
         with open(tmp, "wb") as fh:
@@ -164,7 +228,7 @@ def _write_sparams_to(tmp: Path, suffix: str, wl_um, ports: list[str], S) -> Non
         with open(tmp, "wb") as fh:
             np.savetxt(fh, np.column_stack(data), delimiter=",", header=",".join(cols), comments="")
     else:
-        raise ValueError(f"--out {str(tmp)!r}: the suffix must be .npz or .csv")
+        raise ValueError(f"--out {str(tmp)!r}: the suffix must be .npz, .csv or .sNp")
 
 
 def plot_sparams(path: Path, wl_um, ports: list[str], S, title: str, marks_nm=()) -> Path:
@@ -186,8 +250,10 @@ def plot_sparams(path: Path, wl_um, ports: list[str], S, title: str, marks_nm=()
     for m in marks_nm or ():
         if m is not None:
             ax.axvline(m, color="0.6", lw=0.6, ls=":")
-    ax.set_xlabel("wavelength (nm)")
-    ax.set_ylabel("|S|$^2$ (dB)")
+    from qkdchip.base.labels import axis_label
+
+    ax.set_xlabel(axis_label("wavelength_nm"))
+    ax.set_ylabel(axis_label("transmission_db"))
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
@@ -211,7 +277,9 @@ def register(app: typer.Typer) -> None:
         points: int = typer.Option(2001, "--points", help="number of wavelengths"),
         sets: list[str] = typer.Option([], "--set", help="override NAME=VALUE (repeatable)"),
         design_file: Path | None = typer.Option(None, "--design", help="design YAML file"),
-        out: Path | None = typer.Option(None, "--out", help="write S-parameters (.npz or .csv)"),
+        out: Path | None = typer.Option(
+            None, "--out", help="write S-parameters: .npz, .csv or Touchstone .sNp (N ports)"
+        ),
         plot: Path | None = typer.Option(None, "--plot", help="write a |S|^2 plot (PNG)"),
         json_out: bool = typer.Option(False, "--json", help='print {"figures": {...}}'),
     ) -> None:
@@ -220,7 +288,7 @@ def register(app: typer.Typer) -> None:
 
         try:  # the output paths first: nothing is computed for a path that cannot be written
             if out is not None:
-                outputs.check_file(out, f"--out {out}", outputs.SPARAM_SUFFIXES)
+                check_out(out)
             if plot is not None:
                 outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
         except ValueError as exc:
@@ -237,11 +305,19 @@ def register(app: typer.Typer) -> None:
 
         if not np.all(np.isfinite(S)):
             fail(f"{target}: the S-matrix has non-finite entries", code=1)
+        if out is not None:
+            try:
+                check_ports(out, ports, target)
+            except ValueError as exc:
+                fail(str(exc))
         with outputs.FileSet() as files:  # both files or neither
             if out is not None:
-                _write_sparams_to(files.temp(out), out.suffix, wl, ports, S)
+                _write_sparams_to(files.temp(out), out.suffix, wl, ports, S, target)
             if plot is not None:
                 plot_sparams(files.temp(plot), wl, ports, S, f"{target}: |S|^2", marks)
+        for path in (out, plot):
+            if path is not None:
+                log.info("wrote %s (%d wavelengths, ports %s)", path, wl.size, ", ".join(ports))
         if json_out:
             print_json(
                 {

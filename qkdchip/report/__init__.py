@@ -3,6 +3,8 @@
 :func:`run` writes into ``out_dir``::
 
     report.md          the report (figures linked relative to it)
+    report.html        the same report as one self-contained page (figures embedded as data
+                       URIs, a contents list; opens alone in any browser)
     results.json       every number of the report (reproducible: same design + seed -> same file)
     timings.json       where the time went (not part of the reproducible results)
     masks/             GDS masks, layer properties, previews, manifest (qkdchip.build)
@@ -16,7 +18,8 @@ The masks of a previous run in the same ``out_dir`` are reused when the design a
 code are unchanged (key: design overrides + hash of the installed layout sources).
 
 Modules: ``pipeline`` (:func:`run`, the steps, atomic writing), ``masks`` (the mask cache and
-its key), ``figures`` (both chips' S-parameter figures), ``markdown`` (report.md), ``reference``
+its key), ``figures`` (both chips' S-parameter figures), ``markdown`` (report.md), ``html``
+(report.html from report.md), ``reference``
 (the reference's published figures, the checks against them, the model-assumption variants).
 """
 

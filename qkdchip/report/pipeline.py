@@ -5,7 +5,8 @@ masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (
 -> model-assumption variants (reference.py, one key-rate call)
 -> the unpublished parameters (uncertain.*) under uncertainty: REPORT_SAMPLES samples, bands,
    sensitivity, consistency with the reference (qkdchip.sims.network.uncertainty)
--> results.json (+ checks against the reference) and report.md (markdown.py)
+-> results.json (+ checks against the reference), report.md (markdown.py) and report.html
+(the same report as one self-contained page, figures embedded: html.py)
 
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
 it and the whole set is published in one rename (``qkdchip.base.outputs.staged_folder``): a failure
@@ -17,6 +18,7 @@ kept.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from qkdchip.base import outputs
 from qkdchip.design import Design
 
 from . import figures
+from .html import html_report
 from .markdown import markdown
 from .masks import build_key, cached_masks
 from .reference import REFERENCE, reference_checks, sensitivity_variants
@@ -37,8 +40,12 @@ __all__ = ["OUTPUTS", "REPORT_SAMPLES", "STEPS", "RunResult", "run"]
 #: ``network --uncertainty`` command takes any number)
 REPORT_SAMPLES = 256
 
+log = logging.getLogger(__name__)
+
 #: the entries a run writes into its folder (replaced as a whole; any other entry is kept)
-OUTPUTS = frozenset({"report.md", "results.json", "timings.json", "masks", "figures"})
+OUTPUTS = frozenset(
+    {"report.md", "report.html", "results.json", "timings.json", "masks", "figures"}
+)
 
 #: the steps of a run (key, description), in order
 STEPS: tuple[tuple[str, str], ...] = (
@@ -98,6 +105,9 @@ def run(
 
     def step(key: str) -> float:
         outputs.checkpoint()  # SIGINT/SIGTERM: stop between steps
+        log.info(
+            "step %s: %s (%.1f s into the run)", key, dict(STEPS)[key], time.perf_counter() - t_all
+        )
         say(key, dict(STEPS)[key])
         return time.perf_counter()
 
@@ -206,11 +216,17 @@ def run(
             "uncertainty": unc_json,
         }
         results = _jsonable(results)
-        (stage / "report.md").write_text(markdown(results, network, sens))
+        report_md = markdown(results, network, sens)
+        (stage / "report.md").write_text(report_md)
         _write_json(stage / "results.json", results)
         timings["report"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_all
         _write_json(stage / "timings.json", timings)
+        # the same report as one self-contained page (figures embedded), beside report.md
+        (stage / "report.html").write_text(html_report(report_md, stage), encoding="utf-8")
         files = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
         outputs.checkpoint()  # after the last step: nothing is published after a signal
+    log.info("wrote %d files into %s", len(files), out_dir)
+    for name, seconds in timings.items():
+        log.debug("time of %s: %.2f s", name, seconds)
     return RunResult(out_dir, results, timings, network, files)
