@@ -133,6 +133,9 @@ EXAMPLES: dict[str, str] = {
     "keyrate": "qkdchip keyrate --protocol sns-aopp --distance-km 100,200,370",
     "network": "qkdchip network --distance-km 370 --plot network.png",
     "sweep": "qkdchip sweep --set server.ring.gap_um=2.0:2.8:5 --plot sweep.png",
+    "security": "qkdchip security --set client.voa.length_um=600 --json",
+    "reproduce": "qkdchip reproduce --json",
+    "wafer": "qkdchip wafer --wafers 100 --seed 1 --workers 2 --plot wafer.png",
 }
 
 
