@@ -76,13 +76,13 @@ LABELS: dict[str, Label] = {
     "min_rate": Label("smallest key rate", "bit/pulse"),
     "mean_rate": Label("mean key rate", "bit/pulse"),
     "total_bps": Label("sum of the channels' key rates while they run", "bit/s"),
-    "network_bps": Label("time-averaged key of the network", "bit/s"),
-    "locked_channels": Label("channels injection-locked", "channels"),
-    "key_channels": Label("channels with key", "channels"),
-    "beating_plob": Label("channels above PLOB", "channels"),
+    "network_bps": Label("time-averaged key of the whole network", "bit/s"),
+    "locked_channels": Label("channels with both clients injection-locked", ""),
+    "key_channels": Label("channels with a positive key rate", ""),
+    "beating_plob": Label("channels above PLOB", ""),
     "capability_km": Label("networking capability", "km"),
-    "mean_qber_x": Label("mean X-basis QBER", "fraction"),
-    "max_qber_x": Label("largest X-basis QBER", "fraction"),
+    "mean_qber_x": Label("mean X-basis QBER of the channels with key", ""),
+    "max_qber_x": Label("largest X-basis QBER of the channels with key", ""),
 }
 
 

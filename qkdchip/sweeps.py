@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qkdchip.base.design import Design
+from qkdchip.base.labels import LABELS
 
 __all__ = [
     "LAYOUT_PREFIXES",
@@ -73,23 +74,26 @@ class Metric:
     label: str  # short axis label, without the unit
 
 
+#: metric -> short axis label (without the unit); description and unit come from the one label
+#: table, :data:`qkdchip.base.labels.LABELS`
+_SHORT = {
+    "min_ratio": "min key rate / PLOB",
+    "mean_ratio": "mean key rate / PLOB",
+    "max_ratio": "max key rate / PLOB",
+    "min_rate": "min key rate",
+    "mean_rate": "mean key rate",
+    "total_bps": "total key rate",
+    "network_bps": "network key rate",
+    "locked_channels": "locked channels",
+    "key_channels": "channels with key",
+    "beating_plob": "channels above PLOB",
+    "capability_km": "networking capability",
+    "mean_qber_x": "mean X-basis QBER",
+    "max_qber_x": "max X-basis QBER",
+}
 #: metric -> description, unit and axis label (keys of :meth:`NetworkResult.metrics`)
 METRICS: dict[str, Metric] = {
-    "min_ratio": Metric("smallest key rate / PLOB over the channels", "", "min key rate / PLOB"),
-    "mean_ratio": Metric("mean key rate / PLOB over the channels", "", "mean key rate / PLOB"),
-    "max_ratio": Metric("largest key rate / PLOB", "", "max key rate / PLOB"),
-    "min_rate": Metric("smallest key rate", "bit/pulse", "min key rate"),
-    "mean_rate": Metric("mean key rate", "bit/pulse", "mean key rate"),
-    "total_bps": Metric("sum of the channels' key rates while they run", "bit/s", "total key rate"),
-    "network_bps": Metric("time-averaged key of the whole network", "bit/s", "network key rate"),
-    "locked_channels": Metric("channels with both clients injection-locked", "", "locked channels"),
-    "key_channels": Metric("channels with a positive key rate", "", "channels with key"),
-    "beating_plob": Metric("channels above PLOB", "", "channels above PLOB"),
-    "capability_km": Metric(
-        "networking capability (pairs with key x distance)", "km", "networking capability"
-    ),
-    "mean_qber_x": Metric("mean X-basis QBER of the channels with key", "", "mean X-basis QBER"),
-    "max_qber_x": Metric("largest X-basis QBER of the channels with key", "", "max X-basis QBER"),
+    name: Metric(LABELS[name].text, LABELS[name].unit, short) for name, short in _SHORT.items()
 }
 
 #: sampling methods of :func:`sample_points`
