@@ -36,6 +36,7 @@ import contextlib
 import errno
 import functools
 import os
+import io
 import re
 import secrets
 import shutil
@@ -591,7 +592,14 @@ def save_figure(fig: Any, path: str | os.PathLike, **savefig_kw: Any) -> Path:
         with matplotlib.rc_context({"svg.hashsalt": "qkdchip"}), FileSet() as files:
             # through a file object: PS/EPS would record the (temporary) file name as the title
             with open(files.temp(path), "wb") as fh:
-                fig.savefig(fh, format=fmt, **kw)
+                if fmt in ("ps", "eps"):
+                    # matplotlib's PS writer ignores metadata={"CreationDate": None} and stamps
+                    # the clock unless SOURCE_DATE_EPOCH is set: drop that optional DSC comment
+                    buf = io.BytesIO()
+                    fig.savefig(buf, format=fmt, **kw)
+                    fh.write(re.sub(rb"%%CreationDate:[^\n]*\n", b"", buf.getvalue(), count=1))
+                else:
+                    fig.savefig(fh, format=fmt, **kw)
     finally:
         plt.close(fig)
     return path
