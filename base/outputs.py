@@ -35,8 +35,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import os
 import io
+import os
 import re
 import secrets
 import shutil
