@@ -117,13 +117,11 @@ def two_mode_branch(
         g = 1.0 + 1j * da + b2 / (1.0 + 1j * db)
         return ra * (g.real * g.real + g.imag * g.imag) - f2, rb * (1.0 + db * db) - b2 * ra
 
-    ra = rb = 0.0
-    for k in range(z.size):
-        zz = float(z[k])
-        for _ in range(100):
+    def newton(ra: float, rb: float, zz: float) -> tuple[float, float, bool]:
+        for _ in range(60):
             r1, r2 = res(ra, rb, zz)
             if abs(r1) < tol and abs(r2) < tol:
-                break
+                return ra, rb, True
             h1, h2 = 1e-7 * max(1.0, ra), 1e-7 * max(1.0, rb)
             a1, a2 = res(ra + h1, rb, zz)
             c1, c2 = res(ra, rb + h2, zz)
@@ -133,6 +131,18 @@ def two_mode_branch(
                 break
             ra = max(ra + (-r1 * j22 + j12 * r2) / det, 0.0)
             rb = max(rb + (-j11 * r2 + j21 * r1) / det, 0.0)
+        return ra, rb, False
+
+    ra = rb = 0.0
+    for k in range(z.size):
+        zz = float(z[k])
+        new = newton(ra, rb, zz)
+        if not new[2]:  # near a fold: other starts, the converged root nearest the last one
+            starts = ((0.0, 0.0), (f2, b2 * f2), (0.5 * ra, 0.5 * rb), (2.0 * ra, 2.0 * rb))
+            roots = [r for r in (newton(*st, zz) for st in starts) if r[2]]
+            if roots:
+                new = min(roots, key=lambda r: abs(r[0] - ra) + abs(r[1] - rb))
+        ra, rb = new[0], new[1]
         ra_out[k], rb_out[k] = ra, rb
     return ra_out, rb_out
 
