@@ -298,3 +298,29 @@ def test_classify_state_reads_the_field_not_the_dispersion_sign() -> None:
     assert classify_state(_field(bright.astype(complex)), d2=-0.03) == ("soliton", 1)
     assert classify_state(_field(dark.astype(complex)), d2=+0.02)[0] == "dark_pulse"
     assert classify_state(_field(dark.astype(complex)))[0] == "dark_pulse"
+
+
+# --------------------------------------------------------------------------- slow: SIL on the chip
+@pytest.mark.slow
+def test_default_chip_locks_to_the_blue_supermode_and_a_longer_air_gap_to_the_red() -> None:
+    """The drawn path (psi = 1.94 rad, cos psi < 0) locks the default laser to the antisymmetric
+    supermode: a blue shift, so SIL cannot give the dark pulse (comb.sil_drive stays false);
+    an air gap 0.1 um longer (psi 2.72) with beta 2 and the laser 3.5 GHz blue locks to the
+    symmetric supermode with the red shift the dark pulse needs (docs/physics.md 3b)."""
+    from qkdchip.base.design import Design
+    from qkdchip.sims.devices import sil_point
+
+    d = sil_point()
+    assert d.locked and d.supermode == "antisymmetric" and d.mode_shift_kappa < 0
+    assert d.feedback_phase_rad == pytest.approx(1.943, abs=1e-3)
+    alt = Design(
+        {
+            "server.pump.air_gap_um": 1.1,
+            "comb.sil_backscatter": 2.0,
+            "comb.sil_laser_detuning_zeta": -300.0,
+        }
+    )
+    s = sil_point(alt)
+    assert s.locked and s.supermode == "symmetric"
+    assert s.mode_shift_kappa == pytest.approx(0.81, abs=0.01)
+    assert s.detuning_zeta == pytest.approx(3.33, abs=0.02)
