@@ -232,7 +232,9 @@ def register(app: typer.Typer) -> None:
             f"{h['tuning_pm_per_mw']:.3f} pm/mW){' to put the pump line on lambda_0' if h['auto'] else ''}"
         )
         console.print(
-            f"SIL: {'locked' if sl['locked'] else 'not locked'} at zeta_0 {sl['detuning_zeta0']:.2f}, "
+            f"SIL: {'locked' if sl['locked'] else 'not locked'}"
+            f"{' to the ' + sl['supermode'] + ' supermode' if sl['locked'] else ''}"
+            f" at zeta_0 {sl['detuning_zeta0']:.2f}, "
             f"mode shift {sl['mode_shift_kappa']:.3f} kappa, locking range "
             f"{sl['locking_range_ghz']:.2f} GHz, feedback phase {sl['feedback_phase_rad']:.3f} rad"
             f"{'' if sl['drives_comb'] else ' (reported; comb.sil_drive=false)'}"
