@@ -280,6 +280,15 @@ def test_default_point_has_at_least_1_db_pump_margin_in_the_map(tmp_path) -> Non
     assert region["margin_db"]["down"] >= 1.0
     assert region["margin_zeta0"]["up"] >= 0.5 and region["margin_zeta0"]["down"] >= 0.5
     assert png.stat().st_size > 10_000
+    # the laser-frequency axis: the SIL lock point over the free-running laser frequency; the
+    # shift's sign is the supermode's (red on the symmetric one), and the default chip gives no
+    # dark pulse there (docs/physics.md 3b)
+    axis = json.loads(res.output)["map"]["sil_laser_axis"]
+    assert len(axis) == 13 and any(r["locked"] for r in axis)
+    for r in axis:
+        if r["locked"]:
+            assert (r["mode_shift_kappa"] > 0) == (r["supermode"] == "symmetric")
+    assert not any(r["state"] == "dark_pulse" for r in axis)
 
 
 # --------------------------------------------------------------------------- classification
