@@ -290,7 +290,9 @@ def self_injection_lock(
     rb = float(rb_all[i])
     shift = backscatter**2 * d / (2.0 * (1.0 + d * d))
     # b / a = i beta / (1 + i Delta_b): in phase (symmetric supermode) when Delta_b > 0
-    mode = ("symmetric" if d > 0 else "antisymmetric") if locked else "none"
+    mode = "none"
+    if locked and d != 0.0:
+        mode = "symmetric" if d > 0 else "antisymmetric"
     return SILResult(
         locked=locked,
         detuning_zeta=zeta_l - 2.0 * rb if locked else float(xi_t),
