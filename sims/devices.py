@@ -29,8 +29,9 @@ from qkdchip.sims.physics.sil import SIL_RANGES, SILResult, self_injection_lock
 #: Heater powers a design may set (W).
 HEATER_POWER_RANGE = Range(0.0, 2.0, "W", "ring heater power")
 #: Backscatter coupling beta = mode splitting / loaded linewidth of the pumped mode: an
-#: assumption (a resolved doublet of one linewidth, ~24 MHz here); replace it by the measured
-#: splitting of the chip's resonance (docs/assumptions.md).
+#: assumption (a doublet of one linewidth, ~24 MHz here); replace it by the measured splitting
+#: of the chip's resonance (docs/assumptions.md). With it SIL's red shift is <= beta^2/4 = 0.25
+#: kappa, too little for the dark pulse, so ``sil_drive`` defaults to false (docs/physics.md 3b).
 SIL_BACKSCATTER = 1.0
 
 _COMB_DEFAULTS = defaults_of(simulate_comb)
