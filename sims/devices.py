@@ -29,8 +29,9 @@ from qkdchip.sims.physics.sil import SIL_RANGES, SILResult, self_injection_lock
 #: Heater powers a design may set (W).
 HEATER_POWER_RANGE = Range(0.0, 2.0, "W", "ring heater power")
 #: Backscatter coupling beta = mode splitting / loaded linewidth of the pumped mode: an
-#: assumption (a resolved doublet of one linewidth, ~24 MHz here); replace it by the measured
-#: splitting of the chip's resonance (docs/assumptions.md).
+#: assumption (a doublet of one linewidth, ~24 MHz here); replace it by the measured splitting
+#: of the chip's resonance (docs/assumptions.md). With it SIL's red shift is <= beta^2/4 = 0.25
+#: kappa, too little for the dark pulse, so ``sil_drive`` defaults to false (docs/physics.md 3b).
 SIL_BACKSCATTER = 1.0
 
 _COMB_DEFAULTS = defaults_of(simulate_comb)
@@ -206,3 +207,65 @@ def channel_plan(
     """The 10-channel plan on the comb of ``design`` (``allow_fewer``: the channels the comb
     gives, with the plan's ``shortfall`` saying why there are fewer, instead of a ValueError)."""
     return plan_channels(comb_result or comb(design), allow_fewer=allow_fewer)
+
+
+#: Free-running laser detunings xi of the map's laser-frequency axis (normalised, 2(omega_0 -
+#: omega_LD)/kappa; step 50 = 0.59 GHz for the default ring).
+SIL_LASER_AXIS_XI = tuple(float(x) for x in range(-300, 301, 50))
+
+
+def sil_laser_axis(
+    design: Design | None = None, laser_detuning_zetas: tuple[float, ...] = SIL_LASER_AXIS_XI
+) -> list[dict[str, Any]]:
+    """The map's laser-frequency axis: for each free-running laser detuning xi, the SIL lock point
+    of ``design`` (the drawn feedback phase, its backscatter, its pump power) and, where locked,
+    the LLE state at that point (64 modes, as the existence map). ``laser_offset_ghz`` is the
+    free-running laser frequency minus the cold resonance (= -xi kappa / 4 pi)."""
+    import math
+
+    from qkdchip.sims import server
+
+    design = design or Design()
+    s = comb_settings(design)
+    ring = ring_params(design)
+    comp = server._build(design.kwargs("server"))
+    tc = server.facet_power_coupling(component=comp)
+    phase = server.feedback_path_phase_rad(component=comp)
+    f2 = ring.f2(s.pump_power_w)
+    rows = []
+    for xi in laser_detuning_zetas:
+        p = self_injection_lock(
+            kappa_rad_s=ring.kappa,
+            eta=ring.eta,
+            f2=f2,
+            backscatter=s.sil_backscatter,
+            laser_detuning_zeta=float(xi),
+            facet_coupling=tc,
+            path_phase_rad=phase,
+        )
+        state = "unlocked"
+        z_ok = COMB_RANGES["detuning_zeta"].contains(p.detuning_zeta)
+        m_ok = COMB_RANGES["mode_shift_kappa"].contains(p.mode_shift_kappa)
+        if p.locked and z_ok and m_ok:
+            state = simulate_comb(
+                ring,
+                pump_power_w=s.pump_power_w,
+                detuning_zeta=p.detuning_zeta,
+                mode_shift_kappa=p.mode_shift_kappa,
+                n_modes=64,
+                seed=s.seed,
+            ).state
+        elif p.locked:
+            state = "outside_lle_ranges"
+        rows.append(
+            {
+                "laser_detuning_zeta": float(xi),
+                "laser_offset_ghz": -float(xi) * ring.kappa / (4.0 * math.pi) / 1e9,
+                "locked": p.locked,
+                "supermode": p.supermode,
+                "detuning_zeta0": p.detuning_zeta,
+                "mode_shift_kappa": p.mode_shift_kappa,
+                "state": state,
+            }
+        )
+    return rows

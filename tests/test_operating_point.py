@@ -29,8 +29,11 @@ runner = CliRunner()
 # --------------------------------------------------------------------------- SIL
 @pytest.mark.parametrize("beta", [0.05, 0.3])
 def test_sil_locking_range_and_stabilisation_match_the_closed_form(beta: float) -> None:
-    """Cold ring, optimal phase psi = 3 pi/2: xi = zeta + A zeta/(1 + zeta^2)^2, A = 4 eta beta
-    K_fb. Folds at zeta ~ -+1/sqrt 3: range (3 sqrt 3/8) A + 2/sqrt 3; K(0) = 1 + A."""
+    """Cold ring, psi = 3 pi/2, exact in beta: xi = zeta + K_fb Re r, r = 2 i eta beta /
+    ((1 + i zeta)^2 + beta^2): K(0) = 1 + A/(1 + beta^2)^2 (A = 4 eta beta K_fb); the range is
+    the extent of xi between its folds (found here by scipy on the closed form)."""
+    from scipy.optimize import minimize_scalar
+
     laser = SlaveLaser()
     kappa, eta = 1.49e8, 0.5
     psi_path = 1.5 * math.pi - math.atan(laser.alpha_h)
@@ -39,15 +42,80 @@ def test_sil_locking_range_and_stabilisation_match_the_closed_form(beta: float) 
     assert s.k_fb == pytest.approx(k_fb, rel=1e-12)
     a = 4 * eta * beta * k_fb
     assert s.locked and s.detuning_zeta == pytest.approx(0.0, abs=1e-9)
-    assert s.stabilization_k == pytest.approx(1 + a, rel=1e-3)
-    assert s.locking_range_zeta == pytest.approx(
-        3 * math.sqrt(3) / 8 * a + 2 / math.sqrt(3), rel=2e-3
-    )
+    assert s.stabilization_k == pytest.approx(1 + a / (1 + beta**2) ** 2, rel=1e-3)
+
+    def xi(z: float) -> float:
+        return z + k_fb * (2j * eta * beta / ((1 + 1j * z) ** 2 + beta**2)).real
+
+    hi = minimize_scalar(lambda z: -xi(z), bounds=(0.0, 3.0), method="bounded").fun
+    lo = minimize_scalar(xi, bounds=(-3.0, 0.0), method="bounded").fun
+    assert s.locking_range_zeta == pytest.approx(-hi - lo, rel=2e-3)
     assert s.locking_range_hz == pytest.approx(s.locking_range_zeta * kappa / (4 * math.pi))
     # the anti-stabilising phase (psi = pi/2) repels the laser from the resonance: scanned from
     # the blue it is held on the resonance's blue flank (|zeta| > 1/sqrt 3), never at zeta 0
     anti = sil.self_injection_lock(kappa, eta, 0.0, beta, 0.0, 0.8, psi_path - math.pi)
     assert anti.detuning_zeta < -1 / math.sqrt(3)
+
+
+def test_cold_split_resonances_sit_at_plus_minus_beta() -> None:
+    """|r| = 2 eta beta / |(1 + i zeta)^2 + beta^2| peaks at zeta = +-sqrt(beta^2 - 1)
+    (~ +-beta: the doublet of splitting beta kappa), the weak (forward) mode's two supermodes."""
+    beta, eta = 3.0, 0.5
+    z = np.linspace(-8.0, 8.0, 16001)
+    r = 2j * eta * beta / ((1 + 1j * z) ** 2 + beta**2)
+    r_model = sil._tuning(z, 0.0, eta, beta, 1.0, 0.0)[-1]
+    np.testing.assert_allclose(r_model, r, rtol=1e-12)
+    peaks = z[np.argsort(-np.abs(r_model))[:2]]
+    np.testing.assert_allclose(np.sort(peaks), [-math.sqrt(8.0), math.sqrt(8.0)], atol=2e-3)
+
+
+@pytest.mark.parametrize("psi, mode, sign", [(0.0, "symmetric", 1), (math.pi, "antisymmetric", -1)])
+def test_strong_backscatter_phase_picks_the_supermode_and_the_shift_sign(psi, mode, sign) -> None:
+    """beta = 20 >> 1, cold: psi = 0 locks the laser (scanned from the blue) to the symmetric
+    (red, zeta = +beta) supermode with a red pumped-mode shift, psi = pi to the antisymmetric
+    (blue) one with a blue shift. Near the supermode r = +-eta/(1 + i delta), so the locking range
+    is that of xi = delta + A delta/(1 + delta^2), A = K_fb eta (folds found by scipy), -> A for
+    A >> 1 (A = 10.9 here): Kondratiev et al. 2017's strong-backscatter Delta omega = eta k_c sqrt(1 + alpha_H^2)
+    T_c."""
+    from scipy.optimize import minimize_scalar
+
+    laser = SlaveLaser()
+    kappa, eta, beta, tc = 1.49e8, 0.5, 20.0, 0.01
+    path = psi - math.atan(laser.alpha_h)
+    s = sil.self_injection_lock(kappa, eta, 0.0, beta, sign * beta, tc, path, laser=laser)
+    assert s.locked and s.supermode == mode
+    assert s.laser_zeta == pytest.approx(sign * beta, abs=0.05)
+    assert np.sign(s.mode_shift_kappa) == sign
+    # on the supermode's resonance the pumped mode's shift is ~beta/2 kappa (Delta_b ~ +-beta)
+    assert abs(s.mode_shift_kappa) == pytest.approx(beta / 2, rel=0.01)
+    a = s.k_fb * eta
+
+    def xi(d: float) -> float:
+        return d + a * d / (1 + d * d)
+
+    hi = -minimize_scalar(lambda d: -xi(d), bounds=(0.0, 3.0), method="bounded").fun
+    lo = minimize_scalar(xi, bounds=(-3.0, 0.0), method="bounded").fun
+    assert s.locking_range_zeta == pytest.approx(hi - lo, rel=0.02)
+    # and the asymptote: A (+ O(1)) in xi, i.e. eta k_c sqrt(1 + alpha_H^2) T_c in rad/s
+    want = eta * laser.coupling_rate * math.sqrt(1 + laser.alpha_h**2) * tc / (2 * math.pi)
+    assert want < s.locking_range_hz < want * (1 + 3 / a)
+
+
+def test_kerr_two_mode_state_solves_the_coupled_equations() -> None:
+    """The continued (rho_a, rho_b) make the right-hand sides of both mode equations vanish."""
+    f2, beta = 4.2, 1.5
+    z = np.linspace(-5.0, 6.0, 2201)
+    ra, rb = sil.two_mode_branch(f2, beta, z)
+    db = z - rb - 2 * ra
+    g = 1 + 1j * (z - ra - 2 * rb) + beta**2 / (1 + 1j * db)
+    a = math.sqrt(f2) / g
+    b = 1j * beta * a / (1 + 1j * db)
+    np.testing.assert_allclose(np.abs(a) ** 2, ra, rtol=1e-9, atol=1e-12)
+    ra_, rb_ = np.abs(a) ** 2, np.abs(b) ** 2
+    da_dt = -(1 + 1j * z) * a + 1j * (ra_ + 2 * rb_) * a + 1j * beta * b + math.sqrt(f2)
+    db_dt = -(1 + 1j * z) * b + 1j * (rb_ + 2 * ra_) * b + 1j * beta * a
+    assert np.max(np.abs(da_dt)) < 1e-8 and np.max(np.abs(db_dt)) < 1e-8
+    assert np.diff(ra).min() < -1.0  # the tilted upper branch is followed to its end, then drops
 
 
 def test_sil_without_backscatter_or_feedback_is_not_locked() -> None:
@@ -212,6 +280,15 @@ def test_default_point_has_at_least_1_db_pump_margin_in_the_map(tmp_path) -> Non
     assert region["margin_db"]["down"] >= 1.0
     assert region["margin_zeta0"]["up"] >= 0.5 and region["margin_zeta0"]["down"] >= 0.5
     assert png.stat().st_size > 10_000
+    # the laser-frequency axis: the SIL lock point over the free-running laser frequency; the
+    # shift's sign is the supermode's (red on the symmetric one), and the default chip gives no
+    # dark pulse there (docs/physics.md 3b)
+    axis = json.loads(res.output)["map"]["sil_laser_axis"]
+    assert len(axis) == 13 and any(r["locked"] for r in axis)
+    for r in axis:
+        if r["locked"]:
+            assert (r["mode_shift_kappa"] > 0) == (r["supermode"] == "symmetric")
+    assert not any(r["state"] == "dark_pulse" for r in axis)
 
 
 # --------------------------------------------------------------------------- classification
@@ -230,3 +307,29 @@ def test_classify_state_reads_the_field_not_the_dispersion_sign() -> None:
     assert classify_state(_field(bright.astype(complex)), d2=-0.03) == ("soliton", 1)
     assert classify_state(_field(dark.astype(complex)), d2=+0.02)[0] == "dark_pulse"
     assert classify_state(_field(dark.astype(complex)))[0] == "dark_pulse"
+
+
+# --------------------------------------------------------------------------- slow: SIL on the chip
+@pytest.mark.slow
+def test_default_chip_locks_to_the_blue_supermode_and_a_longer_air_gap_to_the_red() -> None:
+    """The drawn path (psi = 1.94 rad, cos psi < 0) locks the default laser to the antisymmetric
+    supermode: a blue shift, so SIL cannot give the dark pulse (comb.sil_drive stays false);
+    an air gap 0.1 um longer (psi 2.72) with beta 2 and the laser 3.5 GHz blue locks to the
+    symmetric supermode with the red shift the dark pulse needs (docs/physics.md 3b)."""
+    from qkdchip.base.design import Design
+    from qkdchip.sims.devices import sil_point
+
+    d = sil_point()
+    assert d.locked and d.supermode == "antisymmetric" and d.mode_shift_kappa < 0
+    assert d.feedback_phase_rad == pytest.approx(1.943, abs=1e-3)
+    alt = Design(
+        {
+            "server.pump.air_gap_um": 1.1,
+            "comb.sil_backscatter": 2.0,
+            "comb.sil_laser_detuning_zeta": -300.0,
+        }
+    )
+    s = sil_point(alt)
+    assert s.locked and s.supermode == "symmetric"
+    assert s.mode_shift_kappa == pytest.approx(0.81, abs=0.01)
+    assert s.detuning_zeta == pytest.approx(3.33, abs=0.02)

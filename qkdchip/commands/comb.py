@@ -75,9 +75,11 @@ def comb_seed(design) -> int:
     return devices.comb_settings(design).seed
 
 
-def plot_map(emap, path: Path) -> Path:
+def plot_map(emap, path: Path, laser_axis: list[dict] | None = None) -> Path:
     """The existence map: one coloured cell per (pump power, zeta_0) state, lines within 30 dB
-    written in the dark-pulse cells, the operating point marked."""
+    written in the dark-pulse cells, the operating point marked; with ``laser_axis`` (rows of
+    :func:`qkdchip.sims.devices.sil_laser_axis`) a second panel: the state at the SIL lock point
+    over the free-running laser frequency, with the supermode and the LLE's zeta_0 / shift."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,7 +97,12 @@ def plot_map(emap, path: Path) -> Path:
         "chaos": "tab:red",
     }
     idx = np.array([[STATES.index(s) for s in row] for row in emap.states])
-    fig, ax = plt.subplots(figsize=(8, 4.8), dpi=120)
+    if laser_axis:
+        fig, (ax, axl) = plt.subplots(
+            2, 1, figsize=(8, 6.4), dpi=120, gridspec_kw={"height_ratios": [3, 1]}
+        )
+    else:
+        fig, ax = plt.subplots(figsize=(8, 4.8), dpi=120)
     cmap = ListedColormap([colours[s] for s in STATES])
     ax.imshow(idx, origin="lower", aspect="auto", cmap=cmap, vmin=-0.5, vmax=len(STATES) - 0.5)
     for i in range(idx.shape[0]):
@@ -123,6 +130,28 @@ def plot_map(emap, path: Path) -> Path:
     ax.set_ylabel("pump power in the bus (mW)")
     ax.set_title(f"comb states, pumped-mode shift {emap.mode_shift_kappa:g} kappa")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    if laser_axis:
+        for j, row in enumerate(laser_axis):
+            colour = colours.get(row["state"], "white")
+            axl.add_patch(plt.Rectangle((j - 0.5, -0.5), 1, 1, color=colour, ec="0.5"))
+            text = (
+                f"{row['supermode'][:4]}\n{row['detuning_zeta0']:.1f}\n{row['mode_shift_kappa']:+.2f}"
+                if row["locked"]
+                else "unl."
+            )
+            axl.text(j, 0, text, ha="center", va="center", fontsize=6)
+        axl.set_xlim(-0.5, len(laser_axis) - 0.5)
+        axl.set_ylim(-0.5, 0.5)
+        axl.set_yticks([])
+        axl.set_xticks(
+            range(len(laser_axis)), [f"{r['laser_offset_ghz']:.2f}" for r in laser_axis], fontsize=7
+        )
+        axl.set_xlabel(
+            "free-running laser - cold resonance (GHz); cells: SIL supermode, zeta_0, shift (kappa)"
+        )
+        axl.set_title(
+            "state at the self-injection lock point (this design's pump power)", fontsize=8
+        )
     fig.tight_layout()
     from qkdchip.base.outputs import save_figure
 
@@ -204,9 +233,13 @@ def register(app: typer.Typer) -> None:
                 seed=comb_seed(design),
             )
             out["map"] = emap.to_dict()
+            from qkdchip.sims.devices import sil_laser_axis
+
+            laser_axis = sil_laser_axis(design)
+            out["map"]["sil_laser_axis"] = laser_axis
         if plot is not None:
             if map_:
-                plot_map(emap, plot)
+                plot_map(emap, plot, laser_axis)
             else:
                 plot_comb(comb, plan, plot)
             out["plot"] = str(plot)
@@ -232,12 +265,24 @@ def register(app: typer.Typer) -> None:
             f"{h['tuning_pm_per_mw']:.3f} pm/mW){' to put the pump line on lambda_0' if h['auto'] else ''}"
         )
         console.print(
-            f"SIL: {'locked' if sl['locked'] else 'not locked'} at zeta_0 {sl['detuning_zeta0']:.2f}, "
+            f"SIL: {'locked' if sl['locked'] else 'not locked'}"
+            f"{' to the ' + sl['supermode'] + ' supermode' if sl['locked'] else ''}"
+            f" at zeta_0 {sl['detuning_zeta0']:.2f}, "
             f"mode shift {sl['mode_shift_kappa']:.3f} kappa, locking range "
             f"{sl['locking_range_ghz']:.2f} GHz, feedback phase {sl['feedback_phase_rad']:.3f} rad"
             f"{'' if sl['drives_comb'] else ' (reported; comb.sil_drive=false)'}"
         )
         if "map" in out:
+            dp = [x for x in out["map"]["sil_laser_axis"] if x["state"] == "dark_pulse"]
+            console.print(
+                f"SIL laser axis: dark pulse at {len(dp)} of {len(out['map']['sil_laser_axis'])} "
+                "free-running laser frequencies"
+                + (
+                    f" ({dp[0]['laser_offset_ghz']:.2f} .. {dp[-1]['laser_offset_ghz']:.2f} GHz)"
+                    if dp
+                    else ""
+                )
+            )
             r = out["map"]["dark_pulse_region"]
             console.print(
                 f"map ({out['map']['wall_s']:.0f} s): dark pulse for {r['pump_mw']} mW at this zeta_0, "

@@ -2,46 +2,59 @@
 
 Backscattering couples the pumped (clockwise) mode a to its counter-propagating twin b at the
 rate gamma; in the normalisation of :mod:`.lle` (tau = kappa t/2) the coupling is ``beta =
-2 gamma / kappa`` = the backscatter mode splitting / the loaded linewidth. Steady state of the two
-modes with Kerr self- and cross-phase modulation, to first order in beta (Kondratiev et al., Opt.
-Express 25, 28167 (2017) for the linear model; Voloshin et al., Nat. Commun. 12, 235 (2021) for
-the Kerr-tilted one; Lihachev et al., Nat. Commun. 13, 1771 (2022) for the dark pulse it
-enables in normal dispersion)::
+2 gamma / kappa`` = the backscatter mode splitting / the loaded linewidth. The two modes are
+solved *exactly in beta* (no expansion), with Kerr self- and cross-phase modulation, as in
+Kondratiev et al., Opt. Express 25, 28167 (2017) (linear SIL with the split resonance),
+Voloshin et al., Nat. Commun. 12, 235 (2021) (the Kerr-tilted SIL) and Lihachev et al., Nat.
+Commun. 13, 1771 (2022) (platicons by SIL in normal dispersion)::
 
-    psi_a = f / (1 + i (zeta - rho)),   rho = |psi_a|^2 on the CW branch followed from the blue
-    psi_b = i beta psi_a / (1 + i (zeta - 2 rho))      (b sees twice the Kerr shift: XPM)
+    0 = -(1 + i zeta) a + i (|a|^2 + 2 |b|^2) a + i beta b + f
+    0 = -(1 + i zeta) b + i (|b|^2 + 2 |a|^2) b + i beta a
 
-The light reflected into the laser is ``r = 2 eta psi_b / f`` (field ratio at the bus input;
-``r = 2 i eta beta / (1 + i zeta)^2`` in the cold, weak-backscatter limit). The laser (Lang-
-Kobayashi steady state, the same laser model as :mod:`.injection`: k_c = (1 - R)/(tau_in sqrt R),
-Henry factor alpha_H) then emits at zeta given its free-running detuning xi (both normalised,
-``2 (omega_0 - omega) / kappa``) by the tuning curve::
+so that ``b = i beta a / (1 + i Delta_b)`` and ``a = f / g``, ``g = 1 + i Delta_a + beta^2 / (1 +
+i Delta_b)``, ``Delta_a = zeta - rho_a - 2 rho_b``, ``Delta_b = zeta - rho_b - 2 rho_a`` (rho =
+|.|^2). The pair (rho_a, rho_b) solves ``rho_a |g|^2 = f^2``, ``rho_b (1 + Delta_b^2) = beta^2
+rho_a``; it is followed from the blue (Newton continuation on the zeta grid: the branch a laser
+scanned from the blue sees). Cold (f -> 0): ``g (1 + i zeta) = (1 + i zeta)^2 + beta^2``, the
+split resonances at ``zeta = +-beta``: the symmetric supermode (a + b) at ``+beta`` (red, below
+omega_0) and the antisymmetric one (a - b) at ``-beta`` (blue).
+
+The light reflected into the laser is ``r = 2 eta b / f = 2 i eta beta / (g (1 + i Delta_b))``
+(field ratio at the bus input; cold: ``2 i eta beta / ((1 + i zeta)^2 + beta^2)``, which near the
+symmetric supermode of a strongly split resonance, beta >> 1, is ``eta / (1 + i (zeta - beta))``,
+and ``-eta / (1 + i (zeta + beta))`` near the antisymmetric one). The laser (Lang-Kobayashi
+steady state, the laser of :mod:`.injection`: k_c = (1 - R)/(tau_in sqrt R), Henry factor
+alpha_H) emits at zeta given its free-running detuning xi (both ``2 (omega_0 - omega)/kappa``)::
 
     xi = zeta - K_fb Im[r(zeta) e^{i psi}],   K_fb = 2 k_c sqrt(1 + alpha_H^2) T_c / kappa
 
-with T_c the power coupling laser <-> bus (the pump facet's |S21|^2) and the locking phase
-``psi = phi_path + atan(alpha_H)``, phi_path the round-trip phase laser facet -> ring coupler ->
-laser facet (air gap, facet taper, input guide, half the bus: from the drawn chip). The laser,
-tuned from the blue side (xi increasing), follows the first solution: ``zeta_locked`` = the
-smallest zeta with xi(zeta) >= xi. Locked means the feedback at least halves the laser's
-frequency excursions there (stabilisation coefficient K = d xi / d zeta >= 2); the locking
-range is the extent in xi of its branch: up to the fold of xi(zeta) (d xi / d zeta <= 0, or
-the drop of the Kerr branch) on each side, or, on a side without one, to where K falls below 2. In this sign
-convention the optimal locking phase (the steepest, symmetric branch) is psi = 3 pi / 2.
+with T_c the laser <-> bus power coupling (the pump facet's |S21|^2) and the locking phase
+``psi = phi_path + atan(alpha_H)``, phi_path the round trip laser facet -> ring coupler -> laser
+facet (air gap, facet taper, input guide, half the bus: from the drawn chip). The phase picks the
+supermode: near the symmetric one ``xi = zeta + K_fb eta [delta cos psi - sin psi] / (1 +
+delta^2)`` (delta = zeta - beta), stabilising (d xi/d zeta > 1) for cos psi > 0, the
+antisymmetric one for cos psi < 0. The laser, tuned from the blue (xi increasing), follows the
+first solution: ``zeta_locked`` = the smallest zeta with xi(zeta) >= xi. Locked means the
+feedback at least halves its frequency excursions there (K = d xi / d zeta >= 2); the locking
+range is the extent in xi of its branch, up to the fold of xi(zeta) (d xi / d zeta <= 0, or the
+drop of the Kerr branch) on each side or, on a side without one, to where K falls below 2.
+Strong backscatter (beta >> 1, cold, psi = 0): locking range ``Delta xi -> K_fb eta`` (+ O(1)),
+Kondratiev et al. 2017's strong-backscatter limit ``Delta omega = eta k_c sqrt(1 + alpha_H^2)
+T_c`` (test). Weak backscatter (beta -> 0, psi = 3 pi/2): ``K(0) = 1 + A / (1 + beta^2)^2``,
+``A = 4 eta beta K_fb`` (test).
 
-The backward mode acts back on the pumped mode: ``i beta psi_b = i beta^2 psi_a / (1 + i Delta)``
-with Delta = zeta - 2 rho, a shift of the pumped mode's detuning by ``- beta^2 Delta / (1 +
-Delta^2)``: in the forward-only LLE a red shift of ``beta^2 Delta / (2 (1 + Delta^2))`` kappa
-(largest, beta^2/4, at Delta = 1; its loss part beta^2/(1 + Delta^2) is not carried into the LLE).
+What the LLE gets (exact in beta for the CW pump mode): the backward wave, a single CW mode,
+cross-phase modulates every forward mode by ``2 rho_b``; only the pumped mode feels ``i beta
+b``, which in the forward LLE is a detuning change ``- beta^2 Delta_b / (1 + Delta_b^2)`` and an
+extra loss ``beta^2 / (1 + Delta_b^2)`` of mode 0. Hence ``zeta_0(LLE) = zeta_locked - 2 rho_b``
+and a red mode shift ``beta^2 Delta_b / (2 (1 + Delta_b^2))`` kappa (positive on the symmetric,
+red supermode; negative on the antisymmetric one); the extra loss is reported
+(``pump_mode_extra_loss``, in units of kappa/2) but not carried into the LLE, whose mode shifts
+are detunings only.
 
-Closed form (test): cold ring (rho = 0), beta -> 0, psi = 3 pi/2: xi = zeta + 4 eta beta K_fb
-zeta / (1 + zeta^2)^2 (from r above), whose locked branch spans, for K_fb eta beta >> 1, the laser
-range Delta xi = 2 x (3 sqrt 3 / 16) x 4 eta beta K_fb = (3 sqrt 3 / 2) eta beta K_fb
-(extrema at zeta = -+1/sqrt 3): the locking range ``Delta omega = Delta xi kappa / 2``.
-
-Approximations: first order in beta for the backward field (beta of a few is a strong
-perturbation; the numbers are then indicative), the CW intracavity power rho stands for the
-comb's mean power, and the laser's Kerr-free carrier dynamics (no relaxation oscillations).
+Approximations: the CW intracavity powers stand for the comb's mean power; the pumped mode's
+extra loss is not in the LLE; the laser's carrier dynamics (relaxation oscillations) are not
+modelled (steady state).
 """
 
 from __future__ import annotations
@@ -63,6 +76,7 @@ __all__ = [
     "cw_branch_from_blue",
     "self_injection_lock",
     "tuning_curve",
+    "two_mode_branch",
 ]
 
 SIL_RANGES: dict[str, Range] = {
@@ -74,7 +88,63 @@ SIL_RANGES: dict[str, Range] = {
     "path_phase_rad": Range(-1e3, 1e3, "rad", "round-trip phase laser -> ring -> laser"),
 }
 
-_GRID = np.linspace(-20.0, 80.0, 20001)  # zeta grid of the tuning curve (step 0.005)
+_GRID_STEP = 0.005  # zeta step of the tuning curve
+
+
+def _grid(backscatter: float) -> NDArray[np.float64]:
+    """zeta grid of the tuning curve: -20 - 2 beta .. 80 + 2 beta (both supermodes inside)."""
+    lo, hi = -20.0 - 2.0 * backscatter, 80.0 + 2.0 * backscatter
+    return np.linspace(lo, hi, round((hi - lo) / _GRID_STEP) + 1)
+
+
+def two_mode_branch(
+    f2: float, backscatter: float, zeta: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(rho_a, rho_b) of the forward / backward pumped modes (module doc, exact in beta) on the
+    branch followed from the blue: Newton continuation along ``zeta`` (ascending), each point
+    started from the previous one (a branch that ends drops to the surviving root)."""
+    Range(0.0, 1e4, "", "normalised pump f^2").check("f2", f2)
+    SIL_RANGES["backscatter"].check("backscatter", backscatter)
+    z = np.asarray(zeta, dtype=np.float64)
+    ra_out, rb_out = np.zeros(z.size), np.zeros(z.size)
+    if f2 <= 0.0:
+        return ra_out, rb_out
+    b2 = backscatter * backscatter
+    tol = 1e-11 * (1.0 + f2)
+
+    def res(ra: float, rb: float, zz: float) -> tuple[float, float]:
+        da, db = zz - ra - 2.0 * rb, zz - rb - 2.0 * ra
+        g = 1.0 + 1j * da + b2 / (1.0 + 1j * db)
+        return ra * (g.real * g.real + g.imag * g.imag) - f2, rb * (1.0 + db * db) - b2 * ra
+
+    def newton(ra: float, rb: float, zz: float) -> tuple[float, float, bool]:
+        for _ in range(60):
+            r1, r2 = res(ra, rb, zz)
+            if abs(r1) < tol and abs(r2) < tol:
+                return ra, rb, True
+            h1, h2 = 1e-7 * max(1.0, ra), 1e-7 * max(1.0, rb)
+            a1, a2 = res(ra + h1, rb, zz)
+            c1, c2 = res(ra, rb + h2, zz)
+            j11, j21, j12, j22 = (a1 - r1) / h1, (a2 - r2) / h1, (c1 - r1) / h2, (c2 - r2) / h2
+            det = j11 * j22 - j12 * j21
+            if det == 0.0:
+                break
+            ra = max(ra + (-r1 * j22 + j12 * r2) / det, 0.0)
+            rb = max(rb + (-j11 * r2 + j21 * r1) / det, 0.0)
+        return ra, rb, False
+
+    ra = rb = 0.0
+    for k in range(z.size):
+        zz = float(z[k])
+        new = newton(ra, rb, zz)
+        if not new[2]:  # near a fold: other starts, the converged root nearest the last one
+            starts = ((0.0, 0.0), (f2, b2 * f2), (0.5 * ra, 0.5 * rb), (2.0 * ra, 2.0 * rb))
+            roots = [r for r in (newton(*st, zz) for st in starts) if r[2]]
+            if roots:
+                new = min(roots, key=lambda r: abs(r[0] - ra) + abs(r[1] - rb))
+        ra, rb = new[0], new[1]
+        ra_out[k], rb_out[k] = ra, rb
+    return ra_out, rb_out
 
 
 def cw_branch_from_blue(f2: float, zeta: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -108,6 +178,10 @@ class SILResult:
     stabilization_k: float  # d xi / d zeta at the lock point
     locking_range_zeta: float  # extent in xi of the locked branch containing the lock point
     kappa_rad_s: float
+    supermode: str = "none"  # "symmetric" (red, +beta) / "antisymmetric" (blue, -beta) / "none"
+    backward_power_rho: float = 0.0  # rho_b at the lock point (XPM 2 rho_b on the forward modes)
+    pump_mode_extra_loss: float = 0.0  # beta^2/(1 + Delta_b^2), units of kappa/2 (not in LLE)
+    laser_zeta: float = 0.0  # zeta_locked: the laser's detuning from the cold resonance
 
     @property
     def locking_range_hz(self) -> float:
@@ -125,6 +199,10 @@ class SILResult:
             "backscatter": self.backscatter,
             "stabilization_k": self.stabilization_k,
             "feedback_k_fb": self.k_fb,
+            "supermode": self.supermode,
+            "laser_zeta": self.laser_zeta,
+            "backward_power_rho": self.backward_power_rho,
+            "pump_mode_extra_loss": self.pump_mode_extra_loss,
         }
 
 
@@ -136,12 +214,20 @@ def tuning_curve(
     k_fb: float,
     psi: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """(xi(zeta), rho(zeta), Delta(zeta)) of the module doc on the grid ``zeta``."""
-    rho = cw_branch_from_blue(f2, zeta) if f2 > 0 else np.zeros_like(zeta)
-    delta = zeta - 2.0 * rho
-    r = 2.0 * eta * 1j * backscatter / ((1.0 + 1j * (zeta - rho)) * (1.0 + 1j * delta))
-    xi = zeta - k_fb * np.imag(r * np.exp(1j * psi))
+    """(xi(zeta), rho_a(zeta), Delta_b(zeta)) of the module doc on the grid ``zeta``."""
+    xi, rho, _rb, delta, _r = _tuning(
+        np.asarray(zeta, dtype=np.float64), f2, eta, backscatter, k_fb, psi
+    )
     return xi, rho, delta
+
+
+def _tuning(z, f2, eta, beta, k_fb, psi):
+    ra, rb = two_mode_branch(f2, beta, z)
+    da, db = z - ra - 2.0 * rb, z - rb - 2.0 * ra
+    g = 1.0 + 1j * da + beta * beta / (1.0 + 1j * db)
+    r = 2j * eta * beta / (g * (1.0 + 1j * db))
+    xi = z - k_fb * np.imag(r * np.exp(1j * psi))
+    return xi, ra, rb, db, r
 
 
 def self_injection_lock(
@@ -170,8 +256,8 @@ def self_injection_lock(
     k_fb = 2.0 * laser.coupling_rate * math.sqrt(1.0 + laser.alpha_h**2) * facet_coupling
     k_fb /= kappa_rad_s
     psi = float(np.mod(path_phase_rad + math.atan(laser.alpha_h), 2.0 * math.pi))
-    z = _GRID if zeta_grid is None else np.asarray(zeta_grid, dtype=np.float64)
-    xi, _rho, delta = tuning_curve(z, f2, eta, backscatter, k_fb, psi)
+    z = _grid(backscatter) if zeta_grid is None else np.asarray(zeta_grid, dtype=np.float64)
+    xi, _ra, rb_all, delta, _r = _tuning(z, f2, eta, backscatter, k_fb, psi)
     xi_t = laser_detuning_zeta
     hit = np.nonzero(xi >= xi_t)[0]
     if hit.size == 0 or hit[0] == 0:
@@ -201,10 +287,15 @@ def self_injection_lock(
 
     rng = float(xi[edge(1)] - xi[edge(-1)]) if locked else 0.0
     d = float(delta[i])
+    rb = float(rb_all[i])
     shift = backscatter**2 * d / (2.0 * (1.0 + d * d))
+    # b / a = i beta / (1 + i Delta_b): in phase (symmetric supermode) when Delta_b > 0
+    mode = "none"
+    if locked and d != 0.0:
+        mode = "symmetric" if d > 0 else "antisymmetric"
     return SILResult(
         locked=locked,
-        detuning_zeta=zeta_l if locked else float(xi_t),
+        detuning_zeta=zeta_l - 2.0 * rb if locked else float(xi_t),
         mode_shift_kappa=float(shift) if locked else 0.0,
         laser_detuning_zeta=float(xi_t),
         backscatter=float(backscatter),
@@ -213,4 +304,8 @@ def self_injection_lock(
         stabilization_k=k,
         locking_range_zeta=rng,
         kappa_rad_s=float(kappa_rad_s),
+        supermode=mode,
+        backward_power_rho=rb if locked else 0.0,
+        pump_mode_extra_loss=float(backscatter**2 / (1.0 + d * d)) if locked else 0.0,
+        laser_zeta=zeta_l,
     )
