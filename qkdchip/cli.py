@@ -112,6 +112,7 @@ COMMANDS = (
     "network",
     "sweep",
     "wafer",
+    "optimize",
 )
 
 
