@@ -155,6 +155,9 @@ def register(app: typer.Typer) -> None:
         plot: Path | None = typer.Option(
             None, "--plot", help="write the rate-vs-distance curves (PNG)"
         ),
+        reach: bool = typer.Option(
+            False, "--reach", help="also the reach: longest distance with every channel > PLOB"
+        ),
     ) -> None:
         """Key rate of every channel of the network: locking, QBERs, rate, PLOB and ratio."""
         if plot is not None:  # the output path first: nothing is computed for a bad one
@@ -176,6 +179,10 @@ def register(app: typer.Typer) -> None:
         try:
             result = simulate_network(design)
             curves = rate_curves(result, CURVE_KM) if plot is not None else None
+            if reach:
+                from qkdchip.sims.network.reach import reach_km
+
+                reach_value = reach_km(result)
         except ValueError as exc:
             fail(str(exc))
         if plot is not None:
@@ -186,6 +193,8 @@ def register(app: typer.Typer) -> None:
             out = result_json(result, curves)
             if plot is not None:
                 out["plot"] = str(plot)
+            if reach:
+                out["reach_km"] = reach_value
             print_json(out)
             return
         from rich.console import Console
@@ -196,5 +205,7 @@ def register(app: typer.Typer) -> None:
             if not c.has_key:
                 console.print(f"[red]channel {c.channel}[/red]: {c.reason}")
         console.print(summary_line(result))
+        if reach:
+            console.print(f"reach (every channel above PLOB): {reach_value:.6g} km")
         if plot is not None:
             console.print(f"rate-vs-distance curves: {plot}")
