@@ -125,9 +125,7 @@ def make_design(spec: Spec, point: Mapping[str, float]) -> Design:
     from qkdchip.sims.network.model import settings_of
 
     integer = {b[0]: b[3] for b in spec.bounds}
-    extra = [
-        f"{n}={round(v) if integer.get(n) else repr(float(v))}" for n, v in point.items()
-    ]
+    extra = [f"{n}={round(v) if integer.get(n) else repr(float(v))}" for n, v in point.items()]
     design = design_mod.load(spec.design_file, [*spec.fixed, *extra])
     settings_of(design)
     check(design)
@@ -245,9 +243,7 @@ def _distributions(spec: Spec) -> dict[str, Any]:
     from optuna.distributions import FloatDistribution, IntDistribution
 
     return {
-        n: IntDistribution(int(math.ceil(lo)), int(math.floor(hi)))
-        if integer
-        else FloatDistribution(lo, hi)
+        n: IntDistribution(math.ceil(lo), math.floor(hi)) if integer else FloatDistribution(lo, hi)
         for n, lo, hi, integer in spec.bounds
     }
 
@@ -288,9 +284,7 @@ def optimize(
                 t.user_attrs.get("reason", ""),
             )
     dists = _distributions(spec)
-    inside = all(
-        lo <= default_point[n] <= hi for n, lo, hi, _ in spec.bounds if n in default_point
-    )
+    inside = all(lo <= default_point[n] <= hi for n, lo, hi, _ in spec.bounds if n in default_point)
     if not study.trials and inside:
         study.enqueue_trial({n: default_point[n] for n in spec.names})
     # trials left RUNNING by an interrupted run are asked again
@@ -328,11 +322,7 @@ def feasible(spec: Spec, outcome: TrialOutcome) -> bool:
 def best_trials(study, spec: Spec, outcomes: Mapping[int, TrialOutcome]) -> list[Any]:
     """The best feasible trial (one objective) or the feasible Pareto front (two), in trial
     order; ties on one objective go to the earliest trial."""
-    ok = [
-        t
-        for t in study.trials
-        if t.number in outcomes and feasible(spec, outcomes[t.number])
-    ]
+    ok = [t for t in study.trials if t.number in outcomes and feasible(spec, outcomes[t.number])]
     if not ok:
         return []
     vals = [[outcomes[t.number].metrics[m] for m in spec.objectives] for t in ok]
@@ -380,13 +370,12 @@ def finite_differences(
     where a neighbour fails)."""
     from qkdchip.sweeps import map_tasks
 
-    nominal = spec if not spec.robust else spec
     tasks, where = [], []
     for n, lo, hi, integer in spec.bounds:
         h = 1.0 if integer else rel_step * (hi - lo)
         a, b = max(lo, point[n] - h), min(hi, point[n] + h)
         for x in (a, b):
-            tasks.append(({**point, n: x}, nominal))
+            tasks.append(({**point, n: x}, spec))
         where.append((n, a, b))
     res = map_tasks(evaluate_trial, tasks, client=client)
     out: dict[str, dict[str, float]] = {m: {} for m in spec.objectives}

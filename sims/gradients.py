@@ -38,7 +38,7 @@ def client_output_power(design: Design):
     wavelength) as a JAX function of the model lengths, and the design's lengths ``x0`` [um]."""
     import jax.numpy as jnp
 
-    from qkdchip.sims.client import IMS, LENGTH_KEYS, LASER_PORT, client_circuit
+    from qkdchip.sims.client import IMS, LASER_PORT, LENGTH_KEYS, client_circuit
     from qkdchip.sims.models.inp import WL0_UM
 
     cc = client_circuit(view="source", **design.kwargs("client"))
@@ -47,7 +47,10 @@ def client_output_power(design: Design):
 
     p_laser = 10.0 * math.log10(float(cc.laser_info.get("output_power_mW", PROCESS.laser_power_mW)))
     wl = jnp.asarray([WL0_UM])
-    x0 = {k: float(cc.eo_lengths_um[els[0] if els != IMS else "im1"]) for k, els in LENGTH_KEYS.items()}
+    x0 = {
+        k: float(cc.eo_lengths_um[els[0] if els != IMS else "im1"])
+        for k, els in LENGTH_KEYS.items()
+    }
 
     def f(lengths):
         s = cc.sdense(wl, dict(lengths))[0, i_out, i_in]

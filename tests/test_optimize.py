@@ -20,6 +20,16 @@ runner = CliRunner()
 SMALL = ["--set", "network.clients=2", "--set", "network.channels=1"]
 
 
+THREE_OBJECTIVES = [
+    "--objective",
+    "min_ratio",
+    "--objective",
+    "reach_km",
+    "--objective",
+    "total_bps",
+]
+
+
 # --- input (fast) -------------------------------------------------------------------------------
 
 
@@ -35,8 +45,7 @@ SMALL = ["--set", "network.clients=2", "--set", "network.channels=1"]
         (["--vary", "link.detector_eta=0.4:0.8", "--quantile", "1.5"], "--quantile=1.5"),
         (["--vary", "link.detector_eta=0.4:0.8", "--trials", "0"], "--trials=0"),
         (
-            ["--vary", "link.detector_eta=0.4:0.8"]
-            + ["--objective", "min_ratio", "--objective", "reach_km", "--objective", "total_bps"],
+            ["--vary", "link.detector_eta=0.4:0.8", *THREE_OBJECTIVES],
             "3 given",
         ),
     ],
@@ -100,14 +109,16 @@ def test_serial_run_is_reproducible_resumable_and_best_yml_reproduces(tmp_path):
     a = _run([*args, "--out", str(tmp_path / "a")])
     b = _run([*args, "--out", str(tmp_path / "b")])
     assert a["trials"] == b["trials"] and a["best_parameters"] == b["best_parameters"]
-    assert (tmp_path / "a" / "trials.nc").read_bytes() == (tmp_path / "b" / "trials.nc").read_bytes()
+    assert (tmp_path / "a" / "trials.nc").read_bytes() == (
+        tmp_path / "b" / "trials.nc"
+    ).read_bytes()
     assert set(a) >= {"best_value", "best_parameters", "default_value", "trials", "failed_trials"}
-    assert a["trials"][0]["parameters"] == {"link.detector_eta": 0.6, "link.misalignment": 0.0} or (
-        a["trials"][0]["parameters"]["link.detector_eta"] == 0.6
-    )
+    assert a["trials"][0]["parameters"] == a["default_parameters"]  # the default is trial 0
     assert a["default_value"] == a["trials"][0]["values"]["min_ratio"]
     assert a["best_value"] >= a["default_value"]
-    assert a["best_value"] == max(t["values"]["min_ratio"] for t in a["trials"] if t["values"]["min_ratio"] is not None)
+    assert a["best_value"] == max(
+        t["values"]["min_ratio"] for t in a["trials"] if t["values"]["min_ratio"] is not None
+    )
     # the dataset and the CSV
     import xarray as xr
 

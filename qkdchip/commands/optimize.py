@@ -103,9 +103,7 @@ def register(app: typer.Typer) -> None:
         objective: list[str] = typer.Option(
             ["min_ratio"], "--objective", help=f"maximised; twice: Pareto front; {objective_help}"
         ),
-        constraint: list[str] = typer.Option(
-            [], "--constraint", help="METRIC>=VALUE (repeatable)"
-        ),
+        constraint: list[str] = typer.Option([], "--constraint", help="METRIC>=VALUE (repeatable)"),
         sets: list[str] = typer.Option([], "--set", help="NAME=VALUE fixed override"),
         design_file: Path | None = typer.Option(None, "--design", help="base design YAML file"),
         trials: int = typer.Option(20, "--trials", help="number of trials (in total, resumed)"),
@@ -147,8 +145,7 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 out_real = outputs.check_folder(out, f"--out {out}")
                 if out_real.exists() and any(
-                    p.name not in _FILES and not p.name.startswith(".")
-                    for p in out_real.iterdir()
+                    p.name not in _FILES and not p.name.startswith(".") for p in out_real.iterdir()
                 ):
                     raise ValueError(
                         f"--out {out}: holds other files than {', '.join(_FILES)} "
@@ -237,8 +234,10 @@ def register(app: typer.Typer) -> None:
         t0 = time.perf_counter()
 
         def on_trial(number: int, point, r) -> None:
-            vals = ", ".join(f"{m}={r.metrics[m]:.6g}" for m in spec.objectives) if r.ok else (
-                f"failed: {r.reason}"
+            vals = (
+                ", ".join(f"{m}={r.metrics[m]:.6g}" for m in spec.objectives)
+                if r.ok
+                else (f"failed: {r.reason}")
             )
             print(
                 f"optimize: trial {number} {vals} ({time.perf_counter() - t0:.1f} s)",
@@ -255,9 +254,11 @@ def register(app: typer.Typer) -> None:
             )
             elapsed = time.perf_counter() - t0
             first = next((t for t in study.trials if t.number == 0), None)
-            if first is not None and all(
-                float(first.params[n]) == default_point[n] for n in spec.names
-            ) and 0 in outcomes:
+            if (
+                first is not None
+                and all(float(first.params[n]) == default_point[n] for n in spec.names)
+                and 0 in outcomes
+            ):
                 default = outcomes[0]
             else:
                 default = opt.evaluate_trial(default_point, spec)
@@ -286,9 +287,7 @@ def register(app: typer.Typer) -> None:
                 }
             )
         o0 = spec.objectives[0]
-        best_params = (
-            {n: float(best[0].params[n]) for n in spec.names} if best else None
-        )
+        best_params = {n: float(best[0].params[n]) for n in spec.names} if best else None
         result: dict[str, Any] = {
             "objectives": list(spec.objectives),
             "objective": o0,
