@@ -41,8 +41,8 @@ REACH_VARY = [
 ROBUST_SET = ["--set", "network.wafer_yield_model=area"]
 ROBUST_VARY = [
     "server.ring.gap_um=2.2:2.8",
-    "client.im.length_um=500:1500",
-    "client.pm.length_um=600:1200",
+    "client.im.length_um=400:1500",
+    "client.voa.length_um=200:600",
 ]
 
 
@@ -136,7 +136,7 @@ def main() -> None:
     if "dask" in only:
         bench_dask(tmp, max(4, a.trials // 2))
     if "robust" in only:
-        bench_robust(tmp, max(4, a.trials // 2))
+        bench_robust(tmp, a.trials)
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ def server_figures_fn(design: Design):
 
 def chain_gradients(design: Design) -> dict[str, Any]:
     """Autodiff derivatives of the differentiable figures at ``design`` (module docstring):
-    ``{figure: {"value": v, "unit": u, "d_per": {parameter: dv/dp}, "per_unit": ...}}``."""
+    ``{figure: {"value": v, "at": {parameter: value}, "derivative": {parameter: dv/dp},
+    "unit": {parameter: unit of dv/dp}}}`` and ``"method"``."""
     import jax
     import jax.numpy as jnp
 
@@ -109,7 +110,7 @@ def chain_gradients(design: Design) -> dict[str, Any]:
         "value": float(val),
         "at": x0,
         "derivative": {k: float(v) for k, v in g.items()},
-        "unit": "dB/um",
+        "unit": {k: "dB/um" for k in x0},
     }
     loss, kappa2, s0 = server_figures_fn(design)
     p = {k: jnp.float64(s0[k]) for k in ("pump_air_gap_um", "loss_db_per_m")}
@@ -118,7 +119,7 @@ def chain_gradients(design: Design) -> dict[str, Any]:
         "value": float(val),
         "at": {k: s0[k] for k in p},
         "derivative": {k: float(v) for k, v in g.items()},
-        "unit": "dB/um, dB/(dB/m)",
+        "unit": {"pump_air_gap_um": "dB/um", "loss_db_per_m": "dB per dB/m"},
     }
     q = {k: jnp.float64(s0[k]) for k in ("ring_gap_um", "ring_coupling_length_um")}
     val, g = jax.value_and_grad(kappa2)(q)
@@ -126,6 +127,6 @@ def chain_gradients(design: Design) -> dict[str, Any]:
         "value": float(val),
         "at": {k: s0[k] for k in q},
         "derivative": {k: float(v) for k, v in g.items()},
-        "unit": "1/um",
+        "unit": {k: "1/um" for k in q},
     }
     return out
