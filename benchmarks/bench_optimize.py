@@ -1,6 +1,7 @@
 """Design optimisation benchmarks (issue 17): measured figures and ratios.
 
     python benchmarks/bench_optimize.py [--only reach,dask,robust] [--trials 20] [--out DIR]
+        [--robust-k 4] [--fresh 12]
 
 * ``reach``: from the default design, ``qkdchip optimize`` of three layout parameters (ring gap,
   pump coupling air gap, PM and VOA lengths) and one system parameter (pump power) for
@@ -128,6 +129,8 @@ def main() -> None:
     ap.add_argument("--only", default="reach,dask,robust")
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--robust-k", type=int, default=4, help="wafer draws per robust trial")
+    ap.add_argument("--fresh", type=int, default=12, help="fresh wafers of the comparison")
     a = ap.parse_args()
     tmp = a.out or Path(tempfile.mkdtemp(prefix="bench_optimize_"))
     only = a.only.split(",")
@@ -136,7 +139,7 @@ def main() -> None:
     if "dask" in only:
         bench_dask(tmp, max(4, a.trials // 2))
     if "robust" in only:
-        bench_robust(tmp, a.trials)
+        bench_robust(tmp, a.trials, a.robust_k, a.fresh)
 
 
 if __name__ == "__main__":
