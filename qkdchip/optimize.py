@@ -416,10 +416,13 @@ def plot_convergence(numbers, values, label: str, path, default: float | None = 
     ax.step(x, best, where="post", color="C0", lw=2, label="best so far")
     if (~ok).any():
         lo = np.nanmin(y) if ok.any() else 0.0
-        ax.plot(x[~ok], np.full((~ok).sum(), lo), "x", color="C3", label="failed")
+        span = (np.nanmax(y) - lo) if ok.any() else 1.0
+        ax.plot(x[~ok], np.full((~ok).sum(), lo - 0.08 * (span or 1.0)), "x", color="C3",
+                label="failed (no value)")  # fmt: skip
     if default is not None:
         ax.axhline(default, color="C2", ls="--", lw=1, label="default design")
     ax.set_xlabel("trial")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(label)
     ax.set_title(f"convergence: {label}")
     ax.grid(alpha=0.3)
