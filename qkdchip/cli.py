@@ -131,15 +131,23 @@ def _register_all() -> None:
 _register_all()
 
 
-def stable_string_hashes() -> None:
-    """Run the command with ``PYTHONHASHSEED=0`` (the process re-executes itself once, with the
-    same command line, when the variable is unset and JAX's persistent compilation cache is on).
+#: commands that compile chip circuits (they re-execute with a fixed string-hash seed)
+CIRCUIT_COMMANDS = ("run", "simulate", "comb", "network", "sweep", "wafer")
+
+
+def stable_string_hashes(argv: Sequence[str] | None = None) -> None:
+    """Run a command that compiles chip circuits (:data:`CIRCUIT_COMMANDS`) with
+    ``PYTHONHASHSEED=0``: the process re-executes itself once, with the same command line, when
+    the variable is unset and JAX's persistent compilation cache is on.
 
     Why: sax's circuit evaluation walks port names in set order, which follows Python's
     per-process string hash randomisation; the traced chip circuits then differ in op order
     from one process to the next and the persistent cache (:mod:`qkdchip.sims.jaxcache`) cannot
     reuse them. With a fixed seed a second process compiles nothing. The numbers do not depend
     on the seed (each S-matrix entry is the same expression in any order)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] not in CIRCUIT_COMMANDS:
+        return
     if os.environ.get("PYTHONHASHSEED") is not None or not sys.flags.hash_randomization:
         return
     from qkdchip.sims.jaxcache import cache_dir

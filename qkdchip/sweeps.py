@@ -69,24 +69,27 @@ class Metric:
     """A figure of merit of one design point (a key of ``NetworkResult.metrics()``)."""
 
     description: str
-    unit: str  # "" for a pure number
+    unit: str  # "" for a pure number or a count
+    label: str  # short axis label, without the unit
 
 
-#: metric -> description and unit (keys of :meth:`NetworkResult.metrics`)
+#: metric -> description, unit and axis label (keys of :meth:`NetworkResult.metrics`)
 METRICS: dict[str, Metric] = {
-    "min_ratio": Metric("smallest key rate / PLOB over the channels", ""),
-    "mean_ratio": Metric("mean key rate / PLOB over the channels", ""),
-    "max_ratio": Metric("largest key rate / PLOB", ""),
-    "min_rate": Metric("smallest key rate", "bit/pulse"),
-    "mean_rate": Metric("mean key rate", "bit/pulse"),
-    "total_bps": Metric("sum of the channels' key rates while they run", "bit/s"),
-    "network_bps": Metric("time-averaged key of the whole network", "bit/s"),
-    "locked_channels": Metric("channels with both clients injection-locked", "channels"),
-    "key_channels": Metric("channels with a positive key rate", "channels"),
-    "beating_plob": Metric("channels above PLOB", "channels"),
-    "capability_km": Metric("networking capability (pairs with key x distance)", "km"),
-    "mean_qber_x": Metric("mean X-basis QBER of the channels with key", ""),
-    "max_qber_x": Metric("largest X-basis QBER of the channels with key", ""),
+    "min_ratio": Metric("smallest key rate / PLOB over the channels", "", "min key rate / PLOB"),
+    "mean_ratio": Metric("mean key rate / PLOB over the channels", "", "mean key rate / PLOB"),
+    "max_ratio": Metric("largest key rate / PLOB", "", "max key rate / PLOB"),
+    "min_rate": Metric("smallest key rate", "bit/pulse", "min key rate"),
+    "mean_rate": Metric("mean key rate", "bit/pulse", "mean key rate"),
+    "total_bps": Metric("sum of the channels' key rates while they run", "bit/s", "total key rate"),
+    "network_bps": Metric("time-averaged key of the whole network", "bit/s", "network key rate"),
+    "locked_channels": Metric("channels with both clients injection-locked", "", "locked channels"),
+    "key_channels": Metric("channels with a positive key rate", "", "channels with key"),
+    "beating_plob": Metric("channels above PLOB", "", "channels above PLOB"),
+    "capability_km": Metric(
+        "networking capability (pairs with key x distance)", "km", "networking capability"
+    ),
+    "mean_qber_x": Metric("mean X-basis QBER of the channels with key", "", "mean X-basis QBER"),
+    "max_qber_x": Metric("largest X-basis QBER of the channels with key", "", "max X-basis QBER"),
 }
 
 #: sampling methods of :func:`sample_points`
@@ -100,9 +103,9 @@ TASK_POINTS = 8
 
 
 def metric_label(name: str) -> str:
-    """Axis label of a metric with its unit: ``min_rate (bit/pulse)``."""
+    """Axis label of a metric with its unit: ``min key rate (bit/pulse)``."""
     m = METRICS[name]
-    return f"{name} ({m.unit})" if m.unit else name
+    return f"{m.label} ({m.unit})" if m.unit else m.label
 
 
 def param_label(name: str) -> str:

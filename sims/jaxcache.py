@@ -9,7 +9,8 @@ Where: ``$QKDCHIP_JAX_CACHE_DIR`` if set (``off`` or an empty value: no persiste
 per-user folder. Every compilation is cached (``jax_persistent_cache_min_compile_time_secs``
 = 0), so that a second process compiles nothing. JAX keys each entry by the computation, the
 JAX/XLA versions and the device, so a stale entry is never used; deleting the folder is always
-safe. A folder that cannot be created leaves the cache off (the run is only slower).
+safe. The folder is not size-limited (JAX's limit needs the ``filelock`` package, which is not a
+dependency); a compiled chip circuit takes about 150 kB. A folder that cannot be created leaves the cache off (the run is only slower).
 
 On x86 CPUs whose LLVM target carries the tuning attributes ``+prefer-no-gather`` /
 ``+prefer-no-scatter`` (AMD Zen 4, some Xeons), XLA:CPU logs a screenful of "Target machine

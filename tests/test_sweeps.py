@@ -103,7 +103,7 @@ def test_dataset_marks_failed_points_nan_with_their_reason():
     assert back["reason"].values[0] == "comb is cw: 1 line within 30 dB"
     # units from the metric table and the design registry
     assert back["server.ring.gap_um"].attrs["units"] == design_mod.param("server.ring.gap_um").unit
-    assert back["beating_plob"].attrs["units"] == "channels"
+    assert back["beating_plob"].attrs["units"] == "1"
     assert "PLOB" in back["min_ratio"].attrs["long_name"]
 
 
@@ -137,6 +137,8 @@ def test_metric_units_in_the_help():
     assert res.exit_code == 0
     text = " ".join(res.stdout.split())
     assert "bit/s" in text and "bit/pulse" in text and "--sample" in text
+    assert sweeps.metric_label("min_rate") == "min key rate (bit/pulse)"
+    assert sweeps.metric_label("beating_plob") == "channels above PLOB"
 
 
 # --- CLI input ------------------------------------------------------------------------------------
@@ -304,3 +306,24 @@ def test_failed_points_are_nan_with_a_reason_and_marked_in_the_plot(tmp_path):
     assert png.stat().st_size > 10_000
     text = (tmp_path / "gap" / "sweep.csv").read_text()
     assert ",nan,failed,comb is" in text
+
+
+@pytest.mark.slow
+def test_infeasible_points_fail_with_the_constraint_and_are_not_evaluated(tmp_path):
+    """Phase modulators too long for the client die: every point violates client.chain_fold;
+    they fail with that reason (NaN, never 0) and the sweep still writes its dataset."""
+    res = runner.invoke(
+        app,
+        ["sweep", "--set", "client.pm.length_um=1234.567:1300:2", "--json", "--out", tmp_path],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [p["status"] for p in out["points"]] == ["failed", "failed"]
+    assert all(p["reason"].startswith("client.chain_fold: ") for p in out["points"])
+    assert all(p["metric"] is None for p in out["points"]) and out["best"] is None
+    assert "2 points infeasible" in res.stderr
+    import xarray as xr
+
+    ds = xr.open_dataset(tmp_path / "sweep.nc", engine="scipy")
+    assert np.isnan(ds["min_ratio"].values).all()
+    assert list(ds["status"].values) == ["failed", "failed"]

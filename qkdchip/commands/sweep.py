@@ -17,7 +17,7 @@ import typer
 
 from qkdchip.base.outputs import interruptible
 from qkdchip.commands._common import fail, print_json
-from qkdchip.sweeps import METHODS
+from qkdchip.sweeps import METHODS, PointResult
 from qkdchip.sweeps import METRICS as _METRICS
 
 #: metric -> description with its unit (the table is :data:`qkdchip.sweeps.METRICS`)
@@ -124,18 +124,26 @@ def numeric_params(names: list[str]) -> dict[str, bool]:
 def designs_for(
     design_file: Path | None, points: list[dict[str, float]], fixed: list[str]
 ) -> tuple[list[Any], list[dict[str, float]]]:
-    """One validated design per point (ValueError naming the first bad parameter); integer
-    parameters of sampled points are rounded (the points are returned as evaluated)."""
+    """One validated design per point (ValueError naming the first bad parameter; a point whose
+    chips violate a joint constraint gets the ``InfeasibleError`` in place of its design: it is
+    a failed point); integer parameters of sampled points are rounded (the points are returned
+    as evaluated)."""
     from qkdchip.commands.network import load_design
+    from qkdchip.feasibility import InfeasibleError
 
     if len(points) > MAX_POINTS:
         raise ValueError(f"the sweep has {len(points)} points: at most {MAX_POINTS}")
+    load_design(design_file, fixed)  # the fixed part alone: a bad or infeasible one stops here
     known = numeric_params(list(points[0])) if points else {}
-    designs, out = [], []
+    designs: list[Any] = []
+    out = []
     for point in points:
         point = {n: float(round(v)) if known[n] else v for n, v in point.items()}
         extra = [f"{n}={_value_text(n, v, known[n])}" for n, v in point.items()]
-        designs.append(load_design(design_file, [*fixed, *extra]))
+        try:
+            designs.append(load_design(design_file, [*fixed, *extra]))
+        except InfeasibleError as exc:  # in range but the chips do not fit: a failed point
+            designs.append(exc)
         out.append(point)
     return designs, out
 
@@ -251,9 +259,9 @@ def register(app: typer.Typer) -> None:
             if workers is not None and not 1 <= workers <= MAX_WORKERS:
                 raise ValueError(f"--workers={workers} is out of range: allowed [1, {MAX_WORKERS}]")
             sampled = bool(samples_of)
-            sweeps, fixed = parse_sweeps(sets, require=not sampled)
+            grids, fixed = parse_sweeps(sets, require=not sampled)
             if sampled:
-                if sweeps:
+                if grids:
                     raise ValueError(
                         "--sample and a swept --set NAME=START:STOP:N: give one kind "
                         "(allowed --set NAME=VALUE fixed values with --sample)"
@@ -279,9 +287,9 @@ def register(app: typer.Typer) -> None:
                 )
                 grid = None
             else:
-                names = [n for n, _ in sweeps]
-                designs, points = designs_of(design_file, sweeps, fixed)
-                grid = [v for _, v in sweeps]
+                names = [n for n, _ in grids]
+                designs, points = designs_of(design_file, grids, fixed)
+                grid = [v for _, v in grids]
             if plot is not None and len(names) > 2:
                 raise ValueError(f"--plot needs one or two swept parameters, got {len(names)}")
         except ValueError as exc:
@@ -304,6 +312,12 @@ def register(app: typer.Typer) -> None:
             except ValueError as exc:
                 fail(str(exc))
         results: list[Any] = [done.get(i) for i in range(len(points))]
+        feasible = [i for i, d in enumerate(designs) if not isinstance(d, Exception)]
+        for i, d in enumerate(designs):
+            if isinstance(d, Exception):
+                results[i] = PointResult(
+                    {k: math.nan for k in METRICS}, "failed", " ".join(str(d).split())
+                )
 
         def save() -> None:
             if out is None:
@@ -317,7 +331,7 @@ def register(app: typer.Typer) -> None:
         from qkdchip import sweeps
 
         t0 = time.perf_counter()
-        progress = _Progress(len(points), len(done))
+        progress = _Progress(len(points), sum(r is not None for r in results), len(done))
 
         def on_task(idx: list[int], res: list[Any]) -> None:
             for i, r in zip(idx, res, strict=True):
@@ -330,7 +344,13 @@ def register(app: typer.Typer) -> None:
             if workers is not None or scheduler is not None:
                 client = sweeps.dask_client(workers, scheduler)
             with progress:
-                sweeps.run(designs, client=client, done=done, on_task=on_task)
+                save()
+                sweeps.run(
+                    [designs[i] for i in feasible],
+                    client=client,
+                    done={j: done[i] for j, i in enumerate(feasible) if i in done},
+                    on_task=lambda idx, res: on_task([feasible[j] for j in idx], res),
+                )
         except ValueError as exc:
             fail(str(exc))
         finally:
@@ -442,11 +462,11 @@ def _file_digest(path: Path) -> str:
 class _Progress:
     """A progress bar on a terminal (stderr), plain progress lines otherwise."""
 
-    def __init__(self, total: int, done: int) -> None:
+    def __init__(self, total: int, done: int, resumed: int) -> None:
         import sys
         import time
 
-        self.total, self.done, self.failed = total, done, 0
+        self.total, self.done, self.failed, self.resumed = total, done, 0, resumed
         self.t0 = time.perf_counter()
         self.tty = sys.stderr.isatty()
         self.bar = None
@@ -468,8 +488,17 @@ class _Progress:
             )
             self.bar.__enter__()
             self.task = self.bar.add_task("sweep", total=self.total, completed=self.done)
-        elif self.done:
-            print(f"sweep: {self.done}/{self.total} points already done (resumed)", file=sys.stderr)
+        else:
+            if self.resumed:
+                print(
+                    f"sweep: {self.resumed}/{self.total} points already done (resumed)",
+                    file=sys.stderr,
+                )
+            if self.done > self.resumed:
+                print(
+                    f"sweep: {self.done - self.resumed} points infeasible (failed, not evaluated)",
+                    file=sys.stderr,
+                )
         return self
 
     def advance(self, n: int, failed: int) -> None:

@@ -189,6 +189,10 @@ def plot_wafer_yield(
     a2.set_xlabel(f"channels above PLOB at {summary.get('distance_km', 0):g} km [count]")
     a2.set_ylabel("wafers [count]")
     a2.grid(alpha=0.3)
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in (a1, a2):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     p = summary.get("p_network_all_channels_beat_plob")
     a2.set_title(f"P(all {ch} above PLOB) = {p:.3f}" if p is not None else "")
     fig.suptitle(f"wafer Monte Carlo: {summary['wafers']} wafers, {summary['dies']} dies")
