@@ -132,7 +132,7 @@ _register_all()
 
 
 #: commands that compile chip circuits (they re-execute with a fixed string-hash seed)
-CIRCUIT_COMMANDS = ("run", "simulate", "comb", "network", "sweep", "wafer")
+CIRCUIT_COMMANDS = ("run", "simulate", "comb", "network", "sweep", "wafer", "optimize")
 
 
 def stable_string_hashes(argv: Sequence[str] | None = None) -> None:

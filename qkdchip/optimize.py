@@ -49,28 +49,39 @@ __all__ = [
 
 #: wafer metrics (objective name -> key of montecarlo.summarise) and their description
 WAFER_METRICS: dict[str, tuple[str, Metric]] = {
-    "chip_yield": ("chip_yield", Metric("fraction of client dies with all 6 modulators", "")),
+    "chip_yield": (
+        "chip_yield",
+        Metric("fraction of client dies with all 6 modulators", "", "chip yield"),
+    ),
     "usable_chip_yield": (
         "usable_chip_yield",
-        Metric("fraction of client dies with PM I and PM R working", ""),
+        Metric("fraction of client dies with PM I and PM R working", "", "usable chip yield"),
     ),
-    "modulator_yield": ("modulator_yield", Metric("fraction of working modulators", "")),
+    "modulator_yield": (
+        "modulator_yield",
+        Metric("fraction of working modulators", "", "modulator yield"),
+    ),
     "p_all_beat_plob": (
         "p_network_all_channels_beat_plob",
-        Metric("probability that every channel of a wafer's network beats PLOB", ""),
+        Metric(
+            "probability that every channel of a wafer's network beats PLOB",
+            "",
+            "P(every channel above PLOB)",
+        ),
     ),
 }
 #: every objective / constraint metric: the sweep metrics, reach_km and the wafer metrics
 OBJECTIVES: dict[str, Metric] = {
     **METRICS,
-    "reach_km": Metric("longest total distance at which every channel beats PLOB", "km"),
+    "reach_km": Metric("longest total distance at which every channel beats PLOB", "km", "reach"),
     **{k: m for k, (_, m) in WAFER_METRICS.items()},
 }
 
 
 def objective_label(name: str) -> str:
+    """Axis label of an objective with its unit: ``reach (km)`` (as :func:`sweeps.metric_label`)."""
     m = OBJECTIVES[name]
-    return f"{name} ({m.unit})" if m.unit else name
+    return f"{m.label} ({m.unit})" if m.unit else m.label
 
 
 @dataclass(frozen=True)
