@@ -120,6 +120,7 @@ COMMANDS = (
     "security",
     "reproduce",
     "wafer",
+    "optimize",
 )
 
 #: one example per command, shown at the end of its --help (set as the command's epilog)
@@ -136,6 +137,8 @@ EXAMPLES: dict[str, str] = {
     "security": "qkdchip security --set client.voa.length_um=600 --json",
     "reproduce": "qkdchip reproduce --json",
     "wafer": "qkdchip wafer --wafers 100 --seed 1 --workers 2 --plot wafer.png",
+    "optimize": "qkdchip optimize --vary server.ring.gap_um=2.2:2.8 --objective min_ratio "
+    "--trials 20 --seed 0 --out opt",
 }
 
 
@@ -210,7 +213,7 @@ _register_all()
 
 
 #: commands that compile chip circuits (they re-execute with a fixed string-hash seed)
-CIRCUIT_COMMANDS = ("run", "simulate", "comb", "network", "sweep", "wafer")
+CIRCUIT_COMMANDS = ("run", "simulate", "comb", "network", "sweep", "wafer", "optimize")
 
 
 def stable_string_hashes(argv: Sequence[str] | None = None) -> None:

@@ -174,18 +174,25 @@ def _why_not_operating(res: Any) -> str:
     return "no channel locked"
 
 
-def _result_of(res: Any) -> PointResult:
+def _result_of(res: Any, extra: Callable[[Any], Mapping[str, float]] | None = None) -> PointResult:
     if not any(c.locked for c in res.channels):
         return _failed(_why_not_operating(res))
     m = res.metrics()
-    return PointResult({k: float(m[k]) for k in METRICS}, "ok", "")
+    out = {k: float(m[k]) for k in METRICS}
+    if extra is not None:
+        out.update({k: float(v) for k, v in extra(res).items()})
+    return PointResult(out, "ok", "")
 
 
-def evaluate_designs(designs: Sequence[Design]) -> list[PointResult]:
+def evaluate_designs(
+    designs: Sequence[Design], extra: Callable[[Any], Mapping[str, float]] | None = None
+) -> list[PointResult]:
     """One task: every design through the whole chain, the key rates in one vectorised call.
 
     A design that raises ``ValueError`` (or an infeasible layout) fails with its message; the
-    others are unaffected."""
+    others are unaffected. ``extra(network_result)``: further metrics of an operating point
+    (e.g. the optimiser's ``reach_km``), merged into its metrics; a ``ValueError`` it raises
+    fails that point."""
     from qkdchip.sims.network.model import evaluate, prepare
 
     out: list[PointResult | None] = [None] * len(designs)
@@ -207,7 +214,13 @@ def evaluate_designs(designs: Sequence[Design]) -> list[PointResult]:
                 except ValueError as exc:
                     results.append(exc)
         for i, r in zip(where, results, strict=True):
-            out[i] = _failed(str(r)) if isinstance(r, Exception) else _result_of(r)
+            if isinstance(r, Exception):
+                out[i] = _failed(str(r))
+                continue
+            try:
+                out[i] = _result_of(r, extra)
+            except ValueError as exc:
+                out[i] = _failed(str(exc))
     return [r for r in out if r is not None]
 
 

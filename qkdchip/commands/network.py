@@ -220,6 +220,9 @@ def register(app: typer.Typer) -> None:
             help="propagate SAMPLES draws of the unpublished parameters (uncertain.*; "
             "seeded by --seed, with the wafer): bands, sensitivity, consistency with the reference",
         ),
+        reach: bool = typer.Option(
+            False, "--reach", help="also the reach: longest distance with every channel > PLOB"
+        ),
     ) -> None:
         """Key rate of every channel of the network: locking, QBERs, rate, PLOB and ratio."""
         if plot is not None:  # the output path first: nothing is computed for a bad one
@@ -255,6 +258,10 @@ def register(app: typer.Typer) -> None:
                 from qkdchip.sims.network.uncertainty import propagate, uncertain_of
 
                 unc = propagate(result, uncertain_of(design), n_samples)
+            if reach:
+                from qkdchip.sims.network.reach import reach_km
+
+                reach_value = reach_km(result)
         except ValueError as exc:
             fail(str(exc))
         if plot is not None:
@@ -265,6 +272,8 @@ def register(app: typer.Typer) -> None:
             out = result_json(result, curves, unc)
             if plot is not None:
                 out["plot"] = str(plot)
+            if reach:
+                out["reach_km"] = reach_value
             print_json(out)
             return
         from rich.console import Console
@@ -279,5 +288,7 @@ def register(app: typer.Typer) -> None:
             console.print(uncertainty_table(unc, result))
             for line in uncertainty_lines(unc):
                 console.print(line)
+        if reach:
+            console.print(f"reach (every channel above PLOB): {reach_value:.6g} km")
         if plot is not None:
             console.print(f"rate-vs-distance curves: {plot}")
