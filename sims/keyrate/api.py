@@ -35,6 +35,34 @@ ParamsT = SNSParams | PMParams | TFParams | CALParams
 PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
 #: non-twin-field baselines (point-to-point decoy BB84, relay decoy MDI-QKD), see .baselines
 BASELINE_PROTOCOLS = ("bb84-decoy", "mdi")
+#: protocols whose ``pulses=N`` runs the finite-key analysis (the others refuse ``pulses``)
+FINITE_KEY_PROTOCOLS = ("sns", "sns-aopp", *BASELINE_PROTOCOLS)
+#: the published finite-size analysis of a TF protocol that has none here (None: none known
+#: to this project); named in the refusal of ``pulses`` and in an experiment's ``key_note``
+FINITE_KEY_NOT_IMPLEMENTED: dict[str, str | None] = {
+    "pm": None,
+    "tf": None,
+    "cal": (
+        "Curras Lorenzo, Navarrete, Azuma, Kato, Curty, Razavi, npj Quantum Inf. 7, 22 (2021), "
+        "doi:10.1038/s41534-020-00345-3"
+    ),
+}
+
+
+def finite_key_missing_note(protocol: str) -> str:
+    """Why ``protocol`` has no finite key here, and the published analysis if one is known."""
+    ref = FINITE_KEY_NOT_IMPLEMENTED.get(protocol)
+    published = (
+        f"published finite-size analysis not implemented: {ref}"
+        if ref
+        else "no published finite-size analysis of it is implemented or cited here"
+    )
+    return (
+        f"no finite-key analysis of {protocol} is implemented (finite key for "
+        f"{', '.join(FINITE_KEY_PROTOCOLS)}; {published})"
+    )
+
+
 #: allowed ranges of :func:`key_rate`'s numeric keywords (their defaults are its signature's)
 KEY_RATE_RANGES: dict[str, Range] = {
     "f_ec": Range(1.0, 3.0, "", "error-correction inefficiency f"),
@@ -169,7 +197,8 @@ def key_rate(
             (``mu_vacuum``/``extinction_ratio_db``, phase slices, and ``p_z``/decoy
             probabilities/window in the asymptotic case).
         f_ec: error-correction inefficiency, in [1, 3].
-        pulses: total pulse pairs N for the finite-key analysis (SNS and SNS-AOPP only);
+        pulses: total pulse pairs N for the finite-key analysis (SNS, SNS-AOPP and the
+            baselines only; PM, TF and CAL refuse it, see :data:`FINITE_KEY_NOT_IMPLEMENTED`);
             None for the asymptotic rate.
         security: finite-key failure probabilities (default ``Security()``, all 1e-10).
         optimize: maximise the rate over intensities and probabilities for every channel;
@@ -197,11 +226,10 @@ def key_rate(
     sec = Security() if security is None else security
     n_pulses = None
     if pulses is not None:
-        if protocol not in ("sns", "sns-aopp", *BASELINE_PROTOCOLS):
+        if protocol not in FINITE_KEY_PROTOCOLS:
             raise ValueError(
-                f"pulses={pulses!r}: the finite-key analysis is implemented for sns, "
-                f"sns-aopp, bb84-decoy and mdi, not {protocol} (leave pulses=None for the "
-                "asymptotic rate)"
+                f"pulses={pulses!r}: {finite_key_missing_note(protocol)}; leave pulses=None "
+                "for the asymptotic rate"
             )
         n_pulses = checked_array(KEY_RATE_RANGES["pulses"], "pulses", pulses)
 

@@ -46,7 +46,12 @@ from typing import Any
 import numpy as np
 
 from qkdchip.base.params import Range, parse_number
-from qkdchip.sims.keyrate.api import KEY_RATE_RANGES, PROTOCOLS, key_rate
+from qkdchip.sims.keyrate.api import (
+    KEY_RATE_RANGES,
+    PROTOCOLS,
+    finite_key_missing_note,
+    key_rate,
+)
 from qkdchip.sims.keyrate.cal import CALParams
 from qkdchip.sims.keyrate.channel import MAX_LENGTH_KM, Channel, Detector
 from qkdchip.sims.keyrate.finite import Security
@@ -326,10 +331,7 @@ class Experiment:
             return "asymptotic (no finite_key in the file)"
         if self.key == "finite":
             return f"finite key, N = {self.pulses:.3g} pulses (Jiang et al. 2019/2021 analysis)"
-        return (
-            f"asymptotic: no finite-key analysis of {self.protocol} is implemented "
-            f"(finite key only for {', '.join(FINITE_KEY_PROTOCOLS)}); finite_key ignored"
-        )
+        return f"asymptotic: {finite_key_missing_note(self.protocol)}; finite_key ignored"
 
 
 # ---------------------------------------------------------------------- sections
