@@ -577,13 +577,15 @@ def design_file(draw, name: str = "design.yml") -> Example:
         )
         values = {}
         bads = []
-        unknown = False
+        unknowns = []  # values that may or may not be refused: their names may be the one named
         for p in ps:
             text, b = draw(param_value(p))
             values[p["name"]] = text
             if b is True:
                 bads.append(p["name"])
-            unknown |= b is None
+            elif b is None:
+                unknowns.append(p["name"])
+        unknown = bool(unknowns)
         if draw(st.integers(0, 5)) == 0:
             n = draw(st.sampled_from(UNKNOWN_NAMES[:6]))
             values[n] = "1"
@@ -591,7 +593,7 @@ def design_file(draw, name: str = "design.yml") -> Example:
         split = draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values)))
         files[fname] = nested_tree(values, split).encode()
         bad = True if bads else (None if unknown else False)
-        names = (*bads, fname) if bads else (*values, fname) if unknown else ()
+        names = (*bads, *unknowns, fname) if bads else (*values, fname) if unknown else ()
     elif kind == "laughs":
         files[fname] = billion_laughs(draw(st.integers(20, 26)))
     elif kind == "laughs-map":

@@ -277,15 +277,16 @@ def test_serial_workers_and_scheduler_give_the_same_bytes(tmp_path):
 
 @pytest.mark.slow
 def test_failed_points_are_nan_with_a_reason_and_marked_in_the_plot(tmp_path):
-    """Ring gaps 2.2 um (no comb) and 2.4 um: the failed point is NaN with its reason, never 0;
-    the old single --set sweep keeps its JSON keys."""
+    """Pump powers 5 mW (below the comb's threshold: CW) and 50 mW: the failed point is NaN with
+    its reason, never 0; the old single --set sweep keeps its JSON keys. (Ring gap 2.2 um gave
+    no comb before the heater put the pump on the simulated resonance; it now forms one.)"""
     png = tmp_path / "gap.png"
     res = runner.invoke(
         app,
         [
             "sweep",
             "--set",
-            "server.ring.gap_um=2.2:2.4:2",
+            "comb.pump_power_w=0.005:0.05:2",
             "--set",
             "network.pulses=0",
             "--json",
@@ -302,7 +303,7 @@ def test_failed_points_are_nan_with_a_reason_and_marked_in_the_plot(tmp_path):
     assert bad["status"] == "failed" and bad["metric"] is None
     assert bad["reason"].startswith("comb is") and "within 30 dB" in bad["reason"]
     assert good["status"] == "ok" and good["metric"] > 1.0
-    assert out["best"]["values"] == {"server.ring.gap_um": 2.4}
+    assert out["best"]["values"] == {"comb.pump_power_w": 0.05}
     assert png.stat().st_size > 10_000
     text = (tmp_path / "gap" / "sweep.csv").read_text()
     assert ",nan,failed,comb is" in text
