@@ -93,7 +93,12 @@ def bench_approximation(samples: int, check: int) -> None:
     from qkdchip.base.design import Design
     from qkdchip.sims.network.keyrates import Rows, solve
     from qkdchip.sims.network.model import simulate_network
-    from qkdchip.sims.network.uncertainty import UncertainSettings, _add, propagate
+    from qkdchip.sims.network.uncertainty import (
+        UncertainSettings,
+        _add,
+        _base_visibility,
+        propagate,
+    )
 
     print(f"\n== shared intensities vs every channel optimised ({check} samples x channels) ==")
     result = simulate_network(Design())
@@ -103,6 +108,9 @@ def bench_approximation(samples: int, check: int) -> None:
         print(f"  {k:55s} {v:7.2f} s")
     x = unc.samples
     link, net = result.link, result.net
+    if check <= 0:
+        return
+    v_base = _base_visibility(result)
     pick = np.linspace(0, samples - 1, check).astype(int)
     rows = Rows()
     keys = []
@@ -112,6 +120,7 @@ def bench_approximation(samples: int, check: int) -> None:
                 continue
             _add(
                 rows, link, net, x, int(s), sigma=float(unc.phase_rms_rad[s, j]),
+                e_d=0.5 * (1.0 - v_base[j] * (1.0 - 2.0 * x["misalignment"][s])),
                 er=float(unc.extinction_ratio_db[s, j]), extra_pd=0.0,
             )  # fmt: skip
             keys.append((s, j))
