@@ -82,7 +82,7 @@ def baseline_fields(
     """
     cls = BASELINES[protocol]
     base = cls() if params is None else params
-    if not isinstance(base, cls):
+    if type(base) is not cls:  # MDIParams derives from BB84Params: exact type
         raise ValueError(
             f"params={type(base).__name__} does not fit protocol={protocol!r} "
             f"(expected {cls.__name__})"

@@ -56,8 +56,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from qkdchip.sims.keyrate._validate import rfield, safe_div, validate_fields
-from qkdchip.sims.keyrate.bb84 import check_decoys
+from qkdchip.sims.keyrate._validate import rfield, safe_div
+from qkdchip.sims.keyrate.bb84 import BB84Params
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.finite import (
     Security,
@@ -72,7 +72,7 @@ Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
-class MDIParams:
+class MDIParams(BB84Params):
     """Source and sifting parameters of decoy-state MDI-QKD (the same for Alice and Bob).
 
     Attributes:
@@ -86,32 +86,6 @@ class MDIParams:
 
     mu: float | Array = rfield(0.4, 0.0, 5.0, "", "BB84/MDI signal intensity", lo_open=True)
     nu: float | Array = rfield(0.05, 0.0, 5.0, "", "BB84/MDI weak decoy intensity", lo_open=True)
-    p_z: float | Array | None = rfield(None, 0.0, 1.0, "", "Z-basis probability", lo_open=True)
-    p_mu: float | Array = rfield(
-        0.6, 0.0, 1.0, "", "signal probability", lo_open=True, hi_open=True
-    )
-    p_nu: float | Array = rfield(
-        0.3, 0.0, 1.0, "", "weak-decoy probability", lo_open=True, hi_open=True
-    )
-
-    def __post_init__(self) -> None:
-        validate_fields(self)
-        check_decoys(self)
-
-    @property
-    def p_0(self) -> float | Array:
-        """Probability of the vacuum decoy."""
-        return 1.0 - np.add(self.p_mu, self.p_nu)
-
-    def as_dict(self) -> dict[str, float | Array | None]:
-        return {
-            "mu": self.mu,
-            "nu": self.nu,
-            "p_z": self.p_z,
-            "p_mu": self.p_mu,
-            "p_nu": self.p_nu,
-            "p_0": self.p_0,
-        }
 
 
 def gains(x_a: Array, x_b: Array, e_d: Array, p_d: Array) -> tuple[Array, Array, Array, Array]:
