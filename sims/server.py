@@ -392,17 +392,7 @@ def feedback_path_phase_rad(wl_um: float = sin.WL0_UM, *, component=None, **desi
     """Round-trip phase of the path laser facet -> ring coupler -> laser facet (rad, mod 2 pi):
     twice the phase of the pump facet's S21 (air gap + taper, its own model) times the guides
     ``wg_in`` and half the bus, at ``wl_um``. Sets where the self-injection-locked laser locks."""
-    if component is None:
-        component = _build(design_overrides)
-    p = _path_of(component)
-    s = sin.sin_pump_facet(
-        wl=wl_um,
-        air_gap_um=p["air_gap_um"],
-        facet_width_um=p["facet_width_um"],
-        taper_length_um=p["taper_length_um"],
-        width_um=p["width_um"],
-    )
-    t_facet = complex(np.asarray(s[("o1", "o2")]))
+    t_facet, p = _pump_facet_s21(wl_um, component, design_overrides)
     from qkdchip.sims.models.sin_waveguide import index
 
     n = float(np.asarray(index(jnp.float64(wl_um), p["width_um"])))
@@ -412,6 +402,12 @@ def feedback_path_phase_rad(wl_um: float = sin.WL0_UM, *, component=None, **desi
 
 def facet_power_coupling(wl_um: float = sin.WL0_UM, *, component=None, **design_overrides):
     """|S21|^2 of the pump facet (laser mode -> bus), its own model at ``wl_um``."""
+    return abs(_pump_facet_s21(wl_um, component, design_overrides)[0]) ** 2
+
+
+def _pump_facet_s21(wl_um: float, component, design_overrides: dict) -> tuple[complex, dict]:
+    """The pump facet's S21 (laser mode -> bus; its own model, the drawn chip's air gap, facet
+    width, taper and guide width) at ``wl_um``, and the drawn path's lengths."""
     if component is None:
         component = _build(design_overrides)
     p = _path_of(component)
@@ -422,7 +418,7 @@ def facet_power_coupling(wl_um: float = sin.WL0_UM, *, component=None, **design_
         taper_length_um=p["taper_length_um"],
         width_um=p["width_um"],
     )
-    return float(abs(complex(np.asarray(s[("o1", "o2")]))) ** 2)
+    return complex(np.asarray(s[("o1", "o2")])), p
 
 
 def resonance_hz(

@@ -105,6 +105,28 @@ class BB84Params:
         }
 
 
+def decoy_setup(
+    params: BB84Params, pulses: float | None, security: Security | None, f_ec: float | Array
+) -> tuple[bool, Security, Array, Array, Array, Array]:
+    """What decoy BB84 and decoy MDI-QKD both start from: (finite key?, the security
+    parameters, mu, nu, f_EC, p_z); ``p_z=None`` is the asymptotic limit 1 and is refused, like
+    ``p_z >= 1``, with a finite number of pulses."""
+    finite = pulses is not None
+    sec = security if security is not None else Security()
+    mu = np.asarray(params.mu, dtype=np.float64)
+    nu = np.asarray(params.nu, dtype=np.float64)
+    f = np.asarray(f_ec, dtype=np.float64)
+    if params.p_z is None:
+        if finite:
+            raise ValueError("p_z=None: the finite-key analysis needs a Z-basis probability < 1")
+        p_z = np.asarray(1.0)
+    else:
+        p_z = np.asarray(params.p_z, dtype=np.float64)
+    if finite and np.any(p_z >= 1.0):
+        raise ValueError(f"p_z={float(np.max(p_z)):g} must be < 1 with a finite number of pulses")
+    return finite, sec, mu, nu, f, p_z
+
+
 def check_decoys(p: object) -> None:
     """``nu < mu`` and ``p_mu + p_nu < 1`` (ValueError naming the values)."""
     mu, nu = np.broadcast_arrays(np.asarray(p.mu), np.asarray(p.nu))  # type: ignore[attr-defined]
@@ -183,20 +205,8 @@ def bb84_rate(
         ``s1`` (Y_1^L, Z basis), ``e1_ph`` (phase-error bound used), ``gain_z`` (Q_mu),
         ``qber_z`` (E_mu), ``qber_x`` (E_mu of the X basis: the same in this model).
     """
-    finite = pulses is not None
-    sec = security if security is not None else Security()
+    finite, sec, mu, nu, f, p_z = decoy_setup(params, pulses, security, f_ec)
     xi = sec.eps_stat
-    mu = np.asarray(params.mu, dtype=np.float64)
-    nu = np.asarray(params.nu, dtype=np.float64)
-    f = np.asarray(f_ec, dtype=np.float64)
-    if params.p_z is None:
-        if finite:
-            raise ValueError("p_z=None: the finite-key analysis needs a Z-basis probability < 1")
-        p_z = np.asarray(1.0)
-    else:
-        p_z = np.asarray(params.p_z, dtype=np.float64)
-    if finite and np.any(p_z >= 1.0):
-        raise ValueError(f"p_z={float(np.max(p_z)):g} must be < 1 with a finite number of pulses")
     inten = {"mu": mu, "nu": nu, "0": np.zeros_like(mu)}
     obs = {k: gains(eta_sys * v, e_d, p_d) for k, v in inten.items()}
     q = {k: v[0] for k, v in obs.items()}

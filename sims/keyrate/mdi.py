@@ -57,7 +57,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qkdchip.sims.keyrate._validate import rfield, safe_div
-from qkdchip.sims.keyrate.bb84 import BB84Params
+from qkdchip.sims.keyrate.bb84 import BB84Params, decoy_setup
 from qkdchip.sims.keyrate.bounds import binary_entropy
 from qkdchip.sims.keyrate.finite import (
     Security,
@@ -177,20 +177,8 @@ def mdi_rate(
     keys as :func:`.bb84.bb84_rate` (``s1`` is ``Y_11^{Z,L}``, ``e1_ph`` the phase-error bound,
     ``gain_z``/``qber_z`` those of the signal pairs in Z, ``qber_x`` of the signal pairs in X).
     """
-    finite = pulses is not None
-    sec = security if security is not None else Security()
+    finite, sec, mu, nu, f, p_z = decoy_setup(params, pulses, security, f_ec)
     xi = sec.eps_stat
-    mu = np.asarray(params.mu, dtype=np.float64)
-    nu = np.asarray(params.nu, dtype=np.float64)
-    f = np.asarray(f_ec, dtype=np.float64)
-    if params.p_z is None:
-        if finite:
-            raise ValueError("p_z=None: the finite-key analysis needs a Z-basis probability < 1")
-        p_z = np.asarray(1.0)
-    else:
-        p_z = np.asarray(params.p_z, dtype=np.float64)
-    if finite and np.any(p_z >= 1.0):
-        raise ValueError(f"p_z={float(np.max(p_z)):g} must be < 1 with a finite number of pulses")
     inten = {"m": mu, "n": nu, "0": np.zeros_like(mu)}
     obs = {k: gains(eta_a * inten[k[0]], eta_b * inten[k[1]], e_d, p_d) for k in PAIRS}
     qz = {k: v[0] for k, v in obs.items()}
