@@ -30,11 +30,12 @@ comb); the reason says which. A network that locks but has no key at some distan
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -318,6 +319,18 @@ def close_client(client: Any) -> None:
     client.close()
     if cluster is not None:
         cluster.close()
+
+
+@contextlib.contextmanager
+def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """``with cluster(workers, scheduler) as client``: a :func:`dask_client` when either is
+    given (closed on leaving, with the LocalCluster it started), else None (serial)."""
+    client = dask_client(workers, scheduler) if workers is not None or scheduler else None
+    try:
+        yield client
+    finally:
+        if client is not None:
+            close_client(client)
 
 
 # --- points -----------------------------------------------------------------------------------

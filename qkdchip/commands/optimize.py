@@ -245,33 +245,28 @@ def register(app: typer.Typer) -> None:
                 flush=True,
             )
 
-        client = None
         try:
-            if workers is not None or scheduler is not None:
-                client = sweeps.dask_client(workers, scheduler)
-            study, outcomes = opt.optimize(
-                spec, default_point, client=client, journal=journal, on_trial=on_trial
-            )
-            elapsed = time.perf_counter() - t0
-            first = next((t for t in study.trials if t.number == 0), None)
-            if (
-                first is not None
-                and all(float(first.params[n]) == default_point[n] for n in spec.names)
-                and 0 in outcomes
-            ):
-                default = outcomes[0]
-            else:
-                default = opt.evaluate_trial(default_point, spec)
-            best = opt.best_trials(study, spec, outcomes)
-            grads = None
-            if gradients and best:
-                bp = {n: float(best[0].params[n]) for n in spec.names}
-                grads = _gradients(spec, bp, client)
+            with sweeps.cluster(workers, scheduler) as client:
+                study, outcomes = opt.optimize(
+                    spec, default_point, client=client, journal=journal, on_trial=on_trial
+                )
+                elapsed = time.perf_counter() - t0
+                first = next((t for t in study.trials if t.number == 0), None)
+                if (
+                    first is not None
+                    and all(float(first.params[n]) == default_point[n] for n in spec.names)
+                    and 0 in outcomes
+                ):
+                    default = outcomes[0]
+                else:
+                    default = opt.evaluate_trial(default_point, spec)
+                best = opt.best_trials(study, spec, outcomes)
+                grads = None
+                if gradients and best:
+                    bp = {n: float(best[0].params[n]) for n in spec.names}
+                    grads = _gradients(spec, bp, client)
         except ValueError as exc:
             fail(str(exc))
-        finally:
-            if client is not None:
-                sweeps.close_client(client)
 
         finished = [t for t in study.trials if t.number in outcomes]
         rows = []

@@ -339,23 +339,18 @@ def register(app: typer.Typer) -> None:
             save()
             progress.advance(len(idx), sum(not r.ok for r in res))
 
-        client = None
         try:
-            if workers is not None or scheduler is not None:
-                client = sweeps.dask_client(workers, scheduler)
-            with progress:
-                save()
-                sweeps.run(
-                    [designs[i] for i in feasible],
-                    client=client,
-                    done={j: done[i] for j, i in enumerate(feasible) if i in done},
-                    on_task=lambda idx, res: on_task([feasible[j] for j in idx], res),
-                )
+            with sweeps.cluster(workers, scheduler) as client:
+                with progress:
+                    save()
+                    sweeps.run(
+                        [designs[i] for i in feasible],
+                        client=client,
+                        done={j: done[i] for j, i in enumerate(feasible) if i in done},
+                        on_task=lambda idx, res: on_task([feasible[j] for j in idx], res),
+                    )
         except ValueError as exc:
             fail(str(exc))
-        finally:
-            if client is not None:
-                sweeps.close_client(client)
         elapsed = time.perf_counter() - t0
         attrs = {
             "title": "qkdchip sweep",

@@ -87,18 +87,13 @@ def register(app: typer.Typer) -> None:
                 flush=True,
             )
 
-        client = None
         try:
-            if workers is not None or scheduler is not None:
-                client = sweeps.dask_client(workers, scheduler)
-            parts = sweeps.map_tasks(
-                wafer_records, [(design, c) for c in chunks], client=client, on_done=on_done
-            )
+            with sweeps.cluster(workers, scheduler) as client:
+                parts = sweeps.map_tasks(
+                    wafer_records, [(design, c) for c in chunks], client=client, on_done=on_done
+                )
         except ValueError as exc:
             fail(str(exc))
-        finally:
-            if client is not None:
-                sweeps.close_client(client)
         records = [r for part in parts for r in part]
         out = summarise(records, net)
         out["seed"] = net.seed
