@@ -9,6 +9,7 @@ from typing import Any
 
 from qkdchip.design import parameters
 from qkdchip.sims.network.uncertainty import REFERENCE_QBER_X, REFERENCE_RATIO
+from qkdchip.sims.physics.phasenoise import RAW_DRIFT_RAD_PER_MS
 
 __all__ = ["REFERENCE", "reference_checks", "sensitivity_variants"]
 
@@ -52,8 +53,8 @@ def sensitivity_variants() -> list[tuple[str, dict[str, Any]]]:
             {_pname("link", "misalignment"): 0.03},
         ),
         (
-            "no dual-wavelength subtraction (raw drift 2.871 rad/ms)",
-            {_pname("link", "phase_drift_rad_per_ms"): 2.871},
+            f"no dual-wavelength subtraction (raw drift {RAW_DRIFT_RAD_PER_MS:g} rad/ms)",
+            {_pname("link", "phase_drift_rad_per_ms"): RAW_DRIFT_RAD_PER_MS},
         ),
         (
             "N = 1e12 + dark counts 2e-8 + 3 dB more loss per arm",
