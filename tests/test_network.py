@@ -507,6 +507,7 @@ def test_uncertainty_with_pinned_parameters_reproduces_the_network(default_net):
     assert np.array_equal(again.ratio, u.ratio)
 
 
+@pytest.mark.slow  # an uncertainty propagation (~7 s); runs in make test-all / CI
 def test_uncertainty_of_the_attenuation_alone(default_net):
     """Twin-field key ~ sqrt(eta) while PLOB ~ eta: the ratio grows with the attenuation,
     monotonically, and the attenuation carries all of its variance."""
