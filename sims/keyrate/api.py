@@ -37,14 +37,26 @@ PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
 BASELINE_PROTOCOLS = ("bb84-decoy", "mdi")
 #: protocols whose ``pulses=N`` runs the finite-key analysis (the others refuse ``pulses``)
 FINITE_KEY_PROTOCOLS = ("sns", "sns-aopp", *BASELINE_PROTOCOLS)
-#: the published finite-size analysis of a TF protocol that has none here (None: none known
-#: to this project); named in the refusal of ``pulses`` and in an experiment's ``key_note``
+#: the published finite-size analyses of the TF protocols that have none here, named in the
+#: refusal of ``pulses`` and in an experiment's ``key_note``. Their equations are not
+#: implemented: only the papers' titles, abstracts and introductions could be read from the
+#: sources available to this project (issue 10), and no formula is written from memory or
+#: adapted from another protocol. TF: the two analyses are of TF-type variants (Maeda et al.: a
+#: variant with its own monitoring; Yin & Chen: coherent-state TF with phase-randomised
+#: decoys), not of the phase-slice protocol of Lucamarini et al. modelled in :mod:`.tf`.
 FINITE_KEY_NOT_IMPLEMENTED: dict[str, str | None] = {
-    "pm": None,
-    "tf": None,
+    "pm": (
+        "Zeng, Wu, Ma, Phys. Rev. Applied 13, 064013 (2020), arXiv:1910.05737 "
+        "(PM-QKD with a finite-data-size analysis)"
+    ),
+    "tf": (
+        "for TF-type variants only: Maeda, Sasaki, Koashi, Nat. Commun. 10, 3140 (2019), "
+        "doi:10.1038/s41467-019-11008-z; Yin, Chen, Sci. Rep. 9, 17113 (2019), "
+        "doi:10.1038/s41598-019-53435-4"
+    ),
     "cal": (
         "Curras Lorenzo, Navarrete, Azuma, Kato, Curty, Razavi, npj Quantum Inf. 7, 22 (2021), "
-        "doi:10.1038/s41534-020-00345-3"
+        "doi:10.1038/s41534-020-00345-3, arXiv:1910.11407"
     ),
 }
 
@@ -53,7 +65,7 @@ def finite_key_missing_note(protocol: str) -> str:
     """Why ``protocol`` has no finite key here, and the published analysis if one is known."""
     ref = FINITE_KEY_NOT_IMPLEMENTED.get(protocol)
     published = (
-        f"published finite-size analysis not implemented: {ref}"
+        f"published finite-size analysis not implemented (its equations were not available): {ref}"
         if ref
         else "no published finite-size analysis of it is implemented or cited here"
     )
