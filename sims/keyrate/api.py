@@ -26,7 +26,7 @@ from qkdchip.sims.keyrate.channel import Channel, Detector
 from qkdchip.sims.keyrate.finite import Security
 from qkdchip.sims.keyrate.optimize import Problem, optimisable, optimize
 from qkdchip.sims.keyrate.pm import PMParams, pm_rate
-from qkdchip.sims.keyrate.sns import SNSParams, sns_rate
+from qkdchip.sims.keyrate.sns import BOB_FIELDS, SNSParams, sns_rate
 from qkdchip.sims.keyrate.tf import TFParams, tf_rate
 
 Array = NDArray[np.float64]
@@ -216,6 +216,9 @@ def key_rate(
         optimize: maximise the rate over intensities and probabilities for every channel;
             or a list of the parameter names to optimise (a subset of
             :func:`~.optimize.optimisable`), the others keeping their values in ``params``.
+            Asymmetric SNS (``params`` with Bob's ``*_b`` fields, or ``mu_z_b``/``mu_1_b``/
+            ``mu_2_b`` in the list): Bob's intensities are searched too and his ``eps_b`` is
+            set by the protocol's condition (:func:`~.optimize.bob_sending_probability`).
         clock_rate_hz: pulse rate [Hz] for ``rate_bps``, > 0.
         duty_cycle: fraction of time spent sending quantum pulses, in (0, 1].
         warm_start: a previous result for the same channel shape whose parameters seed the
@@ -294,8 +297,11 @@ def key_rate(
             f"(expected {_PARAM_TYPES[protocol].__name__})"
         )
     fixed: tuple[str, ...] = ()
+    sns = isinstance(base, SNSParams)
+    # asymmetric SNS search: Bob's own parameters given, or his intensities named in optimize
+    asym = isinstance(base, SNSParams) and base.asymmetric and optimize is not False
     if not isinstance(optimize, bool):
-        allowed = optimisable(protocol, n_pulses is not None)
+        allowed = optimisable(protocol, n_pulses is not None, asymmetric=sns)
         names = list(optimize)
         for name in names:
             if name not in allowed:
@@ -304,27 +310,28 @@ def key_rate(
                     f"{' (finite key)' if n_pulses is not None else ''} "
                     f"(allowed: {', '.join(allowed)})"
                 )
-        fixed = tuple(n for n in allowed if n not in names)
+        asym = (
+            isinstance(base, SNSParams)
+            and bool(names)
+            and (base.asymmetric or any(n in BOB_FIELDS for n in names))
+        )
+        searched = optimisable(protocol, n_pulses is not None, asymmetric=asym)
+        fixed = tuple(n for n in searched if n not in names)
         if isinstance(base, SNSParams) and base.p_z is None and "p_z" in fixed:
             raise ValueError("p_z=None: give SNSParams(p_z=...) to keep p_z out of optimize")
         optimize = bool(names)
         if optimize and not isinstance(base, SNSParams):
             fixed = ()
-    if optimize and isinstance(base, SNSParams) and base.asymmetric:
-        raise ValueError(
-            "optimize=True: the optimiser searches symmetric SNS intensities; give Bob's own "
-            "parameters (mu_z_b, ...) only with optimize=False"
-        )
     if n_pulses is not None and isinstance(base, SNSParams) and not optimize:
         if base.p_z is None:
             raise ValueError("p_z=None: give SNSParams(p_z=...) < 1 for the finite-key rate")
     problem, shape = Problem.build(
-        protocol, channel, det, base, f, None if n_pulses is None else n_pulses, sec, fixed
+        protocol, channel, det, base, f, None if n_pulses is None else n_pulses, sec, fixed, asym
     )
     idx = np.arange(problem.size)
     if optimize:
         warm = None
-        if warm_start is not None and warm_start.protocol == protocol:
+        if warm_start is not None and warm_start.protocol == protocol and not asym:
             warm_problem, _ = Problem.build(
                 protocol,
                 channel,

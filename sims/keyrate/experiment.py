@@ -21,8 +21,9 @@ An experiment file is YAML; every key is snake_case with its unit in the name::
     f_ec: 1.1                                     # optional
     finite_key: {pulses: 1.0e13, eps_sec: 1.0e-10, eps_cor: 1.0e-15}  # absent: asymptotic
     optimize: false                               # or true, or a list of names to optimise
-                                                  #   (mu_z mu_1 mu_2 eps p_z p_0 p_1 window_rad;
-                                                  #   mu for pm/tf/cal), the rest as given
+                                                  #   (mu_z mu_1 mu_2 eps p_z p_0 p_1 window_rad,
+                                                  #   Bob's mu_z_b mu_1_b mu_2_b; mu for
+                                                  #   pm/tf/cal), the rest as given
     published: {rate_bps: 12.3, source: "journal, year, table/figure"}  # or rate_per_pulse
     provenance: {arms.alice.loss_db: "paper, Table S2", ...}    # key path -> source
     insufficient_parameters: "why the published parameters cannot reproduce the rate"  # optional
@@ -34,7 +35,10 @@ of range: ``ValueError`` naming the key path, the value and what is allowed) and
 Unequal detectors enter the click statistics detector by detector
 (:class:`~.channel.Detector` ``eta_det_2``/``dark_count_prob_2``); unequal per-user SNS
 intensities and probabilities are the asymmetric SNS protocol (Hu et al., PRA 100, 062337,
-2019; :class:`~.sns.SNSParams` ``*_b`` fields), never averaged.
+2019; :class:`~.sns.SNSParams` ``*_b`` fields), never averaged. With ``optimize: true`` (or
+Bob's names ``mu_z_b``, ``mu_1_b``, ``mu_2_b`` in the list) an asymmetric file's intensities are
+optimised per user: Bob's sending probability ``eps_b`` then follows from the protocol's
+condition, his probabilities keep the file's values.
 """
 
 from __future__ import annotations
@@ -457,7 +461,8 @@ def _params(
         probs = _per_user(d, "probabilities", _SNS_P)
         for u in _USERS:
             for k in ("mu_z", "mu_1", "mu_2"):
-                if k not in mus[u] and k not in searched:
+                own = k if u == "alice" else f"{k}_b"
+                if k not in mus[u] and k not in searched and own not in searched:
                     raise ValueError(f"intensities.{u}.{k}: missing required key (or optimize it)")
         a, b = mus["alice"], mus["bob"]
         if a.get("mu_0", 0.0) != b.get("mu_0", 0.0):
@@ -518,6 +523,7 @@ def _params(
 
 #: every name (``optimize: true``)
 _ALL = {"mu_z", "mu_1", "mu_2", "eps", "p_z", "p_0", "p_1", "phase_window_rad", "mu"}
+_ALL |= {"mu_z_b", "mu_1_b", "mu_2_b"}
 
 
 def _optimize(protocol: str, value: Any, pulses: float | None) -> bool | tuple[str, ...]:
@@ -529,7 +535,9 @@ def _optimize(protocol: str, value: Any, pulses: float | None) -> bool | tuple[s
         raise ValueError(f"optimize={value!r}: must be true, false or a list of names")
     from qkdchip.sims.keyrate.optimize import optimisable
 
-    allowed = optimisable(protocol, pulses is not None) if protocol != "plob" else ()
+    allowed = (
+        optimisable(protocol, pulses is not None, asymmetric=True) if protocol != "plob" else ()
+    )
     names = []
     for v in value:
         name = "phase_window_rad" if v == "window_rad" else v
