@@ -317,8 +317,12 @@ def key_rate(
         )
         searched = optimisable(protocol, n_pulses is not None, asymmetric=asym)
         fixed = tuple(n for n in searched if n not in names)
-        if isinstance(base, SNSParams) and base.p_z is None and "p_z" in fixed:
-            raise ValueError("p_z=None: give SNSParams(p_z=...) to keep p_z out of optimize")
+        if isinstance(base, SNSParams) and base.p_z is None:
+            for name in ("p_z", "p_z_b"):
+                if name in fixed:
+                    raise ValueError(
+                        f"p_z=None: give SNSParams(p_z=...) to keep {name} out of optimize"
+                    )
         optimize = bool(names)
         if optimize and not isinstance(base, SNSParams):
             fixed = ()

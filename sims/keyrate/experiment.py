@@ -22,8 +22,8 @@ An experiment file is YAML; every key is snake_case with its unit in the name::
     finite_key: {pulses: 1.0e13, eps_sec: 1.0e-10, eps_cor: 1.0e-15}  # absent: asymptotic
     optimize: false                               # or true, or a list of names to optimise
                                                   #   (mu_z mu_1 mu_2 eps p_z p_0 p_1 window_rad,
-                                                  #   Bob's mu_z_b mu_1_b mu_2_b; mu for
-                                                  #   pm/tf/cal), the rest as given
+                                                  #   Bob's mu_z_b mu_1_b mu_2_b p_z_b p_0_b
+                                                  #   p_1_b; mu for pm/tf/cal), the rest as given
     published: {rate_bps: 12.3, source: "journal, year, table/figure"}  # or rate_per_pulse
     provenance: {arms.alice.loss_db: "paper, Table S2", ...}    # key path -> source
     insufficient_parameters: "why the published parameters cannot reproduce the rate"  # optional
@@ -37,8 +37,8 @@ Unequal detectors enter the click statistics detector by detector
 intensities and probabilities are the asymmetric SNS protocol (Hu et al., PRA 100, 062337,
 2019; :class:`~.sns.SNSParams` ``*_b`` fields), never averaged. With ``optimize: true`` (or
 Bob's names ``mu_z_b``, ``mu_1_b``, ``mu_2_b`` in the list) an asymmetric file's intensities are
-optimised per user: Bob's sending probability ``eps_b`` then follows from the protocol's
-condition, his probabilities keep the file's values.
+optimised per user (with ``finite_key`` his probabilities too, ``p_z_b p_0_b p_1_b``): Bob's
+sending probability ``eps_b`` then follows from the protocol's condition.
 """
 
 from __future__ import annotations
@@ -523,7 +523,7 @@ def _params(
 
 #: every name (``optimize: true``)
 _ALL = {"mu_z", "mu_1", "mu_2", "eps", "p_z", "p_0", "p_1", "phase_window_rad", "mu"}
-_ALL |= {"mu_z_b", "mu_1_b", "mu_2_b"}
+_ALL |= {"mu_z_b", "mu_1_b", "mu_2_b", "p_z_b", "p_0_b", "p_1_b"}
 
 
 def _optimize(protocol: str, value: Any, pulses: float | None) -> bool | tuple[str, ...]:
