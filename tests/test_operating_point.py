@@ -118,6 +118,49 @@ def test_kerr_two_mode_state_solves_the_coupled_equations() -> None:
     assert np.diff(ra).min() < -1.0  # the tilted upper branch is followed to its end, then drops
 
 
+@pytest.mark.parametrize("zeta", [-1.0, 1.5, 3.0])
+def test_lle_pumped_mode_with_shift_and_extra_loss_is_the_full_forward_backward_state(
+    zeta: float,
+) -> None:
+    """The reduced model the LLE gets (zeta_0 = zeta - 2 rho_b, mode 0 shifted red by beta^2
+    Delta_b / (2 (1 + Delta_b^2)) kappa and damped by beta^2 / (1 + Delta_b^2)) holds the exact
+    two-mode state of the pumped mode: the split-step solver started there stays there; without
+    the extra loss it runs off (the loss is not optional)."""
+    from qkdchip.sims.physics.lle import LLEConfig, LLESolver
+
+    f2, beta = 3.0, 2.0
+    z = np.arange(-10.0, zeta + 1e-9, 0.005)
+    ra, rb = (x[-1] for x in sil.two_mode_branch(f2, beta, z))
+    db = zeta - rb - 2 * ra
+    g = 1 + 1j * (zeta - ra - 2 * rb) + beta**2 / (1 + 1j * db)
+    a = math.sqrt(f2) / g
+    loss, shift = beta**2 / (1 + db**2), beta**2 * db / (2 * (1 + db**2))
+    a0 = np.zeros(16, complex)
+    a0[0] = a
+    drift = {}
+    for with_loss in (True, False):
+        cfg = LLEConfig(
+            d2=-0.03,
+            n_modes=16,
+            mode_shifts={0: -shift},
+            mode_losses={0: loss} if with_loss else {},
+            noise=0.0,
+        )
+        out, *_ = LLESolver(cfg).propagate(a0, math.sqrt(f2), zeta - 2 * rb, 30.0)
+        drift[with_loss] = abs(out[0] - a) / abs(a)
+    assert drift[True] < 1e-4
+    assert drift[False] > 0.05
+
+
+def test_lle_extra_loss_of_the_pumped_mode_is_checked() -> None:
+    from qkdchip.sims.physics.lle import LLEConfig
+
+    with pytest.raises(ValueError, match=r"mode_losses\[0\]"):
+        LLEConfig(d2=-0.03, n_modes=16, mode_losses={0: -0.1})
+    with pytest.raises(ValueError, match="mode_losses key"):
+        LLEConfig(d2=-0.03, n_modes=16, mode_losses={8: 0.1})
+
+
 def test_sil_without_backscatter_or_feedback_is_not_locked() -> None:
     for beta, tc in ((0.0, 0.8), (1.0, 0.0)):
         s = sil.self_injection_lock(1.49e8, 0.5, 4.0, beta, 3.0, tc, 0.0)
