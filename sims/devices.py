@@ -236,7 +236,8 @@ def sil_laser_axis(
 ) -> list[dict[str, Any]]:
     """The map's laser-frequency axis: for each free-running laser detuning xi, the SIL lock point
     of ``design`` (the drawn feedback phase, its backscatter, its pump power) and, where locked,
-    the LLE state at that point (64 modes, as the existence map). ``laser_offset_ghz`` is the
+    the LLE state at that point (64 modes, as the existence map; with the pumped mode's extra
+    loss). ``laser_offset_ghz`` is the
     free-running laser frequency minus the cold resonance (= -xi kappa / 4 pi)."""
     import math
 
@@ -271,6 +272,7 @@ def sil_laser_axis(
                 mode_shift_kappa=p.mode_shift_kappa,
                 n_modes=64,
                 seed=s.seed,
+                pump_mode_extra_loss=p.pump_mode_extra_loss,
             ).state
         elif p.locked:
             state = "outside_lle_ranges"
@@ -282,6 +284,7 @@ def sil_laser_axis(
                 "supermode": p.supermode,
                 "detuning_zeta0": p.detuning_zeta,
                 "mode_shift_kappa": p.mode_shift_kappa,
+                "pump_mode_extra_loss": p.pump_mode_extra_loss,
                 "state": state,
             }
         )
