@@ -376,3 +376,68 @@ def test_default_chip_locks_to_the_blue_supermode_and_a_longer_air_gap_to_the_re
     assert s.locked and s.supermode == "symmetric"
     assert s.mode_shift_kappa == pytest.approx(0.81, abs=0.01)
     assert s.detuning_zeta == pytest.approx(3.33, abs=0.02)
+
+
+@pytest.mark.slow
+def test_sil_drive_takes_zeta_shift_loss_and_k_from_the_lock_point_unless_typed() -> None:
+    """``comb.sil_drive``: the LLE runs at the lock point's zeta_0, shift and extra loss, and
+    the line narrowing uses the model's K (dnu = dnu_free / K^2); a typed ``comb.sil_k`` or
+    ``comb.detuning_zeta`` overrides its part; without the drive the extra loss is 0."""
+    from qkdchip.base.design import Design
+    from qkdchip.sims import devices
+
+    op = devices.operating_point(Design({"comb.sil_drive": True}))
+    lock = op["sil"]
+    assert lock.locked and op["sil_drives"]
+    assert (op["detuning_zeta"], op["mode_shift_kappa"]) == (
+        lock.detuning_zeta,
+        lock.mode_shift_kappa,
+    )
+    assert op["pump_mode_extra_loss"] == lock.pump_mode_extra_loss > 0
+    assert op["sil_k"] == lock.stabilization_k >= 2.0
+    typed = devices.operating_point(
+        Design({"comb.sil_drive": True, "comb.sil_k": 100.0, "comb.detuning_zeta": 4.5})
+    )
+    assert typed["sil_k"] == 100.0 and typed["detuning_zeta"] == 4.5
+    assert typed["mode_shift_kappa"] == lock.mode_shift_kappa
+    off = devices.operating_point()
+    assert off["pump_mode_extra_loss"] == 0.0 and off["sil_k"] == 224.0 and not off["sil_drives"]
+
+
+@pytest.mark.slow
+def test_sil_dark_pulse_loses_its_pump_margin_to_the_pumped_modes_extra_loss() -> None:
+    """The blocking finding of docs/physics.md 3b, at the chip's own SIL point with beta 2 and
+    psi ~ 0 (air gap 0.75 um, laser 2.9 GHz blue): the lock is on the symmetric supermode
+    (red shift 0.83 kappa, extra loss 0.87); the map at that shift has the dark pulse over the
+    whole -3 dB without the loss, but only from 50 mW up with it (pump margin 0 dB)."""
+    from qkdchip.base.design import Design
+    from qkdchip.sims import devices
+    from qkdchip.sims.physics.comb import existence_map
+
+    design = Design(
+        {
+            "server.pump.air_gap_um": 0.75,
+            "comb.sil_backscatter": 2.0,
+            "comb.sil_laser_detuning_zeta": -250.0,
+        }
+    )
+    p = devices.sil_point(design)
+    assert p.supermode == "symmetric" and abs(p.feedback_phase_rad) < 0.05
+    assert p.mode_shift_kappa == pytest.approx(0.83, abs=0.01)
+    assert p.pump_mode_extra_loss == pytest.approx(0.87, abs=0.01)
+    ring = devices.ring_params(design)
+    margins = {
+        loss: existence_map(
+            ring,
+            0.05,
+            p.detuning_zeta,
+            p.mode_shift_kappa,
+            power_db=(-3, -2, -1, 0),
+            pump_mode_extra_loss=loss,
+        ).margins()
+        for loss in (0.0, p.pump_mode_extra_loss)
+    }
+    assert margins[0.0]["state_at_point"] == "dark_pulse"
+    assert margins[0.0]["margin_db"]["down"] is None  # dark down to the map's -3 dB edge
+    lossy = margins[p.pump_mode_extra_loss]
+    assert lossy["state_at_point"] == "dark_pulse" and lossy["margin_db"]["down"] == 0.0

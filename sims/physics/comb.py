@@ -431,11 +431,10 @@ class ExistenceMap:
             "down": float(abs(db[col[0]])) if col[0] > 0 else None,
             "up": float(db[col[1]]) if col[1] < len(db) - 1 else None,
         }
+        z_pt = self.zeta[iz]  # the grid's copy of the point (rounded to 1e-6 there)
         out["margin_zeta0"] = {
-            "down": float(self.point_zeta - self.zeta[row[0]]) if row[0] > 0 else None,
-            "up": float(self.zeta[row[1]] - self.point_zeta)
-            if row[1] < len(self.zeta) - 1
-            else None,
+            "down": float(z_pt - self.zeta[row[0]]) if row[0] > 0 else None,
+            "up": float(self.zeta[row[1]] - z_pt) if row[1] < len(self.zeta) - 1 else None,
         }
         out["grid_step_db"] = float(db[1] - db[0]) if len(db) > 1 else None
         out["grid_step_zeta0"] = float(self.zeta[1] - self.zeta[0]) if len(self.zeta) > 1 else None
