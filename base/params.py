@@ -44,6 +44,10 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: What a numeric design parameter whose default is derived (a settings field with
+#: ``metadata["auto"]``, default None) shows and accepts for "unset: derived where it is used".
+AUTO = "auto"
+
 
 def _is_tracer(value: Any) -> bool:
     """True for a JAX tracer (duck-typed: a class ``Tracer`` from a ``jax`` module in the MRO)."""

@@ -33,7 +33,7 @@ import yaml
 
 from qkdchip.base.design import Design
 from qkdchip.base.labels import unit_from_name
-from qkdchip.base.params import Range, parse_number, ranges_of
+from qkdchip.base.params import AUTO, Range, parse_number, ranges_of
 
 #: dotted prefix -> (module, attribute): a chip cell function or a frozen dataclass
 SOURCES: dict[str, tuple[str, str]] = {
@@ -90,6 +90,8 @@ def _params_of(prefix: str, owner: Any) -> list[Param]:
             default = f.default if f.default is not dataclasses.MISSING else None
             if default is None and f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
                 default = f.default_factory()  # type: ignore[misc]
+            if default is None and f.metadata.get("auto"):
+                default = AUTO  # derived where it is used; a number when set
             if not isinstance(default, _SCALARS):
                 continue
             out.append(_make(prefix, f.name, default, rng, f.metadata.get("doc", ""), split=False))
@@ -160,6 +162,10 @@ def _coerce(p: Param, value: Any) -> Any:
     checked against its range: ValueError naming ``p.name`` (one line)."""
     default = p.value
     text = str(value).strip() if isinstance(value, str) else None
+    if default == AUTO and p.range is not None:  # auto, or a number in the range
+        if value is None or text == AUTO:
+            return AUTO
+        return parse_number(p.name, value if text is None else text, p.range)
     if text == "":
         allowed = (
             "true or false"

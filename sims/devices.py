@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from qkdchip.base.design import Design
-from qkdchip.base.params import Range, defaults_of
+from qkdchip.base.params import AUTO, Range, defaults_of
 from qkdchip.sims.physics.channels import ChannelPlan, plan_channels
 from qkdchip.sims.physics.comb import COMB_RANGES, CombResult, simulate_comb
 from qkdchip.sims.physics.ring import RingParams
@@ -54,11 +54,12 @@ class CombSettings:
     power_drift_per_12h: float = _comb_field("power_drift_per_12h")
     n_modes: int = _comb_field("n_modes")
     seed: int = _comb_field("seed")
-    heater_power_w: float = field(
-        default=0.0,
+    heater_power_w: float | None = field(
+        default=None,
         metadata={
             "range": HEATER_POWER_RANGE,
-            "doc": "ring heater power (W); unset: the power that puts the pump line on lambda_0",
+            "auto": True,
+            "doc": "ring heater power (W); auto (unset): the power that puts the pump line on lambda_0",
         },
     )
     sil_backscatter: float = field(
@@ -79,9 +80,13 @@ class CombSettings:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("auto") and value in (None, AUTO):
+                object.__setattr__(self, f.name, None)  # auto: derived where it is used
+                continue
             rng = f.metadata.get("range")
             if rng is not None:
-                rng.check(f"comb.{f.name}", getattr(self, f.name))
+                rng.check(f"comb.{f.name}", value)
 
 
 def server_info(design: Design | None = None) -> dict[str, Any]:
@@ -139,8 +144,11 @@ def sil_point(design: Design | None = None, pump_power_w: float | None = None) -
 def operating_point(design: Design | None = None) -> dict[str, Any]:
     """Detuning, mode shift, heater power and pump frequency the comb of ``design`` runs at.
 
-    zeta_0 and the mode shift: the SIL lock point when ``comb.sil_drive`` is true, else the
-    design's ``comb.detuning_zeta`` / ``comb.mode_shift_kappa``. The heater: ``comb.heater_power_w``
+    zeta_0 and the mode shift: the SIL lock point when ``comb.sil_drive`` is true (with the
+    pumped mode's extra loss and the model's stabilisation coefficient K for the line narrowing;
+    a ``comb.detuning_zeta``, ``comb.mode_shift_kappa`` or ``comb.sil_k`` the design sets
+    overrides its part), else the design's ``comb.detuning_zeta`` / ``comb.mode_shift_kappa`` /
+    ``comb.sil_k``. The heater: ``comb.heater_power_w``
     when the design sets it, else the power that puts the pumped resonance at lambda_0 + the
     detuning (the pump line on lambda_0). The pump frequency is then the simulated resonance at
     that heater power minus the detuning (:func:`qkdchip.sims.server.resonance_hz`)."""
@@ -151,15 +159,21 @@ def operating_point(design: Design | None = None) -> dict[str, Any]:
     s = comb_settings(design)
     ring = ring_params(design)
     sil = sil_point(design)
-    zeta, shift = (
-        (sil.detuning_zeta, sil.mode_shift_kappa)
-        if s.sil_drive
-        else (s.detuning_zeta, s.mode_shift_kappa)
+    typed = design.kwargs("comb")
+    drive = s.sil_drive
+    # SIL drives: its zeta_0, shift, extra loss and K (1 when unlocked: no narrowing), each
+    # unless the design types it
+    zeta = sil.detuning_zeta if drive and "detuning_zeta" not in typed else s.detuning_zeta
+    shift = (
+        sil.mode_shift_kappa if drive and "mode_shift_kappa" not in typed else s.mode_shift_kappa
     )
+    extra_loss = sil.pump_mode_extra_loss if drive else 0.0
+    model_k = sil.stabilization_k if sil.locked else 1.0
+    sil_k = model_k if drive and "sil_k" not in typed else s.sil_k
     comp = server._build(design.kwargs("server"))
     heater = server.server_heater(component=comp)
     detuning_hz = ring.detuning_hz_from_zeta(zeta)
-    auto = "heater_power_w" not in design.kwargs("comb")
+    auto = s.heater_power_w is None
     if auto:
         power = server.heater_power_for(NU0_HZ + detuning_hz, component=comp)
     else:
@@ -168,6 +182,9 @@ def operating_point(design: Design | None = None) -> dict[str, Any]:
     return {
         "detuning_zeta": zeta,
         "mode_shift_kappa": shift,
+        "pump_mode_extra_loss": extra_loss,
+        "sil_k": sil_k,
+        "sil_drives": drive,
         "heater_power_w": power,
         "heater_auto": auto,
         "resonance_hz": res_hz,
@@ -187,14 +204,14 @@ def comb(design: Design | None = None) -> CombResult:
     kwargs = dataclasses.asdict(s)
     for key in ("heater_power_w", "sil_backscatter", "sil_laser_detuning_zeta", "sil_drive"):
         kwargs.pop(key)
-    kwargs["detuning_zeta"] = op["detuning_zeta"]
-    kwargs["mode_shift_kappa"] = op["mode_shift_kappa"]
+    for key in ("detuning_zeta", "mode_shift_kappa", "pump_mode_extra_loss", "sil_k"):
+        kwargs[key] = op[key]
     res = simulate_comb(ring_params(design), pump_frequency_hz=op["pump_frequency_hz"], **kwargs)
     heater = op["heater"].summary(op["heater_power_w"])
     heater["auto"] = op["heater_auto"]
     heater["resonance_thz"] = op["resonance_hz"] / 1e12
     sil = op["sil"].to_dict()
-    sil["drives_comb"] = s.sil_drive
+    sil["drives_comb"] = op["sil_drives"]
     return dataclasses.replace(res, extras={"sil": sil, "heater": heater})
 
 
@@ -219,7 +236,8 @@ def sil_laser_axis(
 ) -> list[dict[str, Any]]:
     """The map's laser-frequency axis: for each free-running laser detuning xi, the SIL lock point
     of ``design`` (the drawn feedback phase, its backscatter, its pump power) and, where locked,
-    the LLE state at that point (64 modes, as the existence map). ``laser_offset_ghz`` is the
+    the LLE state at that point (64 modes, as the existence map; with the pumped mode's extra
+    loss). ``laser_offset_ghz`` is the
     free-running laser frequency minus the cold resonance (= -xi kappa / 4 pi)."""
     import math
 
@@ -254,6 +272,7 @@ def sil_laser_axis(
                 mode_shift_kappa=p.mode_shift_kappa,
                 n_modes=64,
                 seed=s.seed,
+                pump_mode_extra_loss=p.pump_mode_extra_loss,
             ).state
         elif p.locked:
             state = "outside_lle_ranges"
@@ -265,6 +284,7 @@ def sil_laser_axis(
                 "supermode": p.supermode,
                 "detuning_zeta0": p.detuning_zeta,
                 "mode_shift_kappa": p.mode_shift_kappa,
+                "pump_mode_extra_loss": p.pump_mode_extra_loss,
                 "state": state,
             }
         )

@@ -403,6 +403,9 @@ def param_value(p: dict) -> st.SearchStrategy[tuple[str, bool | None]]:
         return bool_value(p)
     if isinstance(v, int | float) and p["min"] is not None and p["max"] is not None:
         return numeric_value(p)
+    if v == "auto" and p["min"] is not None:  # derived unless set: "auto" or a number in range
+        numbers = numeric_value(p).filter(lambda tv: tv[0].strip() != "auto")
+        return st.one_of(st.just(("auto", False)), numbers)
     if isinstance(v, int | float):  # no range (e.g. comb.seed): numbers and non-numbers
         return st.one_of(
             st.integers(0, 2**31).map(lambda i: (str(i), False)),

@@ -94,3 +94,20 @@ def test_bad_design_files(registry, tmp_path):
     lst.write_text("- 1\n- 2\n")
     with pytest.raises(ValueError, match="mapping"):
         registry.load(lst)
+
+
+def test_heater_power_shows_auto_and_takes_a_number_or_auto():
+    """``comb.heater_power_w`` unset means "the power that puts the pump line on lambda_0":
+    the registry shows ``auto`` (not a 0.0 that would mean "heater off"), ``--set`` takes a
+    number in its range or ``auto``; anything else names the parameter and the range."""
+    from qkdchip.sims.devices import comb_settings
+
+    p = d.param("comb.heater_power_w")
+    assert p.value == "auto" and (p.min, p.max, p.unit) == (0.0, 2.0, "W")
+    assert comb_settings().heater_power_w is None
+    set_ = d.load(None, ["comb.heater_power_w=0.04"])
+    assert comb_settings(set_).heater_power_w == 0.04
+    assert comb_settings(d.load(None, ["comb.heater_power_w=auto"])).heater_power_w is None
+    for bad in ("abc", "3", ""):
+        with pytest.raises(ValueError, match=r"comb\.heater_power_w"):
+            d.load(None, [f"comb.heater_power_w={bad}"])

@@ -118,6 +118,49 @@ def test_kerr_two_mode_state_solves_the_coupled_equations() -> None:
     assert np.diff(ra).min() < -1.0  # the tilted upper branch is followed to its end, then drops
 
 
+@pytest.mark.parametrize("zeta", [-1.0, 1.5, 3.0])
+def test_lle_pumped_mode_with_shift_and_extra_loss_is_the_full_forward_backward_state(
+    zeta: float,
+) -> None:
+    """The reduced model the LLE gets (zeta_0 = zeta - 2 rho_b, mode 0 shifted red by beta^2
+    Delta_b / (2 (1 + Delta_b^2)) kappa and damped by beta^2 / (1 + Delta_b^2)) holds the exact
+    two-mode state of the pumped mode: the split-step solver started there stays there; without
+    the extra loss it runs off (the loss is not optional)."""
+    from qkdchip.sims.physics.lle import LLEConfig, LLESolver
+
+    f2, beta = 3.0, 2.0
+    z = np.arange(-10.0, zeta + 1e-9, 0.005)
+    ra, rb = (x[-1] for x in sil.two_mode_branch(f2, beta, z))
+    db = zeta - rb - 2 * ra
+    g = 1 + 1j * (zeta - ra - 2 * rb) + beta**2 / (1 + 1j * db)
+    a = math.sqrt(f2) / g
+    loss, shift = beta**2 / (1 + db**2), beta**2 * db / (2 * (1 + db**2))
+    a0 = np.zeros(16, complex)
+    a0[0] = a
+    drift = {}
+    for with_loss in (True, False):
+        cfg = LLEConfig(
+            d2=-0.03,
+            n_modes=16,
+            mode_shifts={0: -shift},
+            mode_losses={0: loss} if with_loss else {},
+            noise=0.0,
+        )
+        out, *_ = LLESolver(cfg).propagate(a0, math.sqrt(f2), zeta - 2 * rb, 30.0)
+        drift[with_loss] = abs(out[0] - a) / abs(a)
+    assert drift[True] < 1e-4
+    assert drift[False] > 0.05
+
+
+def test_lle_extra_loss_of_the_pumped_mode_is_checked() -> None:
+    from qkdchip.sims.physics.lle import LLEConfig
+
+    with pytest.raises(ValueError, match=r"mode_losses\[0\]"):
+        LLEConfig(d2=-0.03, n_modes=16, mode_losses={0: -0.1})
+    with pytest.raises(ValueError, match="mode_losses key"):
+        LLEConfig(d2=-0.03, n_modes=16, mode_losses={8: 0.1})
+
+
 def test_sil_without_backscatter_or_feedback_is_not_locked() -> None:
     for beta, tc in ((0.0, 0.8), (1.0, 0.0)):
         s = sil.self_injection_lock(1.49e8, 0.5, 4.0, beta, 3.0, tc, 0.0)
@@ -333,3 +376,68 @@ def test_default_chip_locks_to_the_blue_supermode_and_a_longer_air_gap_to_the_re
     assert s.locked and s.supermode == "symmetric"
     assert s.mode_shift_kappa == pytest.approx(0.81, abs=0.01)
     assert s.detuning_zeta == pytest.approx(3.33, abs=0.02)
+
+
+@pytest.mark.slow
+def test_sil_drive_takes_zeta_shift_loss_and_k_from_the_lock_point_unless_typed() -> None:
+    """``comb.sil_drive``: the LLE runs at the lock point's zeta_0, shift and extra loss, and
+    the line narrowing uses the model's K (dnu = dnu_free / K^2); a typed ``comb.sil_k`` or
+    ``comb.detuning_zeta`` overrides its part; without the drive the extra loss is 0."""
+    from qkdchip.base.design import Design
+    from qkdchip.sims import devices
+
+    op = devices.operating_point(Design({"comb.sil_drive": True}))
+    lock = op["sil"]
+    assert lock.locked and op["sil_drives"]
+    assert (op["detuning_zeta"], op["mode_shift_kappa"]) == (
+        lock.detuning_zeta,
+        lock.mode_shift_kappa,
+    )
+    assert op["pump_mode_extra_loss"] == lock.pump_mode_extra_loss > 0
+    assert op["sil_k"] == lock.stabilization_k >= 2.0
+    typed = devices.operating_point(
+        Design({"comb.sil_drive": True, "comb.sil_k": 100.0, "comb.detuning_zeta": 4.5})
+    )
+    assert typed["sil_k"] == 100.0 and typed["detuning_zeta"] == 4.5
+    assert typed["mode_shift_kappa"] == lock.mode_shift_kappa
+    off = devices.operating_point()
+    assert off["pump_mode_extra_loss"] == 0.0 and off["sil_k"] == 224.0 and not off["sil_drives"]
+
+
+@pytest.mark.slow
+def test_sil_dark_pulse_loses_its_pump_margin_to_the_pumped_modes_extra_loss() -> None:
+    """The blocking finding of docs/physics.md 3b, at the chip's own SIL point with beta 2 and
+    psi ~ 0 (air gap 0.75 um, laser 2.9 GHz blue): the lock is on the symmetric supermode
+    (red shift 0.83 kappa, extra loss 0.87); the map at that shift has the dark pulse over the
+    whole -3 dB without the loss, but only from 50 mW up with it (pump margin 0 dB)."""
+    from qkdchip.base.design import Design
+    from qkdchip.sims import devices
+    from qkdchip.sims.physics.comb import existence_map
+
+    design = Design(
+        {
+            "server.pump.air_gap_um": 0.75,
+            "comb.sil_backscatter": 2.0,
+            "comb.sil_laser_detuning_zeta": -250.0,
+        }
+    )
+    p = devices.sil_point(design)
+    assert p.supermode == "symmetric" and abs(p.feedback_phase_rad) < 0.05
+    assert p.mode_shift_kappa == pytest.approx(0.83, abs=0.01)
+    assert p.pump_mode_extra_loss == pytest.approx(0.87, abs=0.01)
+    ring = devices.ring_params(design)
+    margins = {
+        loss: existence_map(
+            ring,
+            0.05,
+            p.detuning_zeta,
+            p.mode_shift_kappa,
+            power_db=(-3, -2, -1, 0),
+            pump_mode_extra_loss=loss,
+        ).margins()
+        for loss in (0.0, p.pump_mode_extra_loss)
+    }
+    assert margins[0.0]["state_at_point"] == "dark_pulse"
+    assert margins[0.0]["margin_db"]["down"] is None  # dark down to the map's -3 dB edge
+    lossy = margins[p.pump_mode_extra_loss]
+    assert lossy["state_at_point"] == "dark_pulse" and lossy["margin_db"]["down"] == 0.0

@@ -153,3 +153,28 @@ def test_bad_input_raises(kwargs: dict, name: str) -> None:
 def test_line_lookup_out_of_range(comb) -> None:
     with pytest.raises(ValueError, match="k=9999"):
         comb.line(9999)
+
+
+def test_map_margins_count_from_the_grid_copy_of_an_off_grid_point() -> None:
+    """An operating point off the 0.5 grid (a SIL lock point, zeta_0 3.1869674813) is added to
+    the grid rounded to 1e-6; the margin to the grid's next point is measured from that copy, so
+    a point on the region's edge has margin 0, not -5e-7."""
+    import numpy as np
+
+    from qkdchip.sims.physics.comb import ExistenceMap
+
+    z = np.array([2.5, 3.0, 3.186967, 3.5])
+    states = (("dark_pulse", "dark_pulse", "dark_pulse", "cw"),)
+    m = ExistenceMap(
+        pump_power_w=np.array([0.05]),
+        zeta=z,
+        states=states,
+        n_lines=np.zeros((1, 4), dtype=np.int64),
+        point_power_w=0.05,
+        point_zeta=3.1869674813,
+        mode_shift_kappa=0.83,
+        wall_s=0.0,
+        pump_mode_extra_loss=0.87,
+    ).margins()
+    assert m["margin_zeta0"] == {"down": None, "up": 0.0}
+    assert m["zeta0"] == [2.5, 3.186967]

@@ -128,7 +128,10 @@ def plot_map(emap, path: Path, laser_axis: list[dict] | None = None) -> Path:
         ax.plot([], [], "s", color=colours[s], label=s)
     ax.set_xlabel("detuning zeta_0")
     ax.set_ylabel("pump power in the bus (mW)")
-    ax.set_title(f"comb states, pumped-mode shift {emap.mode_shift_kappa:g} kappa")
+    loss = (
+        f", extra loss {emap.pump_mode_extra_loss:.2f} kappa" if emap.pump_mode_extra_loss else ""
+    )
+    ax.set_title(f"comb states, pumped-mode shift {emap.mode_shift_kappa:.3g} kappa{loss}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     if laser_axis:
         for j, row in enumerate(laser_axis):
@@ -231,6 +234,7 @@ def register(app: typer.Typer) -> None:
                 comb.detuning_zeta,
                 comb.mode_shift_kappa,
                 seed=comb_seed(design),
+                pump_mode_extra_loss=comb.pump_mode_extra_loss,
             )
             out["map"] = emap.to_dict()
             from qkdchip.sims.devices import sil_laser_axis

@@ -61,6 +61,12 @@ COMB_RANGES: dict[str, Range] = {
     "mode_shift_kappa": Range(
         -10.0, 10.0, "kappa", "red shift of the pumped mode (units of kappa; < 0: blue)"
     ),
+    "pump_mode_extra_loss": Range(
+        0.0,
+        50.0,
+        "kappa",
+        "extra energy decay of the pumped mode (units of kappa; SIL backscatter)",
+    ),
     "pump_linewidth_hz": Range(1.0, 1e9, "Hz", "free-running pump laser linewidth"),
     "sil_k": Range(1.0, 1e6, "", "self-injection-locking stabilisation coefficient K"),
     "power_drift_per_12h": Range(0.0, 1.0, "", "fractional line-power drift over 12 h"),
@@ -132,6 +138,7 @@ class CombResult:
     lle: LLEResult = field(repr=False)
     pump_frequency_hz: float | None = None  # None: the ring's pump frequency (c / lambda_p)
     extras: dict[str, Any] = field(default_factory=dict, repr=False)  # sil, heater blocks
+    pump_mode_extra_loss: float = 0.0  # extra decay of mode 0, units of kappa (SIL backscatter)
 
     # ---------------------------------------------------------------- derived figures
     @property
@@ -242,6 +249,7 @@ class CombResult:
             "detuning_zeta": self.detuning_zeta,
             "detuning_mhz": self.detuning_hz / 1e6,
             "mode_shift_kappa": self.mode_shift_kappa,
+            "pump_mode_extra_loss": self.pump_mode_extra_loss,
             "n_lines_within_30db": self.n_lines_within(30.0),
             "line_linewidth_hz": self.line_linewidth_hz,
             "conversion_efficiency": self.conversion_efficiency,
@@ -268,6 +276,7 @@ def simulate_comb(
     seed: int = 0,
     max_settle: float = 2000.0,
     pump_frequency_hz: float | None = None,
+    pump_mode_extra_loss: float = 0.0,
 ) -> CombResult:
     """Run the LLE of ``ring`` to a stationary state and return the comb at the bus output.
 
@@ -299,6 +308,10 @@ def simulate_comb(
         99.8            .    .    .    D17  D21  D23  D25  D27  D29  D29  D31
 
     Without the mode shift the normal-dispersion ring stays CW everywhere.
+
+    ``pump_mode_extra_loss``: extra energy decay of the pumped mode (units of kappa; 0 by
+    default), the loss it feels from its coupling into the backward wave when the pump is
+    self-injection locked (:mod:`.sil`: ``beta^2 / (1 + Delta_b^2)``).
     """
     ring = RingParams() if ring is None else ring
     if pump_frequency_hz is not None:
@@ -314,13 +327,22 @@ def simulate_comb(
         "n_modes": n_modes,
         "scan_rate": scan_rate,
         "seed": seed,
+        "pump_mode_extra_loss": pump_mode_extra_loss,
     }
     for name, value in args.items():
         COMB_RANGES[name].check(name, value)
     f2 = ring.f2(pump_power_w)
     noise = math.sqrt(2.0 * ring.g0_rad_s / ring.kappa)
     shifts = {0: -mode_shift_kappa} if mode_shift_kappa else {}
-    cfg = LLEConfig(d2=ring.d2, n_modes=n_modes, mode_shifts=shifts, noise=noise, seed=seed)
+    losses = {0: pump_mode_extra_loss} if pump_mode_extra_loss else {}
+    cfg = LLEConfig(
+        d2=ring.d2,
+        n_modes=n_modes,
+        mode_shifts=shifts,
+        noise=noise,
+        seed=seed,
+        mode_losses=losses,
+    )
     res = LLESolver(cfg).steady_state(
         math.sqrt(f2),
         detuning_zeta,
@@ -353,6 +375,7 @@ def simulate_comb(
         power_drift_per_12h=power_drift_per_12h,
         lle=res,
         pump_frequency_hz=pump_frequency_hz,
+        pump_mode_extra_loss=float(pump_mode_extra_loss),
     )
 
 
@@ -373,6 +396,7 @@ class ExistenceMap:
     point_zeta: float
     mode_shift_kappa: float
     wall_s: float
+    pump_mode_extra_loss: float = 0.0
 
     def _runs(self, axis_values, ok, at):
         """Contiguous run of ``ok`` containing index ``at`` -> (lo, hi) values, or None."""
@@ -407,11 +431,10 @@ class ExistenceMap:
             "down": float(abs(db[col[0]])) if col[0] > 0 else None,
             "up": float(db[col[1]]) if col[1] < len(db) - 1 else None,
         }
+        z_pt = self.zeta[iz]  # the grid's copy of the point (rounded to 1e-6 there)
         out["margin_zeta0"] = {
-            "down": float(self.point_zeta - self.zeta[row[0]]) if row[0] > 0 else None,
-            "up": float(self.zeta[row[1]] - self.point_zeta)
-            if row[1] < len(self.zeta) - 1
-            else None,
+            "down": float(z_pt - self.zeta[row[0]]) if row[0] > 0 else None,
+            "up": float(self.zeta[row[1]] - z_pt) if row[1] < len(self.zeta) - 1 else None,
         }
         out["grid_step_db"] = float(db[1] - db[0]) if len(db) > 1 else None
         out["grid_step_zeta0"] = float(self.zeta[1] - self.zeta[0]) if len(self.zeta) > 1 else None
@@ -422,6 +445,7 @@ class ExistenceMap:
             "pump_mw": [float(p * 1e3) for p in self.pump_power_w],
             "zeta0": [float(z) for z in self.zeta],
             "mode_shift_kappa": self.mode_shift_kappa,
+            "pump_mode_extra_loss": self.pump_mode_extra_loss,
             "states": [list(r) for r in self.states],
             "n_lines_within_30db": self.n_lines.tolist(),
             "point": {"pump_mw": self.point_power_w * 1e3, "zeta0": self.point_zeta},
@@ -441,18 +465,21 @@ def existence_map(
     scan_rate: float = 0.1,
     hold: float = 100.0,
     seed: int = 0,
+    pump_mode_extra_loss: float = 0.0,
 ) -> ExistenceMap:
     """States over pump power (``pump_power_w`` x 10^(dB/10)) x detuning, one vectorised batch:
     every run is scanned from zeta = -2 to its detuning in the same normalised time (the
     slowest at ``scan_rate``), held for ``hold``, then classified from its field against a
     snapshot taken ``hold/10`` earlier (non-stationary -> chaos). The operating point's detuning
-    is added to the grid. ``n_modes`` 64 resolves the dark pulse's ~30 lines (coarse, cheap)."""
+    is added to the grid. ``n_modes`` 64 resolves the dark pulse's ~30 lines (coarse, cheap).
+    ``pump_mode_extra_loss``: as :func:`simulate_comb` (the SIL backscatter's loss of mode 0)."""
     import time
 
     t0 = time.perf_counter()
     COMB_RANGES["pump_power_w"].check("pump_power_w", pump_power_w)
     COMB_RANGES["detuning_zeta"].check("detuning_zeta", detuning_zeta)
     COMB_RANGES["mode_shift_kappa"].check("mode_shift_kappa", mode_shift_kappa)
+    COMB_RANGES["pump_mode_extra_loss"].check("pump_mode_extra_loss", pump_mode_extra_loss)
     db = np.asarray(list(power_db), dtype=np.float64)
     z = np.asarray(MAP_ZETAS if zetas is None else list(zetas), dtype=np.float64)
     z = np.unique(np.round(np.append(z, detuning_zeta), 6))
@@ -463,8 +490,16 @@ def existence_map(
     zeta = np.ones((powers.size, 1)) * z[None, :]
     noise = math.sqrt(2.0 * ring.g0_rad_s / ring.kappa)
     shifts = {0: -mode_shift_kappa} if mode_shift_kappa else {}
+    losses = {0: pump_mode_extra_loss} if pump_mode_extra_loss else {}
     sol = LLESolver(
-        LLEConfig(d2=ring.d2, n_modes=n_modes, mode_shifts=shifts, noise=noise, seed=seed)
+        LLEConfig(
+            d2=ring.d2,
+            n_modes=n_modes,
+            mode_shifts=shifts,
+            noise=noise,
+            seed=seed,
+            mode_losses=losses,
+        )
     )
     sol._rng = np.random.default_rng(seed)
     a = sol.initial(f.shape)
@@ -492,4 +527,5 @@ def existence_map(
         point_zeta=float(detuning_zeta),
         mode_shift_kappa=float(mode_shift_kappa),
         wall_s=time.perf_counter() - t0,
+        pump_mode_extra_loss=float(pump_mode_extra_loss),
     )

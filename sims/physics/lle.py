@@ -16,6 +16,10 @@ al., Nat. Photon. 9, 594 (2015)) or the backscatter splitting of a self-injectio
 (Lihachev et al., Nat. Commun. 13, 1771 (2022)); it is what lets the normal-dispersion ring leave
 the (otherwise MI-stable) homogeneous state and form a dark pulse (platicon).
 
+``mode_losses={0: l}`` adds an extra decay of mode mu (units of kappa for the energy decay rate,
+i.e. of kappa/2 for the amplitude: ``-(1 + l + i zeta_mu) psi_mu``): the loss a pumped mode
+feels from its coupling into the backward wave of a self-injection-locked pump (:mod:`.sil`).
+
 Numerics: Strang split-step Fourier. The linear part (loss, detuning, dispersion, mode shifts)
 *and* the pump are integrated exactly over a step (exponential integrator for the affine
 ODE ``a' = L a + f``: ``a(h) = e^{Lh} a + f (e^{Lh} - 1)/L``); the Kerr part ``psi' = i|psi|^2 psi``
@@ -64,6 +68,7 @@ __all__ = [
     "detuning_profile",
     "energy_balance_residual",
     "lle_rhs",
+    "loss_profile",
     "mi_threshold_f2",
     "mode_numbers",
     "sideband_growth_rates",
@@ -76,6 +81,7 @@ _D2_RANGE = Range(-10.0, 10.0, "", "normalised dispersion D2/kappa")
 _F_RANGE = Range(0.0, 100.0, "", "normalised pump amplitude f")
 _ZETA_RANGE = Range(-100.0, 200.0, "", "normalised detuning zeta_0")
 _SHIFT_RANGE = Range(-50.0, 50.0, "kappa", "local mode shift in units of kappa")
+_LOSS_RANGE = Range(0.0, 50.0, "kappa", "extra energy decay rate of a mode in units of kappa")
 
 
 # --------------------------------------------------------------------------- mode grid
@@ -102,6 +108,22 @@ def detuning_profile(
         _SHIFT_RANGE.check(f"mode_shifts[{m}]", s)
         prof[int(m) % n_modes] += 2.0 * s
     return prof
+
+
+def loss_profile(
+    n_modes: int, mode_losses: Mapping[int, float] | None = None
+) -> NDArray[np.float64]:
+    """Extra normalised decay l_mu of each mode (FFT order; units of kappa, module doc)."""
+    out = np.zeros(n_modes)
+    mode_numbers(n_modes)  # validates n_modes
+    for m, loss in (mode_losses or {}).items():
+        if not isinstance(m, int | np.integer) or not -n_modes // 2 <= m < n_modes // 2:
+            raise ValueError(
+                f"mode_losses key mu={m!r} must be an integer in [{-n_modes // 2}, {n_modes // 2 - 1}]"
+            )
+        _LOSS_RANGE.check(f"mode_losses[{m}]", loss)
+        out[int(m) % n_modes] += loss
+    return out
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -299,11 +321,14 @@ class LLEConfig:
     phase_per_step: float = 0.05
     noise: float = 1e-6
     seed: int = 0
+    mode_losses: Mapping[int, float] = field(default_factory=dict)  # extra decay, units of kappa
 
     def __post_init__(self) -> None:
         _D2_RANGE.check("d2", self.d2)
         object.__setattr__(self, "mode_shifts", dict(self.mode_shifts))
+        object.__setattr__(self, "mode_losses", dict(self.mode_losses))
         detuning_profile(self.n_modes, self.d2, self.mode_shifts)  # validates
+        loss_profile(self.n_modes, self.mode_losses)  # validates
         if self.dt is not None:
             Range(1e-6, 0.5, "", "time step (units of 2/kappa)").check("dt", self.dt)
         Range(1e-4, 0.5, "rad", "nonlinear phase per step").check(
@@ -315,6 +340,12 @@ class LLEConfig:
     def profile(self) -> NDArray[np.float64]:
         """zeta_mu - zeta_0 in FFT order."""
         return detuning_profile(self.n_modes, self.d2, self.mode_shifts)
+
+    @property
+    def linear_profile(self) -> NDArray[np.complex128]:
+        """(zeta_mu - zeta_0) - i l_mu: the linear rate is ``-(1 + i zeta_0 + i linear_profile)``
+        (a mode's extra loss l_mu as an imaginary detuning)."""
+        return self.profile - 1j * loss_profile(self.n_modes, self.mode_losses)
 
     def step_for(self, f: float, zeta_max: float) -> float:
         """Step rule: h = min(0.05, phi_max / rho_max).
@@ -390,14 +421,15 @@ def _affine(
     zeta: NDArray[np.float64],
     hh: float,
     static: NDArray[np.complex128],
-    prof0: float,
+    prof0: float | complex,
     f_b: NDArray[np.float64],
 ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
     """Exact flow of the linear part + pump over hh: a -> E a + p delta_mu0.
 
     ``E_mu = exp(-(1 + i zeta_0) hh) exp(-i (zeta_mu - zeta_0) hh)`` (``static`` is the second
     factor); the pumped mode has the rate ``L_0 = -(1 + i (zeta_0 + prof0))`` (prof0 = its mode
-    shift) and receives ``p = f (exp(L_0 hh) - 1) / L_0`` (Re L_0 = -1: never singular).
+    shift; complex with an extra loss: Im prof0 = -l_0) and receives ``p = f (exp(L_0 hh) - 1) /
+    L_0`` (Re L_0 = -1 - l_0 < 0: never singular).
     """
     lin0 = -(1.0 + 1j * (zeta + prof0))
     e = np.exp(-(1.0 + 1j * zeta) * hh) * static
@@ -420,6 +452,8 @@ class LLESolver:
         self.n = config.n_modes
         self.mu = mode_numbers(self.n)
         self.profile = config.profile
+        # real when no mode has an extra loss (bit-identical to the lossless propagator)
+        self._linear = config.linear_profile if any(config.mode_losses.values()) else self.profile
         self._rng = np.random.default_rng(config.seed)
 
     # ------------------------------------------------------------------ primitives
@@ -461,14 +495,14 @@ class LLESolver:
             )
         n_steps = max(1, math.ceil(t / dt - 1e-9))
         h = t / n_steps
-        prof = self.profile  # (N,)
+        prof = self._linear  # (N,) detuning profile - i extra loss
         # exact linear propagator factors: exp(-(1 + i zeta_mu) h) = exp(-(1 + i zeta_0) h) * static
         static_full = np.exp(-1j * prof * h)
         static_half = np.exp(-1j * prof * h / 2)
         noise_amp = self.config.noise * math.sqrt(h / 2.0)
         trace_every = max(1, n_steps // n_trace) if n_trace else 0
         ramp = not np.array_equal(zs, ze)
-        prof0 = float(prof[0])
+        prof0 = complex(prof[0]) if np.iscomplexobj(prof) else float(prof[0])
 
         def zeta_at(m: int) -> NDArray[np.float64]:
             return zs + (ze - zs) * (m * h / t) if ramp else zs
@@ -532,7 +566,7 @@ class LLESolver:
         h: float,
         t: float,
         static_full: NDArray[np.complex128],
-        prof0: float,
+        prof0: float | complex,
         noise_amp: float,
         ramp: bool,
     ) -> NDArray[np.complex128]:

@@ -48,13 +48,15 @@ cross-phase modulates every forward mode by ``2 rho_b``; only the pumped mode fe
 b``, which in the forward LLE is a detuning change ``- beta^2 Delta_b / (1 + Delta_b^2)`` and an
 extra loss ``beta^2 / (1 + Delta_b^2)`` of mode 0. Hence ``zeta_0(LLE) = zeta_locked - 2 rho_b``
 and a red mode shift ``beta^2 Delta_b / (2 (1 + Delta_b^2))`` kappa (positive on the symmetric,
-red supermode; negative on the antisymmetric one); the extra loss is reported
-(``pump_mode_extra_loss``, in units of kappa/2) but not carried into the LLE, whose mode shifts
-are detunings only.
+red supermode; negative on the antisymmetric one) and the extra loss ``pump_mode_extra_loss`` =
+``beta^2 / (1 + Delta_b^2)`` (the normalised amplitude rate, units of kappa/2; equally the extra
+energy decay in units of kappa), which the LLE carries as ``mode_losses={0: l}``
+(:mod:`.lle`). With both, the LLE's pumped mode at the lock point is the exact forward/backward
+state (test: the split-step solver started there stays there).
 
-Approximations: the CW intracavity powers stand for the comb's mean power; the pumped mode's
-extra loss is not in the LLE; the laser's carrier dynamics (relaxation oscillations) are not
-modelled (steady state).
+Approximations: the CW intracavity powers stand for the comb's mean power (Delta_b is frozen at
+the lock point: the backward wave is one CW mode); the laser's carrier dynamics (relaxation
+oscillations) are not modelled (steady state).
 """
 
 from __future__ import annotations
@@ -180,7 +182,7 @@ class SILResult:
     kappa_rad_s: float
     supermode: str = "none"  # "symmetric" (red, +beta) / "antisymmetric" (blue, -beta) / "none"
     backward_power_rho: float = 0.0  # rho_b at the lock point (XPM 2 rho_b on the forward modes)
-    pump_mode_extra_loss: float = 0.0  # beta^2/(1 + Delta_b^2), units of kappa/2 (not in LLE)
+    pump_mode_extra_loss: float = 0.0  # beta^2/(1 + Delta_b^2), units of kappa/2 (LLE mode 0)
     laser_zeta: float = 0.0  # zeta_locked: the laser's detuning from the cold resonance
 
     @property
