@@ -111,6 +111,36 @@ def star(a: tuple, b: tuple) -> tuple:
     return s11, fwd, bwd, s22
 
 
+def _resolver(
+    fns: Mapping[str, Callable[..., Any]], defaults: Mapping[str, dict[str, Any]]
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """``settings -> {member: its settings}`` as a sax circuit resolves them: the members'
+    defaults, the given settings over them, a setting that is not a member's name forwarded to
+    every member that takes it (``sax.update_settings``), the members' own settings last."""
+
+    def resolve(settings: Mapping[str, Any]) -> dict[str, Any]:
+        full = sax.merge_dicts(defaults, settings)
+        glob = {k: full.pop(k) for k in list(full) if k not in fns}
+        if glob:
+            full = sax.update_settings(full, **glob)
+            full = sax.merge_dicts(full, {k: v for k, v in settings.items() if k in fns})
+        return full
+
+    return resolve
+
+
+def _model(fn: Callable[..., Any], name: str, defaults: Mapping[str, dict[str, Any]]):
+    """``fn`` named ``name`` with keyword-only parameters ``defaults`` (what sax reads)."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__signature__ = inspect.Signature(
+        [
+            inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+            for k, v in defaults.items()
+        ]
+    )
+    return fn
+
+
 def chain_model(
     members: tuple[ChainMember, ...],
     models: Mapping[str, Callable[..., Any]],
@@ -120,34 +150,125 @@ def chain_model(
     member's input) and ``o2`` (the last member's output), composed with :func:`star`.
 
     Its defaults (the signature, as ``sax.get_settings`` reads it) are each member's defaults
-    as sax computes them; settings that are not a member's name are forwarded to every member
-    that takes them (``sax.update_settings``), then the members' own settings override them,
-    as a sax circuit does."""
-    names = tuple(m.name for m in members)
+    as sax computes them; the settings given reach the members as in a sax circuit
+    (:func:`_resolver`)."""
     fns = {m.name: models[m.component] for m in members}
     defaults = {m.name: _member_defaults(fns[m.name], instances[m.name]) for m in members}
+    resolve = _resolver(fns, defaults)
 
     def chain(**settings: Any) -> sax.SDict:
-        full = sax.merge_dicts(defaults, settings)
-        glob = {k: full.pop(k) for k in list(full) if k not in fns}
-        if glob:
-            full = sax.update_settings(full, **glob)
-            full = sax.merge_dicts(full, {k: v for k, v in settings.items() if k in fns})
+        full = resolve(settings)
         acc = None
         for m in members:
             s = _entries(sax.sdict(fns[m.name](**full[m.name])), m)
             acc = s if acc is None else star(acc, s)
         s11, s12, s21, s22 = acc
-        ref = next(x for x in acc if x is not None)
-        zero = jnp.zeros_like(ref)
+        zero = jnp.zeros_like(next(x for x in acc if x is not None))
         out = {("o1", "o1"): s11, ("o1", "o2"): s12, ("o2", "o1"): s21, ("o2", "o2"): s22}
         return {k: zero if v is None else v for k, v in out.items()}
 
-    chain.__name__ = "chain_" + "_".join(names[:1] + names[-1:])
-    chain.__signature__ = inspect.Signature(
-        [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=defaults[n]) for n in names]
-    )
-    return chain
+    return _model(chain, f"chain_{members[0].name}_{members[-1].name}", defaults)
+
+
+def _one_minus(x):
+    """1 - x, with None = 0 and the exact 1 kept as the Python number 1.0."""
+    return 1.0 if x is None else 1.0 - x
+
+
+def _prod(*xs):
+    """The product of ``xs`` (None = 0: the product is None; exact 1.0 factors skipped)."""
+    out = 1.0
+    for x in xs:
+        if x is None:
+            return None
+        if isinstance(x, float) and x == 1.0:
+            continue
+        out = x if isinstance(out, float) else out * x
+    return out
+
+
+def _sum(*xs):
+    """The sum of ``xs`` (None = 0: skipped; None when all are)."""
+    out = None
+    for x in xs:
+        out = _add(out, x)
+    return out
+
+
+def interconnect(block: dict[tuple[str, str], Any], k: str, m: str) -> None:
+    """Join ports ``k`` and ``m`` of the S entries ``block`` in place (equation 6 of
+    Filipsson, 11th European Microwave Conference, 1981, as sax's Filipsson-Gunnar backend),
+    computing only the entries that are not structurally zero: an absent entry is an exact zero,
+    and an entry (i, j) changes only where i reaches k or m and k or m reaches j (``m``: the l of the paper)::
+
+        S'ij = Sij + [Skj Sim (1 - Smk) + Smj Sik (1 - Skm) + Skj Smm Sik + Smj Skk Sim] / D
+        D    = (1 - Skm)(1 - Smk) - Skk Smm
+    """
+    skk, skm, smk, smm = block.get((k, k)), block.get((k, m)), block.get((m, k)), block.get((m, m))
+    reflective = not (skk is None or smm is None) or skm is not None or smk is not None
+    inv = None
+    if reflective:
+        d = _sum(_prod(_one_minus(skm), _one_minus(smk)), _neg(_prod(skk, smm)))
+        inv = 1.0 / d
+    joined = (k, m)
+    rows = [i for i in _ports(block) if i not in joined and ((i, k) in block or (i, m) in block)]
+    cols = [j for j in _ports(block) if j not in joined and ((k, j) in block or (m, j) in block)]
+    for i in rows:
+        sik, sim = block.get((i, k)), block.get((i, m))
+        for j in cols:
+            skj, smj = block.get((k, j)), block.get((m, j))
+            num = _sum(
+                _prod(skj, sim, _one_minus(smk)),
+                _prod(smj, sik, _one_minus(skm)),
+                _prod(skj, smm, sik),
+                _prod(smj, skk, sim),
+            )
+            if num is not None:
+                block[i, j] = _add(block.get((i, j)), num if inv is None else num * inv)
+    for key in [key for key in block if key[0] in joined or key[1] in joined]:
+        del block[key]
+
+
+def _neg(x):
+    return None if x is None else -x
+
+
+def _ports(block: Mapping[tuple[str, str], Any]) -> list[str]:
+    """The ports of ``block`` in first-seen order (deterministic)."""
+    return list(dict.fromkeys(p for key in block for p in key))
+
+
+def level_model(
+    name: str, net: Mapping[str, Any], models: Mapping[str, Callable[..., Any]]
+) -> Callable[..., sax.SDict]:
+    """The model of one flat netlist level: its instances evaluated with their models and
+    joined net by net with :func:`interconnect` (the Filipsson-Gunnar algorithm of sax's
+    ``filipsson_gunnar`` backend without the arithmetic on structural zeros). The settings are
+    those of ``sax.circuit`` of the level (:func:`_resolver`); the SDict holds every pair of
+    the level's ports (zeros where no path joins them), as sax's backend returns."""
+    instances = net["instances"]
+    fns = {k: models[v["component"]] for k, v in instances.items()}
+    defaults = {k: _member_defaults(fns[k], v) for k, v in instances.items()}
+    resolve = _resolver(fns, defaults)
+    nets = [(n["p1"], n["p2"]) for n in net.get("nets", [])]
+    ports = dict(net.get("ports", {}))
+
+    def level(**settings: Any) -> sax.SDict:
+        full = resolve(settings)
+        block: dict[tuple[str, str], Any] = {}
+        for inst, fn in fns.items():
+            for (p, q), v in sax.sdict(fn(**full[inst])).items():
+                block[f"{inst},{p}", f"{inst},{q}"] = v
+        for k, m in nets:
+            interconnect(block, k, m)
+        zero = jnp.zeros_like(next(iter(block.values())))
+        return {
+            (pi, pj): block.get((ri, rj), zero)
+            for pi, ri in ports.items()
+            for pj, rj in ports.items()
+        }
+
+    return _model(level, _identifier(name), defaults)
 
 
 def _ports_of(component: str, models: Mapping[str, Callable[..., Any]], cache: dict) -> tuple:
@@ -369,7 +490,10 @@ def circuit(
         net, chain_models, where[name] = simplify_flat(name, recnet[name], compiled, ports_cache)
         compiled.update(chain_models)
         simplified[name] = net
-        fn, _ = sax.circuit({name: net}, compiled, backend=backend)
+        if backend in ("filipsson_gunnar", "fg"):
+            fn = level_model(name, net, compiled)
+        else:
+            fn, _ = sax.circuit({name: net}, compiled, backend=backend)
         compiled[name] = fn
         members.update(
             {
