@@ -147,7 +147,8 @@ def chain_model(
     instances: Mapping[str, Mapping[str, Any]],
 ) -> Callable[..., sax.SDict]:
     """The model of a chain: ``f(**{member: settings}) -> SDict`` over ports ``o1`` (the first
-    member's input) and ``o2`` (the last member's output), composed with :func:`star`.
+    member's input) and ``o2`` (the last member's output), composed with :func:`star`; the
+    entries that are exact zeros (no reflection anywhere in the chain) are left out.
 
     Its defaults (the signature, as ``sax.get_settings`` reads it) are each member's defaults
     as sax computes them; the settings given reach the members as in a sax circuit
@@ -162,10 +163,8 @@ def chain_model(
         for m in members:
             s = _entries(sax.sdict(fns[m.name](**full[m.name])), m)
             acc = s if acc is None else star(acc, s)
-        s11, s12, s21, s22 = acc
-        zero = jnp.zeros_like(next(x for x in acc if x is not None))
-        out = {("o1", "o1"): s11, ("o1", "o2"): s12, ("o2", "o1"): s21, ("o2", "o2"): s22}
-        return {k: zero if v is None else v for k, v in out.items()}
+        keys = (("o1", "o1"), ("o1", "o2"), ("o2", "o1"), ("o2", "o2"))
+        return {k: v for k, v in zip(keys, acc, strict=True) if v is not None}
 
     return _model(chain, f"chain_{members[0].name}_{members[-1].name}", defaults)
 
@@ -199,7 +198,8 @@ def interconnect(block: dict[tuple[str, str], Any], k: str, m: str) -> None:
     """Join ports ``k`` and ``m`` of the S entries ``block`` in place (equation 6 of
     Filipsson, 11th European Microwave Conference, 1981, as sax's Filipsson-Gunnar backend),
     computing only the entries that are not structurally zero: an absent entry is an exact zero,
-    and an entry (i, j) changes only where i reaches k or m and k or m reaches j (``m``: the l of the paper)::
+    and an entry (i, j) changes only where i reaches k or m and k or m reaches j (``m`` is the
+    paper's l)::
 
         S'ij = Sij + [Skj Sim (1 - Smk) + Smj Sik (1 - Skm) + Skj Smm Sik + Smj Skk Sim] / D
         D    = (1 - Skm)(1 - Smk) - Skk Smm
@@ -244,8 +244,8 @@ def level_model(
     """The model of one flat netlist level: its instances evaluated with their models and
     joined net by net with :func:`interconnect` (the Filipsson-Gunnar algorithm of sax's
     ``filipsson_gunnar`` backend without the arithmetic on structural zeros). The settings are
-    those of ``sax.circuit`` of the level (:func:`_resolver`); the SDict holds every pair of
-    the level's ports (zeros where no path joins them), as sax's backend returns."""
+    those of ``sax.circuit`` of the level (:func:`_resolver`); the SDict leaves out the pairs of
+    ports no path joins (exact zeros, as the members' models do)."""
     instances = net["instances"]
     fns = {k: models[v["component"]] for k, v in instances.items()}
     defaults = {k: _member_defaults(fns[k], v) for k, v in instances.items()}
@@ -261,11 +261,11 @@ def level_model(
                 block[f"{inst},{p}", f"{inst},{q}"] = v
         for k, m in nets:
             interconnect(block, k, m)
-        zero = jnp.zeros_like(next(iter(block.values())))
         return {
-            (pi, pj): block.get((ri, rj), zero)
+            (pi, pj): block[ri, rj]
             for pi, ri in ports.items()
             for pj, rj in ports.items()
+            if (ri, rj) in block
         }
 
     return _model(level, _identifier(name), defaults)
@@ -405,13 +405,16 @@ class Simplified:
 
     ``self(**settings)`` moves each chain member's settings into its chain and calls the
     simplified sax circuit; ``inspect.signature(self)`` (and so ``sax.get_settings``) shows the
-    defaults at the original paths. ``where[level][instance]``: the chain an instance went
+    defaults at the original paths; the SDict holds every pair of ``ports`` (the top level's
+    ports; zeros where no path joins them, as sax's Filipsson-Gunnar backend returns).
+    ``where[level][instance]``: the chain an instance went
     into; ``components[level][instance]``: each original instance's component;
     ``counts``: instances and nets summed over the netlist levels as the circuit evaluates them
     (a sub-netlist counted once per use), ``before`` and ``after``."""
 
     inner: Callable[..., sax.SDict]
     top: str
+    ports: tuple[str, ...]
     where: dict[str, dict[str, str]]
     components: dict[str, dict[str, str]]
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -457,7 +460,11 @@ class Simplified:
         return self._move(settings, self.top, False)
 
     def __call__(self, **settings: Any) -> sax.SDict:
-        return self.inner(**self.to_simplified(settings))
+        """The circuit's SDict over every pair of its ports, as sax's Filipsson-Gunnar backend
+        returns it (the pairs no path joins are zeros)."""
+        sd = self.inner(**self.to_simplified(settings))
+        zero = jnp.zeros_like(next(iter(sd.values())))
+        return {(i, j): sd.get((i, j), zero) for i in self.ports for j in self.ports}
 
 
 def _count(recnet: Mapping[str, Mapping[str, Any]], name: str) -> dict[str, int]:
@@ -511,7 +518,7 @@ def circuit(
     }
     after = _count_after(simplified, members, top)
     counts = {"before": _count(recnet, top), "after": after}
-    out = Simplified(fn, top, where, components, counts)
+    out = Simplified(fn, top, tuple(recnet[top].get("ports", {})), where, components, counts)
     return out, {top: simplified[top], **{k: v for k, v in simplified.items() if k != top}}
 
 
