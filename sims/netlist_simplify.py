@@ -25,10 +25,16 @@ does not return is an exact zero and is left out of the arithmetic, so a reflect
 cascade costs one complex product per member and direction (one when the member is reciprocal:
 sax.reciprocal hands the same array to both directions).
 
+What is left of a level (an MZM: two MMIs and its two arm chains) is joined net by net by
+:func:`interconnect`, equation 6 of Filipsson (11th European Microwave Conference, 1981) as
+sax's backend applies it, but updating only the entries that a path reaches (absent entries are
+exact zeros); with ``backend`` other than Filipsson-Gunnar the simplified levels are compiled
+with ``sax.circuit`` and that backend instead.
+
 Addressing is unchanged: the circuit returned takes its settings, and shows its defaults
 (``sax.get_settings``), in the *original* instance paths (``{"im1": {"arm_top": {...}}}``,
 ``{"wg3": {"loss_dB_per_cm": ...}}``): :class:`Simplified` moves each member's settings into
-its chain (``{"chain_wg1_facet_out": {"im1": {...}}}``) before calling the simplified circuit, and
+its chain (``{"chain_facet_out_wg1": {"im1": {...}}}``) before calling the simplified circuit, and
 a chain hands each member exactly what sax would have handed it (its model's defaults, its
 netlist settings and ``info``, the top-level settings forwarded as sax forwards them).
 """
@@ -44,7 +50,16 @@ from typing import Any
 import jax.numpy as jnp
 import sax
 
-__all__ = ["ChainMember", "Simplified", "circuit", "simplify_flat"]
+__all__ = [
+    "ChainMember",
+    "Simplified",
+    "chain_model",
+    "circuit",
+    "interconnect",
+    "level_model",
+    "simplify_flat",
+    "star",
+]
 
 
 @dataclass(frozen=True)
@@ -483,10 +498,13 @@ def circuit(
     backend: str = "filipsson_gunnar",
 ) -> tuple[Simplified, dict[str, Any]]:
     """``sax.circuit(recnet, models, backend=backend)`` with every level's chains of two-ports
-    merged (module doc): (the circuit at the original instance paths, the simplified recursive
+    merged and, for the Filipsson-Gunnar backend, each level joined by :func:`level_model`
+    (module doc): (the circuit at the original instance paths, the simplified recursive
     netlist). The levels are compiled children first, each with the compiled levels below it as
-    models, as ``sax.circuit`` itself does; the input is not modified."""
+    models, as ``sax.circuit`` itself does (a name that is both a model and a sub-netlist is
+    the model, as in sax); the input is not modified."""
     top = next(iter(recnet))
+    recnet = {k: v for k, v in recnet.items() if k == top or k not in models}
     compiled: dict[str, Callable[..., Any]] = dict(models)
     ports_cache: dict[str, tuple] = {k: tuple(v.get("ports", {})) for k, v in recnet.items()}
     simplified: dict[str, Any] = {}
