@@ -156,6 +156,34 @@ def _model(fn: Callable[..., Any], name: str, defaults: Mapping[str, dict[str, A
     return fn
 
 
+def _product(run: list[tuple]) -> tuple:
+    """A run of reflection-free two-ports (S11 = S22 = 0) as one: the products of their
+    transmissions, multiplied pairwise (a balanced tree: under ``jax.vmap`` the neighbours that
+    do not depend on the batched settings are multiplied once, not once per batch entry)."""
+    while len(run) > 1:
+        nxt = [star(run[i], run[i + 1]) for i in range(0, len(run) - 1, 2)]
+        run = nxt + ([run[-1]] if len(run) % 2 else [])
+    return run[0]
+
+
+def _runs(parts: list[tuple]) -> list[tuple]:
+    """The members in chain order with each run of reflection-free members replaced by its
+    :func:`_product` (a reflection then crosses a run once, not member by member)."""
+    out: list[tuple] = []
+    run: list[tuple] = []
+    for part in parts:
+        if part[0] is None and part[3] is None:
+            run.append(part)
+            continue
+        if run:
+            out.append(_product(run))
+            run = []
+        out.append(part)
+    if run:
+        out.append(_product(run))
+    return out
+
+
 def chain_model(
     members: tuple[ChainMember, ...],
     models: Mapping[str, Callable[..., Any]],
@@ -174,10 +202,10 @@ def chain_model(
 
     def chain(**settings: Any) -> sax.SDict:
         full = resolve(settings)
+        parts = [_entries(sax.sdict(fns[m.name](**full[m.name])), m) for m in members]
         acc = None
-        for m in members:
-            s = _entries(sax.sdict(fns[m.name](**full[m.name])), m)
-            acc = s if acc is None else star(acc, s)
+        for part in _runs(parts):
+            acc = part if acc is None else star(acc, part)
         keys = (("o1", "o1"), ("o1", "o2"), ("o2", "o1"), ("o2", "o2"))
         return {k: v for k, v in zip(keys, acc, strict=True) if v is not None}
 
