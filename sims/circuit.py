@@ -86,6 +86,9 @@ class ChipCircuit:
 
     #: what the parameter mapping is called in messages ("params", "drive")
     PARAMS = "params"
+    #: how :meth:`batch_fn` runs the sets of a chunk: ``"vmap"`` (vectorised) or ``"map"``
+    #: (``jax.lax.map``: the parameter-independent part computed once per chunk)
+    BATCH_LOOP = "vmap"
 
     def __call__(self, **kwargs) -> sax.SDict:
         return self.circuit(**kwargs)
@@ -154,20 +157,26 @@ class ChipCircuit:
         """``f(wl_um, batch) -> S (batch, n_wl, m, m)`` (numpy) over a batch of parameter sets.
 
         ``batch``: dict of 1-D arrays of one length. The batch is evaluated ``chunk`` sets at a
-        time by one jitted ``jax.lax.map`` of the circuit and its stacking over the sets of the
-        chunk (compiled once per circuit and chunk size; the last chunk is padded with its last
-        set), so that a 1,000 x 10,000-point batch does not hold every intermediate array at
-        once. ``lax.map`` rather than ``jax.vmap``: in the loop XLA computes what does not depend
-        on the parameters (the passive elements' phases) once, before it; a ``vmap`` lets XLA
-        fuse those into the batched products and recompute them per set (3x slower for the
-        client chip at 10,000 wavelengths). Concrete inputs are range-checked first."""
+        time by one jitted function of the chunk (compiled once per circuit and chunk size; the
+        last chunk is padded with its last set), so that a 1,000 x 10,000-point batch does not
+        hold every intermediate array at once: ``jax.vmap`` of the circuit and its stacking, or,
+        where :attr:`BATCH_LOOP` is ``"map"``, ``jax.lax.map`` over the sets of the chunk (XLA
+        then computes what does not depend on the parameters once, before the loop, where a
+        ``vmap`` lets it fuse those parts into the batched products and recompute them per set;
+        the better choice depends on how much of the chip the parameters touch). Concrete inputs
+        are range-checked first."""
         if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
             raise ValueError(f"chunk={chunk!r} must be a positive integer")
 
-        def sets(wl, part):
-            return jax.lax.map(lambda p: self.dense(self.sdict(wl, p)), part)
+        def one(wl, p):
+            return self.dense(self.sdict(wl, p))
 
-        run = self.jitted("map", lambda: jax.jit(sets))
+        def sets(wl, part):
+            if self.BATCH_LOOP == "map":
+                return jax.lax.map(lambda p: one(wl, p), part)
+            return jax.vmap(one, in_axes=(None, 0))(wl, part)
+
+        run = self.jitted(("batch", self.BATCH_LOOP), lambda: jax.jit(sets))
         name = f"{self.PARAMS}_batch"
 
         def f(wl_um, batch):
