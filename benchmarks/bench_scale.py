@@ -8,7 +8,8 @@
 * ``sample``: a ``--samples``-point, 3-parameter Latin-hypercube sweep (server.ring.gap_um,
   link.upstream_a_km, link.misalignment) serially and with ``--workers 2`` (target >= 1.7x);
 * ``client``: the client chip at 10,000 wavelengths per call (target < 10 ms) and a 1,000-set
-  batch (target < 5 s), from ``bench_sparams.py``;
+  batch (target < 5 s), from ``bench_sparams.py``: the simplified netlist (the default), then
+  the netlist as it is (``simplify=False``), their ratios and the element counts of both;
 * ``wafer``: ``qkdchip wafer --wafers 100`` (2,000 dies) in a fresh process (target < 30 s).
 
 Every command runs as the user would run it (a subprocess of the installed ``qkdchip``), so
@@ -90,9 +91,22 @@ def bench_client() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from bench_sparams import bench_client as run_client
 
+    from qkdchip.sims import client
+
     res = run_client(10_000, 1_000, 5)
     for k, v in res.items():
         print(f"  client: {k:<44s} {v:10.3f}")
+    ref = run_client(10_000, 1_000, 5, simplify=False)
+    for k, v in ref.items():
+        print(f"  client, unsimplified: {k:<30s} {v:10.3f}")
+    for k in res:
+        print(f"  client: ratio unsimplified / simplified, {k:<24s} {ref[k] / res[k]:8.2f}x")
+    counts = client.client_circuit().circuit.counts
+    for when in ("before", "after"):
+        c = counts[when]
+        print(
+            f"  client: elements {when} simplification: {c['instances']} instances, {c['nets']} nets"
+        )
 
 
 def bench_wafer(env: dict[str, str]) -> None:

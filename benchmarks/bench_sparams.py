@@ -34,18 +34,19 @@ def _block(out):
     return out
 
 
-def bench_client(points: int, batch: int, repeat: int) -> dict[str, float]:
+def bench_client(points: int, batch: int, repeat: int, simplify: bool = True) -> dict[str, float]:
+    """``simplify``: the netlist simplified before compiling (the default) or as it is."""
     from qkdchip.sims import client
 
     t0 = time.perf_counter()
-    cc = client.client_circuit()
+    cc = client.client_circuit(simplify=simplify)
     t_circuit = time.perf_counter() - t0
-    f, _ports = client.client_fn()
+    f = cc.fn()
     wl = np.linspace(1.545, 1.555, points)
     drive = {"im1_v": 0.0, "pm_v": 1.0, "voa_v": 1.0}
     _, t_first = timed(f, wl, drive)
     _, t_calls = timed(f, wl, drive, repeat=repeat)
-    fb, _ = client.client_batch_fn(chunk=25)
+    fb = cc.batch_fn(25)
     rng = np.random.default_rng(0)
     batch_drive = {
         "im1_v": rng.uniform(-6, 6, batch),
@@ -67,17 +68,18 @@ def bench_client(points: int, batch: int, repeat: int) -> dict[str, float]:
     }
 
 
-def bench_server(points: int, batch: int, repeat: int) -> dict[str, float]:
+def bench_server(points: int, batch: int, repeat: int, simplify: bool = True) -> dict[str, float]:
+    """``simplify``: the netlist simplified before compiling (the default) or as it is."""
     from qkdchip.sims import server
 
     t0 = time.perf_counter()
-    server.server_circuit()
+    sc = server.server_circuit(simplify=simplify)
     t_circuit = time.perf_counter() - t0
-    f, _ports = server.server_fn()
+    f = sc.fn()
     wl = np.linspace(1.5497, 1.5499, points)
     _, t_first = timed(f, wl, {})
     _, t_calls = timed(f, wl, {}, repeat=repeat)
-    fb, _ = server.server_batch_fn(chunk=25)
+    fb = sc.batch_fn(25)
     keys = server.BATCH_KEYS
     rng = np.random.default_rng(0)
     batch_params = {k: rng.uniform(*server.BATCH_RANGES[k], batch) for k in keys}
@@ -100,9 +102,12 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=1_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument(
+        "--no-simplify", action="store_true", help="compile the netlists as they are (reference)"
+    )
     args = ap.parse_args()
     for name, bench in (("server chip", bench_server), ("client chip", bench_client)):
-        res = bench(args.points, args.batch, args.repeat)
+        res = bench(args.points, args.batch, args.repeat, simplify=not args.no_simplify)
         print(f"{name} at {args.points} wavelengths:")
         for k, v in res.items():
             print(f"  {k:<34} {v:10.3f}")

@@ -86,6 +86,9 @@ class ChipCircuit:
 
     #: what the parameter mapping is called in messages ("params", "drive")
     PARAMS = "params"
+    #: how :meth:`batch_fn` runs the sets of a chunk: ``"vmap"`` (vectorised) or ``"map"``
+    #: (``jax.lax.map``: the parameter-independent part computed once per chunk)
+    BATCH_LOOP = "vmap"
 
     def __call__(self, **kwargs) -> sax.SDict:
         return self.circuit(**kwargs)
@@ -154,13 +157,26 @@ class ChipCircuit:
         """``f(wl_um, batch) -> S (batch, n_wl, m, m)`` (numpy) over a batch of parameter sets.
 
         ``batch``: dict of 1-D arrays of one length. The batch is evaluated ``chunk`` sets at a
-        time by one jitted ``jax.vmap`` of the circuit (compiled once per circuit and chunk size;
-        the last chunk is padded with its last set), so that a 1,000 x 10,000-point batch does not
-        hold every intermediate array at once. Concrete inputs are range-checked first."""
+        time by one jitted function of the chunk (compiled once per circuit and chunk size; the
+        last chunk is padded with its last set), so that a 1,000 x 10,000-point batch does not
+        hold every intermediate array at once: ``jax.vmap`` of the circuit and its stacking, or,
+        where :attr:`BATCH_LOOP` is ``"map"``, ``jax.lax.map`` over the sets of the chunk (XLA
+        then computes what does not depend on the parameters once, before the loop, where a
+        ``vmap`` lets it fuse those parts into the batched products and recompute them per set;
+        the better choice depends on how much of the chip the parameters touch). Concrete inputs
+        are range-checked first."""
         if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
             raise ValueError(f"chunk={chunk!r} must be a positive integer")
-        run = self.jitted("vmap", lambda: jax.jit(jax.vmap(self.sdict, in_axes=(None, 0))))
-        stack = self.jitted("dense", lambda: jax.jit(self.dense))
+
+        def one(wl, p):
+            return self.dense(self.sdict(wl, p))
+
+        def sets(wl, part):
+            if self.BATCH_LOOP == "map":
+                return jax.lax.map(lambda p: one(wl, p), part)
+            return jax.vmap(one, in_axes=(None, 0))(wl, part)
+
+        run = self.jitted(("batch", self.BATCH_LOOP), lambda: jax.jit(sets))
         name = f"{self.PARAMS}_batch"
 
         def f(wl_um, batch):
@@ -180,7 +196,7 @@ class ChipCircuit:
                         k: np.concatenate([v, np.repeat(v[-1:], chunk - m)])
                         for k, v in part.items()
                     }
-                parts.append(np.asarray(stack(run(wl, part)))[:m])
+                parts.append(np.asarray(run(wl, part))[:m])
             return np.concatenate(parts)
 
         return f

@@ -60,6 +60,7 @@ import numpy as np
 import sax
 
 from qkdchip.pdk.inp.process import PROCESS
+from qkdchip.sims import netlist_simplify
 from qkdchip.sims.circuit import ChipCircuit, build_chip, compiled
 from qkdchip.sims.models.common import check_param, check_wl
 from qkdchip.sims.models.inp import MAX_LENGTH_UM, MODELS, prepare_netlist
@@ -183,6 +184,10 @@ class ClientCircuit(ChipCircuit):
     eo_lengths_um: dict[str, float] = field(default_factory=dict, repr=False)
 
     PARAMS = "drive"
+    #: a drive touches a few elements of the chip: the rest (every passive phase) is computed
+    #: once per chunk in a lax.map (3x faster than a vmap at 10,000 wavelengths, measured by
+    #: benchmarks/bench_scale.py --only client)
+    BATCH_LOOP = "map"
 
     def check_wl(self, wl_um):
         return check_wl(wl_um)
@@ -279,11 +284,16 @@ def _knobs(recnet: dict[str, Any]) -> tuple[dict[str, tuple[_Knob, ...]], dict[s
     return {k: tuple(v) for k, v in knobs.items()}, eo_lengths
 
 
-def _compile(component, design: dict[str, Any], view: str, backend: str) -> ClientCircuit:
+def _compile(
+    component, design: dict[str, Any], view: str, backend: str, simplify: bool = True
+) -> ClientCircuit:
     if component is None:
         component = _build(design)
     recnet = client_netlist(component, view=view)
-    circuit, _ = sax.circuit(recnet, MODELS, backend=backend)
+    if simplify:  # cascades of two-ports merged (same S, fewer nets to connect)
+        circuit, _ = netlist_simplify.circuit(recnet, MODELS, backend=backend)
+    else:
+        circuit, _ = sax.circuit(recnet, MODELS, backend=backend)
     top = recnet[next(iter(recnet))]
     lasers = [
         v for v in component.get_netlist()["instances"].values()
@@ -303,16 +313,26 @@ def _compile(component, design: dict[str, Any], view: str, backend: str) -> Clie
 
 
 def client_circuit(
-    component=None, view: str = "source", backend: str = "filipsson_gunnar", **design_overrides
+    component=None,
+    view: str = "source",
+    backend: str = "filipsson_gunnar",
+    simplify: bool = True,
+    **design_overrides,
 ) -> ClientCircuit:
-    """The compiled sax circuit of the client chip, cached per (view, backend, design).
+    """The compiled sax circuit of the client chip, cached per (view, backend, simplify, design).
+
+    ``simplify``: merge the netlist's cascades of two-ports before ``sax.circuit``
+    (:mod:`qkdchip.sims.netlist_simplify`: the same S-matrix, settings at the same instance
+    paths, a fraction of the cost); False compiles the netlist as it is (the reference).
 
     ``component``: an already built ``client_chip`` (cached by identity); otherwise the chip is
     built with ``client_chip(**design_overrides)`` inside ``use_pdk("inp")`` (the cell validates
     the overrides: a bad value raises ValueError naming it)."""
     if view not in VIEWS:
         raise ValueError(f"view={view!r} is unknown: allowed {VIEWS}")
-    return compiled(_compile, component, design_overrides, view=view, backend=backend)
+    return compiled(
+        _compile, component, design_overrides, view=view, backend=backend, simplify=simplify
+    )
 
 
 def client_sparams(

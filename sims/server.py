@@ -65,6 +65,7 @@ import sax
 
 from qkdchip.pdk.sin import modes
 from qkdchip.pdk.sin.process import PROPAGATION_LOSS_DB_PER_M, effective_n2_m2_per_w
+from qkdchip.sims import netlist_simplify
 from qkdchip.sims.circuit import ChipCircuit, build_chip, compiled
 from qkdchip.sims.models import sin
 from qkdchip.sims.models.analysis import C_M_S, fsr_from_resonances, measure_resonance
@@ -241,7 +242,9 @@ def _targets(top: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     return {key: where[scope] for key, (_, scope) in _KNOBS.items()}
 
 
-def _compile(component, design: dict[str, Any], backend: str) -> ServerCircuit:
+def _compile(
+    component, design: dict[str, Any], backend: str, simplify: bool = True
+) -> ServerCircuit:
     if component is None:
         component = _build(design)
     recnet = server_netlist(component)
@@ -249,7 +252,10 @@ def _compile(component, design: dict[str, Any], backend: str) -> ServerCircuit:
     # the drawn heater's strip width acts on the ring's thermo-optic phase (heater_power_w)
     ring_inst = top["instances"][_single(top, "sin_ring_bus")]
     ring_inst.setdefault("settings", {})["heater_width_um"] = _heater_of(component)["width_um"]
-    circuit, _ = sax.circuit(recnet, sin.MODELS, backend=backend)
+    if simplify:  # cascades of two-ports merged (same S, fewer nets to connect)
+        circuit, _ = netlist_simplify.circuit(recnet, sin.MODELS, backend=backend)
+    else:
+        circuit, _ = sax.circuit(recnet, sin.MODELS, backend=backend)
     return ServerCircuit(
         circuit=sin.localize(circuit),
         ports=tuple(top["ports"]),
@@ -262,14 +268,17 @@ def _compile(component, design: dict[str, Any], backend: str) -> ServerCircuit:
 
 
 def server_circuit(
-    component=None, backend: str = "filipsson_gunnar", **design_overrides
+    component=None, backend: str = "filipsson_gunnar", simplify: bool = True, **design_overrides
 ) -> ServerCircuit:
-    """The compiled sax circuit of the server chip, cached per (backend, design).
+    """The compiled sax circuit of the server chip, cached per (backend, simplify, design).
+
+    ``simplify``: merge the netlist's cascades of two-ports before ``sax.circuit``
+    (:mod:`qkdchip.sims.netlist_simplify`); False compiles the netlist as it is (the reference).
 
     ``component``: an already built ``server_chip`` (cached by identity); otherwise the chip is
     built with ``server_chip(**design_overrides)`` inside ``use_pdk("sin")`` (the cell validates
     the overrides: a bad value raises ValueError naming it)."""
-    return compiled(_compile, component, design_overrides, backend=backend)
+    return compiled(_compile, component, design_overrides, backend=backend, simplify=simplify)
 
 
 def server_sparams(
