@@ -133,7 +133,8 @@ def test_bend_drawn(frac, angle, shallow):
 @FEW
 @given(radius=st.floats(100.0, 1000.0), frac=st.floats(0.01, 1.0), up=st.booleans())
 def test_s_bend_drawn(radius, frac, up):
-    dy = round((1 if up else -1) * max(1.0, min(400.0, frac * 2 * radius)), 3)
+    # floor to 1 nm so that rounding never pushes |dy| past the allowed 2 R
+    dy = (1 if up else -1) * math.floor(max(1.0, min(400.0, frac * 2 * radius)) * 1000) / 1000
     c = inp_bend_s(dy_um=dy, radius_um=radius)
     check_cell(c)
     theta = math.acos(1 - abs(dy) / (2 * radius))
