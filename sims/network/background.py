@@ -9,15 +9,19 @@ runs :func:`~qkdchip.sims.network.keyrates.solve` on the rows it is sent. It is 
 function on the same rows, so the numbers are the same as in the caller's process.
 
 Where fewer than two CPUs are available to this process, :func:`start` returns None and the
-caller solves inline. The process is a daemon (it never outlives its parent) and ignores
-SIGINT (the parent's handler stops the run, and :meth:`KeyRateProcess.close` ends it).
+caller solves inline. The process ignores SIGINT (the parent's handler stops the run and
+:meth:`KeyRateProcess.close` ends it); it is a daemon, and it also exits as soon as its parent
+is gone (a watcher on the parent's sentinel: a parent that stops with ``os._exit``, as on a
+second SIGINT, runs no clean-up).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from typing import Any
 
 __all__ = ["KeyRateProcess", "start"]
@@ -39,19 +43,31 @@ def _serve(conn: Any) -> None:
     """The process: import the key-rate stack, then answer ``(protocol, rows, finite)`` requests
     with ``(True, result)`` or ``(False, exception)`` until ``None`` or a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # the parent gone (even by os._exit): stop at once, mid-call too
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
     from qkdchip.sims.network.keyrates import solve
 
     while True:
         try:
             req = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if req is None:
             return
         try:
-            conn.send((True, solve(*req)))
+            reply = (True, solve(*req))
         except Exception as exc:  # sent back and re-raised in the caller
-            conn.send((False, exc))
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except OSError:  # the parent closed its end
+            return
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
 
 
 class KeyRateProcess:
