@@ -8,7 +8,9 @@ The reusable part of ``qkdchip sweep`` (and of a later optimiser):
   parameters (``server.*``, ``comb.*``, ``client.*`` and the wafer fields of ``network.*``) share
   one comb and one wafer of client dies, so they go into the same task (the cell is built and
   its circuit compiled once per task), and their key rates are one vectorised call
-  (:func:`qkdchip.sims.network.model.evaluate`). A task holds at most :data:`TASK_POINTS` points.
+  (:func:`qkdchip.sims.network.model.evaluate`). A task holds at most :data:`TASK_POINTS` points;
+  small groups (points of different layouts) are packed into one task, whose key rates are then
+  one call too.
   The tasks depend only on the list of points, never on who runs them, so a serial run, a local
   cluster and a remote scheduler compute the same numbers (same bytes in the dataset);
 * :func:`evaluate_designs`: one task (a list of validated :class:`~qkdchip.base.design.Design`)
@@ -150,13 +152,21 @@ def _layout_key(design: Design) -> tuple:
 
 def plan_tasks(designs: Sequence[Design], size: int = TASK_POINTS) -> list[list[int]]:
     """Indices of ``designs`` grouped into tasks: points with the same layout-level parameters
-    together (in order of first appearance), at most ``size`` per task."""
+    together (in order of first appearance), at most ``size`` per task; a group's part that
+    fits into the task before it joins that task, so that points of different layouts (a
+    sampled ring gap: one layout per point) share one task and one key-rate call instead of one
+    task each (a batch of 8 points: 0.98 s a point instead of 1.39 s; each problem's optimum
+    does not depend on its batch, sims.keyrate.optimize)."""
     groups: dict[tuple, list[int]] = {}
     for i, d in enumerate(designs):
         groups.setdefault(_layout_key(d), []).append(i)
-    tasks = []
+    tasks: list[list[int]] = []
     for idx in groups.values():
-        tasks += [idx[s : s + size] for s in range(0, len(idx), size)]
+        for part in (idx[s : s + size] for s in range(0, len(idx), size)):
+            if tasks and len(tasks[-1]) + len(part) <= size:
+                tasks[-1] = tasks[-1] + part
+            else:
+                tasks.append(part)
     return tasks
 
 
