@@ -65,6 +65,7 @@ __all__ = [
     "sample_points",
     "to_csv",
     "to_dataset",
+    "warm_workers",
 ]
 
 
@@ -329,6 +330,26 @@ def close_client(client: Any) -> None:
     client.close()
     if cluster is not None:
         cluster.close()
+
+
+def warm_workers(client: Any) -> None:
+    """Have every worker of ``client`` (None: nothing) import the evaluation chain now, without
+    waiting: a worker's first task otherwise starts with seconds of imports (JAX, sax,
+    gdsfactory), while the caller is still checking the points' designs."""
+    if client is None:
+        return
+    from distributed import fire_and_forget
+
+    for address in client.scheduler_info()["workers"]:  # one small task pinned to each worker
+        fire_and_forget(
+            client.submit(_warm, pure=False, workers=[address], allow_other_workers=False)
+        )
+
+
+def _warm() -> None:
+    import qkdchip.sims.client
+    import qkdchip.sims.network.model
+    import qkdchip.sims.server  # noqa: F401
 
 
 @contextlib.contextmanager
