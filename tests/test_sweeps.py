@@ -83,6 +83,14 @@ def test_points_of_different_layouts_are_packed_into_full_tasks():
     assert sweeps.plan_tasks(mixed) == [[0, 1, 2], [3, 4, 5, 6, 7, 8, 9]]
 
 
+def test_local_workers_run_xla_on_one_thread_after_the_users_flags(monkeypatch):
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    assert sweeps.worker_xla_flags() == sweeps.WORKER_XLA_FLAGS
+    assert "--xla_cpu_multi_thread_eigen=false" in sweeps.WORKER_XLA_FLAGS
+    monkeypatch.setenv("XLA_FLAGS", "--xla_dump_to=/tmp/x")
+    assert sweeps.worker_xla_flags() == "--xla_dump_to=/tmp/x " + sweeps.WORKER_XLA_FLAGS
+
+
 def test_grid_points_last_parameter_fastest():
     pts = sweeps.grid_points([("a.x", [1.0, 2.0]), ("b.y", [5.0, 6.0, 7.0])])
     assert [(p["a.x"], p["b.y"]) for p in pts][:4] == [(1, 5), (1, 6), (1, 7), (2, 5)]
