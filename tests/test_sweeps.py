@@ -91,6 +91,12 @@ def test_local_workers_run_xla_on_one_thread_after_the_users_flags(monkeypatch):
     assert sweeps.worker_xla_flags() == "--xla_dump_to=/tmp/x " + sweeps.WORKER_XLA_FLAGS
 
 
+def test_local_workers_keep_dasks_thread_limits_but_not_its_malloc_trim():
+    env = sweeps.worker_pre_spawn_environ()
+    assert "MALLOC_TRIM_THRESHOLD_" not in env
+    assert str(env["OMP_NUM_THREADS"]) == str(env["OPENBLAS_NUM_THREADS"]) == "1"
+
+
 def test_grid_points_last_parameter_fastest():
     pts = sweeps.grid_points([("a.x", [1.0, 2.0]), ("b.y", [5.0, 6.0, 7.0])])
     assert [(p["a.x"], p["b.y"]) for p in pts][:4] == [(1, 5), (1, 6), (1, 7), (2, 5)]

@@ -8,6 +8,11 @@ masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (
 -> results.json (+ checks against the reference), report.md (markdown.py) and report.html
 (the same report as one self-contained page, figures embedded: html.py)
 
+With two or more CPUs the rate-vs-distance key rates (the longest key-rate call) run in a second,
+spawned process (:mod:`qkdchip.sims.network.background`), started with the job and fed the rows
+at the curves step; the model assumptions and the uncertainty step run meanwhile, and the curves
+are collected before the report: the same call, so the same numbers as in one process.
+
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
 it and the whole set is published in one rename (``qkdchip.base.outputs.staged_folder``): a failure
 or SIGINT/SIGTERM (under the CLI; checked between and after the steps) leaves ``out_dir`` as it
