@@ -321,8 +321,10 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-            # the workers share JAX's persistent compilation cache
-            # (qkdchip.cli.stable_string_hashes)
+            # a fixed string-hash seed, so that the workers reuse JAX's persistent compilation
+            # cache (qkdchip.cli.stable_string_hashes). Dask's nanny (distributed 2026.8)
+            # replaces a seed of 0 by its own 6640, so they reuse their own entries (from the
+            # previous run on workers), not those of a serial run
             env={"PYTHONHASHSEED": "0", "XLA_FLAGS": worker_xla_flags()},
         )
     client = Client(cluster)
