@@ -19,6 +19,7 @@ its figures is typed in:
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -32,7 +33,7 @@ from qkdchip.pdk.inp.process import PROCESS
 from qkdchip.sims.client import IMS, LASER_PORT, VOLTAGE_KEYS, ClientCircuit, client_circuit
 from qkdchip.sims.models.inp import WL0_UM, eo_vpi_v
 
-__all__ = ["client_figures"]
+__all__ = ["DRIVE_CHUNK", "client_figures", "drive_response"]
 
 
 def _db(x: float) -> float:
@@ -124,6 +125,36 @@ def client_figures(
     the source view. ``points``: grid of each drive sweep before the extrema are refined."""
     cc = client_circuit(component, view="source", **design_overrides)
     wl = WL0_UM if wl_um is None else float(wl_um)
+    # the figures are a function of the compiled circuit (cached per design): a second caller in
+    # the same process (qkdchip run: the report's figure and the security margins) reads them
+    figs = cc.jitted(("figures", wl, points), lambda: _figures(cc, wl, points))
+    return copy.deepcopy(figs)
+
+
+def drive_response(
+    wl_um: float | None = None, *, base: Mapping[str, float], key: str, values, **design_overrides
+) -> np.ndarray:
+    """|S[o2, laser]|^2 at ``wl_um`` (default: the laser's design wavelength) over ``values`` of
+    the drive ``key``, the others at ``base``: vmapped calls of the single-wavelength probe
+    :func:`client_figures` compiles, in chunks of its sweep length (padded: no new compilation)."""
+    cc = client_circuit(view="source", **design_overrides)
+    wl = WL0_UM if wl_um is None else float(wl_um)
+    probe = cc.jitted(("probe", wl), lambda: _Probe(cc, wl))
+    values = np.asarray(values, dtype=float)
+    chunk = DRIVE_CHUNK
+    out = []
+    for start in range(0, values.size, chunk):
+        part = values[start : start + chunk]
+        pad = np.concatenate([part, np.repeat(part[-1:], chunk - part.size)])
+        out.append(probe.sweep_t(base, key, pad)[: part.size])
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+#: drive points per vmapped probe call (= the default sweep of :func:`client_figures`)
+DRIVE_CHUNK = 201
+
+
+def _figures(cc: ClientCircuit, wl: float, points: int) -> dict[str, Any]:
     probe = cc.jitted(("probe", wl), lambda: _Probe(cc, wl))
     zero = {k: 0.0 for k in VOLTAGE_KEYS}
 

@@ -20,6 +20,7 @@ from qkdchip.sims.client import (
     client_fn,
     client_sparams,
 )
+from qkdchip.sims.client_figures import DRIVE_CHUNK, drive_response
 from qkdchip.sims.models.analysis import passivity_excess, reciprocity_error
 from qkdchip.sims.models.inp import MODELS, WL0_UM
 
@@ -206,6 +207,34 @@ def test_drive_sets_the_transmission_as_the_closed_forms(cc):
     t = np.abs(client_sparams([WL0_UM], {"voa_v": 2.0})[0][0, 1, 0]) ** 2
     a_max = PROCESS.voa_absorption_dB_per_mm * top(cc)["instances"]["voa"]["info"]["length_um"]
     assert 10 * math.log10(t0 / t) == pytest.approx(a_max * 1e-3 * (2.0 / 4.0) ** 2, abs=1e-9)
+
+
+def test_drive_response_is_the_closed_form_over_a_sweep_longer_than_its_chunk(cc, figs):
+    """drive_response (vmapped probe calls, padded chunks of DRIVE_CHUNK): the IM II fringe
+    over 250 drive points (two chunks) is the closed form, point by point."""
+    k1, k2 = im_ratios(cc)
+    a, b = math.sqrt(k1 * k2), math.sqrt((1 - k1) * (1 - k2))
+    vpi_arm = PROCESS.eo_vpi_l_V_mm / (top(cc)["instances"]["im2"]["info"]["length_um"] * 1e-3)
+    zero = {k: 0.0 for k in DRIVE_KEYS if k.endswith("_v")}
+    v = np.linspace(0.0, 4.0, DRIVE_CHUNK + 49)
+    t = drive_response(base=zero, key="im2_v", values=v)
+    assert t.shape == v.shape
+    t0 = float(drive_response(base=zero, key="im2_v", values=[0.0])[0])
+    closed = (a**2 + b**2 + 2 * a * b * np.cos(2 * np.pi * v / vpi_arm)) / (a + b) ** 2
+    assert np.allclose(t / t0, closed, rtol=1e-9, atol=1e-12)
+
+
+def test_client_figures_are_computed_once_per_circuit_and_handed_out_as_copies(figs, monkeypatch):
+    import qkdchip.sims.client_figures as cf
+
+    def again_from_scratch(*_a, **_k):
+        raise AssertionError("the figures of a compiled circuit were computed a second time")
+
+    monkeypatch.setattr(cf, "_figures", again_from_scratch)
+    again = client_figures()
+    assert again == figs and again is not figs
+    again["im_bias_v"]["im1"] = -99.0  # a caller's edit never reaches the cache
+    assert client_figures()["im_bias_v"]["im1"] == figs["im_bias_v"]["im1"] != -99.0
 
 
 # --- jit / vmap / batches ---------------------------------------------------------------------------

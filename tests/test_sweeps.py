@@ -70,6 +70,33 @@ def test_tasks_group_layout_points_and_do_not_depend_on_workers():
     assert [len(t) for t in sweeps.plan_tasks(e)] == [8, 8, 3]
 
 
+def test_points_of_different_layouts_are_packed_into_full_tasks():
+    """A sampled ring gap gives every point its own layout: tasks of TASK_POINTS points (one
+    key-rate call each), not one task per point; a layout's points are never split."""
+    d = [design_mod.validate({"server.ring.gap_um": 2.3 + g / 100}) for g in range(19)]
+    assert sweeps.plan_tasks(d) == [list(range(0, 8)), list(range(8, 16)), [16, 17, 18]]
+    mixed = [
+        design_mod.validate({"server.ring.gap_um": g, "link.misalignment": m})
+        for g, n in ((2.4, 3), (2.5, 6), (2.6, 1))
+        for m in (0.01, 0.02, 0.03, 0.04, 0.05, 0.06)[:n]
+    ]
+    assert sweeps.plan_tasks(mixed) == [[0, 1, 2], [3, 4, 5, 6, 7, 8, 9]]
+
+
+def test_local_workers_run_xla_on_one_thread_after_the_users_flags(monkeypatch):
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    assert sweeps.worker_xla_flags() == sweeps.WORKER_XLA_FLAGS
+    assert "--xla_cpu_multi_thread_eigen=false" in sweeps.WORKER_XLA_FLAGS
+    monkeypatch.setenv("XLA_FLAGS", "--xla_dump_to=/tmp/x")
+    assert sweeps.worker_xla_flags() == "--xla_dump_to=/tmp/x " + sweeps.WORKER_XLA_FLAGS
+
+
+def test_local_workers_keep_dasks_thread_limits_but_not_its_malloc_trim():
+    env = sweeps.worker_pre_spawn_environ()
+    assert "MALLOC_TRIM_THRESHOLD_" not in env
+    assert str(env["OMP_NUM_THREADS"]) == str(env["OPENBLAS_NUM_THREADS"]) == "1"
+
+
 def test_grid_points_last_parameter_fastest():
     pts = sweeps.grid_points([("a.x", [1.0, 2.0]), ("b.y", [5.0, 6.0, 7.0])])
     assert [(p["a.x"], p["b.y"]) for p in pts][:4] == [(1, 5), (1, 6), (1, 7), (2, 5)]

@@ -9,6 +9,7 @@ compiled circuits per design) and the key rates of all points are one vectorised
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from typing import Any
@@ -235,214 +236,225 @@ def register(app: typer.Typer) -> None:
         """
         import time
 
+        from qkdchip import sweeps
         from qkdchip.base import outputs
 
-        metrics = list(dict.fromkeys(metric))
-        for m in metrics:
-            if m not in METRICS:
-                fail(f"--metric {m!r} is unknown: allowed {', '.join(METRICS)}")
+        stack = contextlib.ExitStack()  # the Dask cluster (if any), from the designs' checks on
         try:
-            if plot is not None:  # the output paths first: nothing is computed for a bad one
-                outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
-            if out is not None:
-                out_real = outputs.check_folder(out, f"--out {out}")
-                if out_real.exists() and any(
-                    p.name not in (SPEC, NC, CSV) and not p.name.startswith(".")
-                    for p in out_real.iterdir()
-                ):
-                    raise ValueError(
-                        f"--out {out}: holds other files than {SPEC}, {NC}, {CSV} "
-                        "(allowed a new folder or a previous sweep's)"
-                    )
-            if workers is not None and scheduler is not None:
-                raise ValueError("--workers and --scheduler: give one of them, not both")
-            if workers is not None and not 1 <= workers <= MAX_WORKERS:
-                raise ValueError(f"--workers={workers} is out of range: allowed [1, {MAX_WORKERS}]")
-            sampled = bool(samples_of)
-            grids, fixed = parse_sweeps(sets, require=not sampled)
-            if sampled:
-                if grids:
-                    raise ValueError(
-                        "--sample and a swept --set NAME=START:STOP:N: give one kind "
-                        "(allowed --set NAME=VALUE fixed values with --sample)"
-                    )
-                fixed_names = {x.split("=", 1)[0].strip() for x in fixed}
-                bounds = parse_samples(samples_of, fixed_names)
-                numeric_params([b[0] for b in bounds])
-                if method not in METHODS:
-                    raise ValueError(
-                        f"--method {method!r} is unknown (allowed {', '.join(METHODS)})"
-                    )
-                if not 1 <= samples <= MAX_POINTS:
-                    raise ValueError(
-                        f"--samples={samples} is out of range: allowed [1, {MAX_POINTS}]"
-                    )
-                if not 0 <= seed < 2**32:
-                    raise ValueError(f"--seed={seed} is out of range: allowed [0, 2^32-1]")
-                from qkdchip.sweeps import sample_points
-
-                names = [b[0] for b in bounds]
-                designs, points = designs_for(
-                    design_file, sample_points(bounds, samples, method, seed), fixed
-                )
-                grid = None
-            else:
-                names = [n for n, _ in grids]
-                designs, points = designs_of(design_file, grids, fixed)
-                grid = [v for _, v in grids]
-            if plot is not None and len(names) > 2:
-                raise ValueError(f"--plot needs one or two swept parameters, got {len(names)}")
-        except ValueError as exc:
-            fail(str(exc))
-
-        spec: dict[str, Any] = {
-            "parameters": names,
-            "fixed": fixed,
-            "metrics": metrics,
-            "design": None if design_file is None else _file_digest(design_file),
-            "grid": None if grid is None else [list(g) for g in grid],
-            "sample": None
-            if grid is not None
-            else {"bounds": samples_of, "samples": samples, "method": method, "seed": seed},
-        }
-        done: dict[int, Any] = {}
-        if out is not None:
+            metrics = list(dict.fromkeys(metric))
+            for m in metrics:
+                if m not in METRICS:
+                    fail(f"--metric {m!r} is unknown: allowed {', '.join(METRICS)}")
             try:
-                done = _resume(out, spec, names, points, metrics)
-            except ValueError as exc:
-                fail(str(exc))
-        results: list[Any] = [done.get(i) for i in range(len(points))]
-        feasible = [i for i, d in enumerate(designs) if not isinstance(d, Exception)]
-        for i, d in enumerate(designs):
-            if isinstance(d, Exception):
-                results[i] = PointResult(
-                    {k: math.nan for k in METRICS}, "failed", " ".join(str(d).split())
-                )
-
-        def save() -> None:
-            if out is None:
-                return
-            from qkdchip.sweeps import to_csv
-
-            outputs.write_file(out / SPEC, lambda p: p.write_text(_spec_text(spec)))
-            text = to_csv(names, points, results, metrics)
-            outputs.write_file(out / CSV, lambda p: p.write_text(text, encoding="utf-8"))
-
-        from qkdchip import sweeps
-
-        t0 = time.perf_counter()
-        progress = _Progress(len(points), sum(r is not None for r in results), len(done))
-
-        def on_task(idx: list[int], res: list[Any]) -> None:
-            for i, r in zip(idx, res, strict=True):
-                results[i] = r
-            save()
-            progress.advance(len(idx), sum(not r.ok for r in res))
-
-        try:
-            with sweeps.cluster(workers, scheduler) as client:
-                with progress:
-                    save()
-                    sweeps.run(
-                        [designs[i] for i in feasible],
-                        client=client,
-                        done={j: done[i] for j, i in enumerate(feasible) if i in done},
-                        on_task=lambda idx, res: on_task([feasible[j] for j in idx], res),
+                if plot is not None:  # the output paths first: nothing is computed for a bad one
+                    outputs.check_file(plot, f"--plot {plot}", outputs.FIGURE_SUFFIXES)
+                if out is not None:
+                    out_real = outputs.check_folder(out, f"--out {out}")
+                    if out_real.exists() and any(
+                        p.name not in (SPEC, NC, CSV) and not p.name.startswith(".")
+                        for p in out_real.iterdir()
+                    ):
+                        raise ValueError(
+                            f"--out {out}: holds other files than {SPEC}, {NC}, {CSV} "
+                            "(allowed a new folder or a previous sweep's)"
+                        )
+                if workers is not None and scheduler is not None:
+                    raise ValueError("--workers and --scheduler: give one of them, not both")
+                if workers is not None and not 1 <= workers <= MAX_WORKERS:
+                    raise ValueError(
+                        f"--workers={workers} is out of range: allowed [1, {MAX_WORKERS}]"
                     )
-        except ValueError as exc:
-            fail(str(exc))
-        elapsed = time.perf_counter() - t0
-        attrs = {
-            "title": "qkdchip sweep",
-            "fixed": "; ".join(fixed),
-            "sampling": "grid" if grid is not None else f"{method}, seed {seed}",
-        }
-        if out is not None:
-            ds = sweeps.to_dataset(names, points, results, metrics, grid=grid, attrs=attrs)
-            data = sweeps.dataset_bytes(ds)
-            outputs.write_file(out / NC, lambda p: p.write_bytes(data))
-            save()
-        rows = []
-        for point, res in zip(points, results, strict=True):
-            rows.append(
-                {
-                    "values": point,
-                    "metric": _finite(res.metrics[metrics[0]]),
-                    "metrics": {k: _finite(v) for k, v in res.metrics.items()},
-                    "status": res.status,
-                    "reason": res.reason,
-                }
-            )
-        if plot is not None:
-            import numpy as np
+                sampled = bool(samples_of)
+                grids, fixed = parse_sweeps(sets, require=not sampled)
+                if sampled:
+                    if grids:
+                        raise ValueError(
+                            "--sample and a swept --set NAME=START:STOP:N: give one kind "
+                            "(allowed --set NAME=VALUE fixed values with --sample)"
+                        )
+                    fixed_names = {x.split("=", 1)[0].strip() for x in fixed}
+                    bounds = parse_samples(samples_of, fixed_names)
+                    numeric_params([b[0] for b in bounds])
+                    if method not in METHODS:
+                        raise ValueError(
+                            f"--method {method!r} is unknown (allowed {', '.join(METHODS)})"
+                        )
+                    if not 1 <= samples <= MAX_POINTS:
+                        raise ValueError(
+                            f"--samples={samples} is out of range: allowed [1, {MAX_POINTS}]"
+                        )
+                    if not 0 <= seed < 2**32:
+                        raise ValueError(f"--seed={seed} is out of range: allowed [0, 2^32-1]")
+                    from qkdchip.sweeps import sample_points
 
-            from qkdchip.sims.network.plots import plot_sweep
+                    names = [b[0] for b in bounds]
+                    sampled_points = sample_points(bounds, samples, method, seed)
+                    grid = None
+                else:
+                    names = [n for n, _ in grids]
+                    grid = [v for _, v in grids]
+                if plot is not None and len(names) > 2:
+                    raise ValueError(f"--plot needs one or two swept parameters, got {len(names)}")
+                # the Dask workers start (and import the chain) while the points' designs are
+                # checked here: their start-up overlaps that serial part
+                client = stack.enter_context(sweeps.cluster(workers, scheduler))
+                sweeps.warm_workers(client)
+                if sampled:
+                    designs, points = designs_for(design_file, sampled_points, fixed)
+                else:
+                    designs, points = designs_of(design_file, grids, fixed)
+            except ValueError as exc:
+                stack.close()
+                fail(str(exc))
 
-            vals = np.array([np.nan if r["metric"] is None else r["metric"] for r in rows])
-            failed = np.array([r["status"] != "ok" for r in rows])
-            axes = (
-                [np.asarray(g) for g in grid]
-                if grid is not None
-                else [np.array([p[n] for p in points]) for n in names]
-            )
-            plot_sweep(
-                names,
-                axes,
-                vals,
-                metrics[0],
-                plot,
-                labels=[sweeps.param_label(n) for n in names],
-                metric_label=sweeps.metric_label(metrics[0]),
-                failed=failed,
-                scattered=grid is None,
-            )
-        finite = [r for r in rows if r["metric"] is not None]
-        best = max(finite, key=lambda r: r["metric"]) if finite else None
-        if json_out:
-            result: dict[str, Any] = {
-                "metric": metrics[0],
-                "metrics": metrics,
+            spec: dict[str, Any] = {
                 "parameters": names,
                 "fixed": fixed,
-                "points": rows,
-                "best": best,
-                "failed": sum(r["status"] != "ok" for r in rows),
-                "elapsed_s": elapsed,
+                "metrics": metrics,
+                "design": None if design_file is None else _file_digest(design_file),
+                "grid": None if grid is None else [list(g) for g in grid],
+                "sample": None
+                if grid is not None
+                else {"bounds": samples_of, "samples": samples, "method": method, "seed": seed},
             }
-            if plot is not None:
-                result["plot"] = str(plot)
+            done: dict[int, Any] = {}
             if out is not None:
-                result["out"] = str(out)
-            print_json(result)
-            return
-        from rich.console import Console
-        from rich.table import Table
+                try:
+                    done = _resume(out, spec, names, points, metrics)
+                except ValueError as exc:
+                    fail(str(exc))
+            results: list[Any] = [done.get(i) for i in range(len(points))]
+            feasible = [i for i, d in enumerate(designs) if not isinstance(d, Exception)]
+            for i, d in enumerate(designs):
+                if isinstance(d, Exception):
+                    results[i] = PointResult(
+                        {k: math.nan for k in METRICS}, "failed", " ".join(str(d).split())
+                    )
 
-        console = Console(width=max(100, Console().width))
-        table = Table(title=f"{metrics[0]}: {METRICS[metrics[0]]}")
-        for n in names:
-            table.add_column(sweeps.param_label(n), justify="right")
-        extra = [m for m in ("key_channels", "min_ratio", "max_qber_x") if m not in metrics]
-        for col in [*metrics, *extra]:
-            table.add_column(sweeps.metric_label(col), justify="right")
-        table.add_column("status")
-        for r in rows:
-            m = r["metrics"]
-            table.add_row(
-                *(f"{r['values'][n]:.6g}" for n in names),
-                *(_fmt(m.get(c)) for c in [*metrics, *extra]),
-                r["status"] if r["status"] == "ok" else f"failed: {r['reason']}",
-            )
-        console.print(table)
-        if best is not None:
-            where = ", ".join(f"{n}={best['values'][n]:.6g}" for n in names)
-            console.print(f"best {metrics[0]} = {_fmt(best['metric'])} at {where}")
-        n_failed = sum(r["status"] != "ok" for r in rows)
-        console.print(f"{len(rows)} points ({n_failed} failed) in {elapsed:.1f} s")
-        if out is not None:
-            console.print(f"dataset: {out / NC}, {out / CSV}")
-        if plot is not None:
-            console.print(f"plot: {plot}")
+            def save() -> None:
+                if out is None:
+                    return
+                from qkdchip.sweeps import to_csv
+
+                outputs.write_file(out / SPEC, lambda p: p.write_text(_spec_text(spec)))
+                text = to_csv(names, points, results, metrics)
+                outputs.write_file(out / CSV, lambda p: p.write_text(text, encoding="utf-8"))
+
+            t0 = time.perf_counter()
+            progress = _Progress(len(points), sum(r is not None for r in results), len(done))
+
+            def on_task(idx: list[int], res: list[Any]) -> None:
+                for i, r in zip(idx, res, strict=True):
+                    results[i] = r
+                save()
+                progress.advance(len(idx), sum(not r.ok for r in res))
+
+            try:
+                with stack:  # the cluster: closed after the last task
+                    with progress:
+                        save()
+                        sweeps.run(
+                            [designs[i] for i in feasible],
+                            client=client,
+                            done={j: done[i] for j, i in enumerate(feasible) if i in done},
+                            on_task=lambda idx, res: on_task([feasible[j] for j in idx], res),
+                        )
+            except ValueError as exc:
+                fail(str(exc))
+            elapsed = time.perf_counter() - t0
+            attrs = {
+                "title": "qkdchip sweep",
+                "fixed": "; ".join(fixed),
+                "sampling": "grid" if grid is not None else f"{method}, seed {seed}",
+            }
+            if out is not None:
+                ds = sweeps.to_dataset(names, points, results, metrics, grid=grid, attrs=attrs)
+                data = sweeps.dataset_bytes(ds)
+                outputs.write_file(out / NC, lambda p: p.write_bytes(data))
+                save()
+            rows = []
+            for point, res in zip(points, results, strict=True):
+                rows.append(
+                    {
+                        "values": point,
+                        "metric": _finite(res.metrics[metrics[0]]),
+                        "metrics": {k: _finite(v) for k, v in res.metrics.items()},
+                        "status": res.status,
+                        "reason": res.reason,
+                    }
+                )
+            if plot is not None:
+                import numpy as np
+
+                from qkdchip.sims.network.plots import plot_sweep
+
+                vals = np.array([np.nan if r["metric"] is None else r["metric"] for r in rows])
+                failed = np.array([r["status"] != "ok" for r in rows])
+                axes = (
+                    [np.asarray(g) for g in grid]
+                    if grid is not None
+                    else [np.array([p[n] for p in points]) for n in names]
+                )
+                plot_sweep(
+                    names,
+                    axes,
+                    vals,
+                    metrics[0],
+                    plot,
+                    labels=[sweeps.param_label(n) for n in names],
+                    metric_label=sweeps.metric_label(metrics[0]),
+                    failed=failed,
+                    scattered=grid is None,
+                )
+            finite = [r for r in rows if r["metric"] is not None]
+            best = max(finite, key=lambda r: r["metric"]) if finite else None
+            if json_out:
+                result: dict[str, Any] = {
+                    "metric": metrics[0],
+                    "metrics": metrics,
+                    "parameters": names,
+                    "fixed": fixed,
+                    "points": rows,
+                    "best": best,
+                    "failed": sum(r["status"] != "ok" for r in rows),
+                    "elapsed_s": elapsed,
+                }
+                if plot is not None:
+                    result["plot"] = str(plot)
+                if out is not None:
+                    result["out"] = str(out)
+                print_json(result)
+                return
+            from rich.console import Console
+            from rich.table import Table
+
+            console = Console(width=max(100, Console().width))
+            table = Table(title=f"{metrics[0]}: {METRICS[metrics[0]]}")
+            for n in names:
+                table.add_column(sweeps.param_label(n), justify="right")
+            extra = [m for m in ("key_channels", "min_ratio", "max_qber_x") if m not in metrics]
+            for col in [*metrics, *extra]:
+                table.add_column(sweeps.metric_label(col), justify="right")
+            table.add_column("status")
+            for r in rows:
+                m = r["metrics"]
+                table.add_row(
+                    *(f"{r['values'][n]:.6g}" for n in names),
+                    *(_fmt(m.get(c)) for c in [*metrics, *extra]),
+                    r["status"] if r["status"] == "ok" else f"failed: {r['reason']}",
+                )
+            console.print(table)
+            if best is not None:
+                where = ", ".join(f"{n}={best['values'][n]:.6g}" for n in names)
+                console.print(f"best {metrics[0]} = {_fmt(best['metric'])} at {where}")
+            n_failed = sum(r["status"] != "ok" for r in rows)
+            console.print(f"{len(rows)} points ({n_failed} failed) in {elapsed:.1f} s")
+            if out is not None:
+                console.print(f"dataset: {out / NC}, {out / CSV}")
+            if plot is not None:
+                console.print(f"plot: {plot}")
+        finally:
+            stack.close()  # the cluster, on any way out
 
 
 def _file_digest(path: Path) -> str:

@@ -47,6 +47,7 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     included) and of the VOA (reverse bias); right: |S|^2 over the C band in the drive states."""
     from qkdchip.pdk.inp.process import PROCESS
     from qkdchip.sims import client
+    from qkdchip.sims.client_figures import drive_response
     from qkdchip.sims.network.plots import _plt
 
     kw = design.kwargs("client")
@@ -58,8 +59,8 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     base = {**zero, **{f"{im}_v": v for im, v in figs["im_bias_v"].items()}}
     v1 = figs["im_bias_v"]["im1"]
     vpi = figs["im_vpi_v"]["im1"]
-    # one wavelength grid for every evaluation (one compilation of the jitted circuit), the
-    # laser wavelength on it: the drive response is read there
+    # one wavelength grid for the C-band curves (one compilation of the jitted circuit), the
+    # laser wavelength on it
     wl = np.linspace(1.53, 1.57, 401)
     k_laser = int(np.argmin(np.abs(wl - figs["wavelength_nm"] * 1e-3)))
     wl[k_laser] = figs["wavelength_nm"] * 1e-3
@@ -67,25 +68,27 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     def t_all(drive: dict[str, float]) -> np.ndarray:
         return np.abs(np.asarray(f(wl, drive))[:, i_out, i_in]) ** 2
 
-    def t_at(drive: dict[str, float]) -> float:
-        return float(t_all(drive)[k_laser])
+    def t_drive(key: str, values: np.ndarray) -> np.ndarray:
+        """|S(o2, laser)|^2 at the laser wavelength over ``values`` of ``key`` (vmapped calls
+        of the single-wavelength circuit client_figures compiled, not one call per point)."""
+        return drive_response(base=base, key=key, values=values, **kw)
 
     cands = [v1 + vpi, v1 - vpi]
-    v_off = cands[int(np.argmin([t_at({**base, "im1_v": v}) for v in cands]))]
+    v_off = cands[int(np.argmin(t_drive("im1_v", np.asarray(cands))))]
     v_max = PROCESS.voa_max_reverse_bias_V
     # IM I: its bias -> past the extinction point, the extinction point itself on the curve
     sign = 1.0 if v_off > v1 else -1.0
     v_im = np.union1d(v1 + sign * np.linspace(0.0, 1.25 * vpi, 241), [v_off])
-    t_im = np.array([t_at({**base, "im1_v": float(v)}) for v in v_im])
+    t_im = t_drive("im1_v", v_im)
     v_voa = np.linspace(0.0, v_max, 81)
-    t_voa = np.array([t_at({**base, "voa_v": float(v)}) for v in v_voa])
+    t_voa = t_drive("voa_v", v_voa)
     checkpoint()
 
     plt = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6), dpi=120)
     a1.plot(np.abs(v_im - v1), _db(t_im), color="tab:orange", label="IM I (push-pull, from bias)")
     a1.plot(v_voa, _db(t_voa), color="tab:green", label="VOA (reverse bias)")
-    t_off = t_at({**base, "im1_v": v_off})
+    t_off = float(t_drive("im1_v", np.asarray([v_off]))[0])
     a1.plot(
         [abs(v_off - v1)], [_db(t_off)], "v", color="tab:orange", ms=7,
         label=f"IM I extinction, V$_\\pi$ = {vpi:.2f} V",

@@ -8,6 +8,11 @@ masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (
 -> results.json (+ checks against the reference), report.md (markdown.py) and report.html
 (the same report as one self-contained page, figures embedded: html.py)
 
+With two or more CPUs the rate-vs-distance key rates (the longest key-rate call) run in a second,
+spawned process (:mod:`qkdchip.sims.network.background`), started with the job and fed the rows
+at the curves step; the model assumptions and the uncertainty step run meanwhile, and the curves
+are collected before the report: the same call, so the same numbers as in one process.
+
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
 it and the whole set is published in one rename (``qkdchip.base.outputs.staged_folder``): a failure
 or SIGINT/SIGTERM (under the CLI; checked between and after the steps) leaves ``out_dir`` as it
@@ -90,10 +95,7 @@ def run(
     reuse_masks: bool = True,
 ) -> RunResult:
     """Run the whole job on ``design`` (default: the reference design) into ``out_dir``."""
-    from qkdchip.build import write_masks
-    from qkdchip.commands.comb import plot_comb
-    from qkdchip.commands.network import CURVE_KM, result_json
-    from qkdchip.sims.network import model, plots
+    from qkdchip.sims.network import background, model
 
     design = design or Design()
     model.settings_of(design)  # validate the system parameters before anything is written
@@ -110,6 +112,24 @@ def run(
         )
         say(key, dict(STEPS)[key])
         return time.perf_counter()
+
+    # the second process for the rate-vs-distance key rates: it starts (imports) now, beside
+    # the masks and chips (sims.network.background)
+    keyproc = background.start()
+    try:
+        return _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc)
+    finally:
+        if keyproc is not None:
+            keyproc.close()
+
+
+def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResult:
+    from qkdchip.build import write_masks
+    from qkdchip.commands.comb import plot_comb
+    from qkdchip.commands.network import CURVE_KM, result_json
+    from qkdchip.sims.network import model, plots
+    from qkdchip.sims.network.curves import CurvesRequest
+    from qkdchip.sims.network.keyrates import solve
 
     with outputs.staged_folder(out_dir, str(out_dir), OUTPUTS.__contains__) as stage:
         figs = stage / "figures"
@@ -150,9 +170,16 @@ def run(
         )
 
         t0 = step("curves")
-        curves = model.rate_curves(network, CURVE_KM)
-        plots.plot_rate_curves(curves, network, figs / "rate_vs_distance.png")
-        timings["rate vs distance (channels x distances, one call)"] = time.perf_counter() - t0
+        # its key-rate call runs in the second process (if any) beside the next two steps;
+        # collected after the uncertainty step
+        req = CurvesRequest.of(network, CURVE_KM)
+        if req.call is not None and keyproc is not None:
+            keyproc.submit(*req.call)
+            curves = None
+            timings["rate vs distance: rows sent to the second process"] = time.perf_counter() - t0
+        else:
+            curves = req.finish(solve(*req.call) if req.call is not None else None)
+            timings["rate vs distance (channels x distances, one call)"] = time.perf_counter() - t0
 
         t0 = step("sensitivity")
         variants = sensitivity_variants()
@@ -188,6 +215,12 @@ def run(
         )
         for k, v in unc.timings_s.items():
             timings[f"uncertainty: {k}"] = v
+
+        if curves is None:
+            t0 = time.perf_counter()
+            curves = req.finish(keyproc.result())
+            timings["rate vs distance: waited for the second process"] = time.perf_counter() - t0
+        plots.plot_rate_curves(curves, network, figs / "rate_vs_distance.png")
 
         t0 = step("report")
         from qkdchip.sims.security.analysis import security_margins

@@ -12,6 +12,7 @@ crosstalk) and settings, unchanged
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from .keyrates import Rows, solve
 from .outcome import ER_MAX_DB, ER_MIN_DB
 from .results import NetworkResult
 
-__all__ = ["rate_curves"]
+__all__ = ["CurvesRequest", "rate_curves"]
 
 
 def _ready(c, protocol: str) -> bool:
@@ -41,33 +42,60 @@ def rate_curves(result: NetworkResult, distances_km: Sequence[float]) -> dict[st
 
     Returns ``{"distance_km": (n_d,), "plob": (n_d,), "channels": [int], "rate": (n_ch, n_d)}``.
     """
-    d = np.asarray(distances_km, dtype=float)
-    link, net = result.link, result.net
-    chans = [c for c in result.channels if _ready(c, net.protocol)]
-    eta = 10.0 ** (-link.fibre_loss_db_per_km * d / 10.0)
-    bound = np.where(eta < 1.0, plob(np.minimum(eta, 1.0 - 1e-16)), np.inf)
-    out: dict[str, Any] = {
-        "distance_km": d,
-        "plob": bound,
-        "channels": [],
-        "rate": np.zeros((0, d.size)),
-    }
-    if not chans or d.size == 0:
+    req = CurvesRequest.of(result, distances_km)
+    return req.finish(solve(*req.call) if req.call is not None else None)
+
+
+@dataclass
+class CurvesRequest:
+    """:func:`rate_curves` in two halves, so that its key-rate call can run elsewhere (another
+    process: ``qkdchip run``): ``call`` is the argument tuple of :func:`keyrates.solve` (None:
+    no channel or no distance, nothing to solve) and :meth:`finish` turns its result into the
+    curves."""
+
+    out: dict[str, Any]
+    channels: list[int]
+    call: tuple[str, Rows, bool] | None
+
+    @classmethod
+    def of(cls, result: NetworkResult, distances_km: Sequence[float]) -> CurvesRequest:
+        d = np.asarray(distances_km, dtype=float)
+        link, net = result.link, result.net
+        chans = [c for c in result.channels if _ready(c, net.protocol)]
+        eta = 10.0 ** (-link.fibre_loss_db_per_km * d / 10.0)
+        bound = np.where(eta < 1.0, plob(np.minimum(eta, 1.0 - 1e-16)), np.inf)
+        out: dict[str, Any] = {
+            "distance_km": d,
+            "plob": bound,
+            "channels": [],
+            "rate": np.zeros((0, d.size)),
+        }
+        if not chans or d.size == 0:
+            return cls(out, [], None)
+        rows = Rows()
+        for c in chans:
+            for x in d:
+                rows.add(
+                    (0, c.channel),
+                    link,
+                    net,
+                    length_km=(x / 2.0, x / 2.0),
+                    sigma=c.phase_rms_rad,
+                    e_d=c.x_budget.e_d if c.x_budget is not None else link.misalignment,
+                    p_d=c.dark_count_prob,
+                    er=min(c.extinction_ratio_db, ER_MAX_DB),
+                )
+        return cls(
+            out, [c.channel for c in chans], (net.protocol, rows, net.finite_pulses is not None)
+        )
+
+    def finish(self, res: Any) -> dict[str, Any]:
+        """The curves from the result of :attr:`call` (None when there was nothing to solve)."""
+        out = dict(self.out)
+        if self.call is None:
+            return out
+        out["channels"] = list(self.channels)
+        out["rate"] = np.asarray(res.rate_per_pulse, dtype=float).reshape(
+            len(self.channels), out["distance_km"].size
+        )
         return out
-    rows = Rows()
-    for c in chans:
-        for x in d:
-            rows.add(
-                (0, c.channel),
-                link,
-                net,
-                length_km=(x / 2.0, x / 2.0),
-                sigma=c.phase_rms_rad,
-                e_d=c.x_budget.e_d if c.x_budget is not None else link.misalignment,
-                p_d=c.dark_count_prob,
-                er=min(c.extinction_ratio_db, ER_MAX_DB),
-            )
-    res = solve(net.protocol, rows, net.finite_pulses is not None)
-    out["channels"] = [c.channel for c in chans]
-    out["rate"] = np.asarray(res.rate_per_pulse, dtype=float).reshape(len(chans), d.size)
-    return out
