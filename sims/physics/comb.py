@@ -263,6 +263,25 @@ class CombResult:
         }
 
 
+def _lle_config(
+    ring: RingParams,
+    n_modes: int,
+    mode_shift_kappa: float,
+    pump_mode_extra_loss: float,
+    seed: int,
+) -> LLEConfig:
+    """The LLE of ``ring``: its dispersion, the quantum-noise seed level, and the pumped mode's
+    shift (red for positive ``mode_shift_kappa``) and extra loss (in units of kappa)."""
+    return LLEConfig(
+        d2=ring.d2,
+        n_modes=n_modes,
+        mode_shifts={0: -mode_shift_kappa} if mode_shift_kappa else {},
+        noise=math.sqrt(2.0 * ring.g0_rad_s / ring.kappa),
+        seed=seed,
+        mode_losses={0: pump_mode_extra_loss} if pump_mode_extra_loss else {},
+    )
+
+
 def simulate_comb(
     ring: RingParams | None = None,
     pump_power_w: float = 50e-3,
@@ -332,17 +351,7 @@ def simulate_comb(
     for name, value in args.items():
         COMB_RANGES[name].check(name, value)
     f2 = ring.f2(pump_power_w)
-    noise = math.sqrt(2.0 * ring.g0_rad_s / ring.kappa)
-    shifts = {0: -mode_shift_kappa} if mode_shift_kappa else {}
-    losses = {0: pump_mode_extra_loss} if pump_mode_extra_loss else {}
-    cfg = LLEConfig(
-        d2=ring.d2,
-        n_modes=n_modes,
-        mode_shifts=shifts,
-        noise=noise,
-        seed=seed,
-        mode_losses=losses,
-    )
+    cfg = _lle_config(ring, n_modes, mode_shift_kappa, pump_mode_extra_loss, seed)
     res = LLESolver(cfg).steady_state(
         math.sqrt(f2),
         detuning_zeta,
@@ -488,19 +497,7 @@ def existence_map(
         COMB_RANGES["pump_power_w"].check("pump_power_w", float(p))
     f = np.sqrt([ring.f2(float(p)) for p in powers])[:, None] * np.ones((1, z.size))
     zeta = np.ones((powers.size, 1)) * z[None, :]
-    noise = math.sqrt(2.0 * ring.g0_rad_s / ring.kappa)
-    shifts = {0: -mode_shift_kappa} if mode_shift_kappa else {}
-    losses = {0: pump_mode_extra_loss} if pump_mode_extra_loss else {}
-    sol = LLESolver(
-        LLEConfig(
-            d2=ring.d2,
-            n_modes=n_modes,
-            mode_shifts=shifts,
-            noise=noise,
-            seed=seed,
-            mode_losses=losses,
-        )
-    )
+    sol = LLESolver(_lle_config(ring, n_modes, mode_shift_kappa, pump_mode_extra_loss, seed))
     sol._rng = np.random.default_rng(seed)
     a = sol.initial(f.shape)
     t_scan = (float(z.max()) + 2.0) / scan_rate
