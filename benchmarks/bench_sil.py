@@ -14,7 +14,7 @@ down (then the most lines) is printed with its margins in dB (None: beyond the m
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_sil.py [beta ...]     # default: 0.5 1 1.5 2 3
+    .venv/bin/python benchmarks/bench_sil.py [--pump-w W] [beta ...]   # default: 50 mW; 0.5 1 1.5 2 3
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from qkdchip.sims.physics.sil import self_injection_lock
 
 PSI = tuple(j * math.pi / 8 for j in range(16))
 XI = tuple(float(x) for x in range(-400, 101, 50))
-PUMP_W = 0.05
+PUMP_W = 0.05  # the design's comb.pump_power_w; --pump-w scans another pump
 
 
 def main(betas: list[float]) -> None:
@@ -107,4 +107,8 @@ def main(betas: list[float]) -> None:
 
 
 if __name__ == "__main__":
-    main([float(x) for x in sys.argv[1:]] or [0.5, 1.0, 1.5, 2.0, 3.0])
+    args = sys.argv[1:]
+    if args[:1] == ["--pump-w"]:
+        PUMP_W = float(args[1])
+        args = args[2:]
+    main([float(x) for x in args] or [0.5, 1.0, 1.5, 2.0, 3.0])
