@@ -217,9 +217,10 @@ CIRCUIT_COMMANDS = ("run", "simulate", "comb", "network", "sweep", "wafer", "opt
 
 
 def stable_string_hashes(argv: Sequence[str] | None = None) -> None:
-    """Run a command that compiles chip circuits (:data:`CIRCUIT_COMMANDS`) with
-    ``PYTHONHASHSEED=0``: the process re-executes itself once, with the same command line, when
-    the variable is unset and JAX's persistent compilation cache is on.
+    """Run a command that compiles chip circuits (:data:`CIRCUIT_COMMANDS`) with a fixed
+    ``PYTHONHASHSEED`` (:data:`qkdchip.sims.jaxcache.STRING_HASH_SEED`, the seed Dask gives its
+    workers): the process re-executes itself once, with the same command line, when the variable
+    is unset and JAX's persistent compilation cache is on.
 
     Why: sax's circuit evaluation walks port names in set order, which follows Python's
     per-process string hash randomisation; the traced chip circuits then differ in op order
@@ -231,13 +232,13 @@ def stable_string_hashes(argv: Sequence[str] | None = None) -> None:
         return
     if os.environ.get("PYTHONHASHSEED") is not None or not sys.flags.hash_randomization:
         return
-    from qkdchip.sims.jaxcache import cache_dir
+    from qkdchip.sims.jaxcache import STRING_HASH_SEED, cache_dir
 
     argv = list(getattr(sys, "orig_argv", []))
     if cache_dir() is None or not sys.executable or not argv:
         return
     try:
-        os.execve(sys.executable, argv, {**os.environ, "PYTHONHASHSEED": "0"})
+        os.execve(sys.executable, argv, {**os.environ, "PYTHONHASHSEED": STRING_HASH_SEED})
     except OSError:  # pragma: no cover - cannot re-execute: run on (only slower)
         return
 

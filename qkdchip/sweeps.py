@@ -315,17 +315,17 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
             ) from None
     import dask
 
+    from qkdchip.sims.jaxcache import STRING_HASH_SEED
+
     with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_pre_spawn_environ()}):
         cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-            # a fixed string-hash seed, so that the workers reuse JAX's persistent compilation
-            # cache (qkdchip.cli.stable_string_hashes). Dask's nanny (distributed 2026.8)
-            # replaces a seed of 0 by its own 6640, so they reuse their own entries (from the
-            # previous run on workers), not those of a serial run
-            env={"PYTHONHASHSEED": "0", "XLA_FLAGS": worker_xla_flags()},
+            # the string-hash seed of a serial run (qkdchip.cli.stable_string_hashes), so that
+            # the workers reuse its entries in JAX's persistent compilation cache
+            env={"PYTHONHASHSEED": STRING_HASH_SEED, "XLA_FLAGS": worker_xla_flags()},
         )
     client = Client(cluster)
     client._qkdchip_cluster = cluster  # closed by close_client

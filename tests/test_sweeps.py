@@ -355,3 +355,30 @@ def test_infeasible_points_fail_with_the_constraint_and_are_not_evaluated(tmp_pa
     ds = xr.open_dataset(tmp_path / "sweep.nc", engine="scipy")
     assert np.isnan(ds["min_ratio"].values).all()
     assert list(ds["status"].values) == ["failed", "failed"]
+
+
+def _string_hash() -> int:
+    return hash("qkdchip")
+
+
+@pytest.mark.slow
+def test_local_workers_hash_strings_as_a_serial_run():
+    """Serial runs re-execute with PYTHONHASHSEED=STRING_HASH_SEED and the local Dask workers
+    must get the same seed (Dask's nanny replaces 0 by 6640), or they trace other circuits and
+    miss the JAX cache entries of serial runs."""
+    import os
+    import subprocess
+    import sys
+
+    from qkdchip.sims.jaxcache import STRING_HASH_SEED
+
+    serial = subprocess.run(
+        [sys.executable, "-c", "print(hash('qkdchip'))"],
+        env={**os.environ, "PYTHONHASHSEED": STRING_HASH_SEED},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    with sweeps.cluster(workers=1) as client:
+        worker = client.submit(_string_hash, pure=False).result()
+    assert worker == int(serial.stdout)
