@@ -5,7 +5,7 @@ For each backscatter ``beta`` (mode splitting / loaded linewidth), feedback phas
 2 pi in pi/8 steps: every phase the drawn air gap can give, its period being lambda/2 = 0.775 um
 of gap) and free-running laser detuning ``xi`` (-400 .. 100, step 50; -300 = 3.5 GHz blue of the
 cold resonance), :func:`qkdchip.sims.physics.sil.self_injection_lock` gives the lock point with
-the default ring's kappa, eta, pump (50 mW), facet coupling and laser; where it is locked with
+the default ring's kappa, eta, pump (the design's, 50 mW; ``--pump-w``), facet coupling and laser; where it is locked with
 ``zeta_0`` and the shift inside the LLE's ranges, the LLE (64 modes, the pumped mode's extra
 loss included) gives the state. Per ``beta``: the number of locked points on the symmetric (red)
 supermode, the dark pulses among them, and the existence map (``comb --map``'s grid at that
@@ -30,7 +30,7 @@ from qkdchip.sims.physics.sil import self_injection_lock
 
 PSI = tuple(j * math.pi / 8 for j in range(16))
 XI = tuple(float(x) for x in range(-400, 101, 50))
-PUMP_W = 0.05  # the design's comb.pump_power_w; --pump-w scans another pump
+PUMP_W = devices.CombSettings().pump_power_w  # the design's comb.pump_power_w; --pump-w: another
 
 
 def main(betas: list[float]) -> None:
