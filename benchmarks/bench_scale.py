@@ -2,8 +2,10 @@
 
     python benchmarks/bench_scale.py [--only run,gap,sample,client,wafer] [--samples 200]
 
-* ``run``: ``qkdchip run`` in a fresh process with an empty JAX cache (target < 15 s), then a
-  second process with the cache it left (target < 8 s); each into a new folder;
+* ``run``: ``qkdchip run`` in a fresh process with empty caches (JAX's compilation cache and
+  the key-rate cache; target < 15 s), then a second process with the caches it left (target
+  < 8 s), the same with the key-rate cache off, and another design (other dark counts: every
+  key rate new) with both caches; each into a new folder;
 * ``gap``: a 6-point ring-gap sweep (2.2-3.2 um) in a warm process (target < 8 s);
 * ``sample``: a ``--samples``-point, 3-parameter Latin-hypercube sweep (server.ring.gap_um,
   link.upstream_a_km, link.misalignment) serially and with ``--workers 2`` (target >= 1.7x);
@@ -61,11 +63,21 @@ def _row(
 
 
 def bench_run(tmp: Path, env: dict[str, str]) -> None:
+    env = {**env, "QKDCHIP_KEYRATE_CACHE_DIR": str(tmp / "keyrates")}
     first = _cli(["run", "--out", str(tmp / "run1")], env)
     cpu1 = LAST_CPU_S[0]
     second = _cli(["run", "--out", str(tmp / "run2")], env)
-    _row("qkdchip run, fresh process, empty JAX cache", first, "< 15 s", cpu=cpu1)
-    _row("qkdchip run, second process (cache warm)", second, "< 8 s", cpu=LAST_CPU_S[0])
+    cpu2 = LAST_CPU_S[0]
+    # compile cache warm, key-rate cache off: every key rate computed again
+    third = _cli(["run", "--out", str(tmp / "run3")], {**env, "QKDCHIP_KEYRATE_CACHE_DIR": "off"})
+    cpu3 = LAST_CPU_S[0]
+    # another design: other dark counts, so every key-rate row (and cache key) is new
+    changed = ["--set", "link.detector_dark_count_prob=2e-8"]
+    fourth = _cli(["run", "--out", str(tmp / "run4"), *changed], env)
+    _row("qkdchip run, fresh process, empty caches", first, "< 15 s", cpu=cpu1)
+    _row("qkdchip run, second process, same design", second, "< 8 s", cpu=cpu2)
+    _row("  the same, key-rate cache off (compile cache only)", third, "", cpu=cpu3)
+    _row("  another design (dark counts 2e-8): key rates new", fourth, "", cpu=LAST_CPU_S[0])
     print(f"  ratio first / second: {first / second:.2f}x")
 
 
@@ -142,6 +154,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         cache = tmp / "jax-cache"
+        # the key-rate cache off everywhere but in the ``run`` rows (a sweep must not reuse
+        # the rates of the run before it)
+        os.environ["QKDCHIP_KEYRATE_CACHE_DIR"] = "off"
         env = {**os.environ, "QKDCHIP_JAX_CACHE_DIR": str(cache)}
         print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
         if "run" in only:

@@ -382,6 +382,73 @@ def test_optimiser_never_loses_to_a_brute_force_search(protocol, pulses):
         assert opt[i] >= np.max(rates) * (1 - 5e-3), (i, opt[i], np.max(rates))
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "what"),
+    [
+        ({"search": "nearby"}, "search='nearby' must be one of global, local"),
+        ({"search": "local"}, "search='local' needs warm_start"),
+    ],
+)
+def test_bad_search_is_refused(kwargs, what):
+    with pytest.raises(ValueError, match=what.replace("(", r"\(")):
+        key_rate("sns-aopp", Channel.symmetric(300.0), Detector(0.6, 1e-8), optimize=True, **kwargs)
+
+
+def test_local_search_from_a_neighbour_reaches_the_global_optimum():
+    """Asymptotic SNS-AOPP from 0 to 500 km, every row refined from the 300 km optimum alone:
+    the global search's rates within 1e-6 (relative), and a row's answer alone equals its
+    answer in the batch."""
+    det = Detector(0.6, 1e-8)
+    d = np.array([0.0, 100.0, 200.0, 300.0, 400.0, 500.0])
+    ch = Channel.symmetric(d, misalignment=0.03)
+    glob = key_rate("sns-aopp", ch, det, optimize=True)
+    assert np.all(glob.rate_per_pulse > 0)
+    warm = {k: v[3] for k, v in glob.parameters.items() if isinstance(v, np.ndarray)}
+    local = key_rate("sns-aopp", ch, det, optimize=True, warm_start=warm, search="local")
+    np.testing.assert_allclose(local.rate_per_pulse, glob.rate_per_pulse, rtol=1e-6)
+    alone = key_rate(
+        "sns-aopp",
+        Channel.symmetric(0.0, misalignment=0.03),
+        det,
+        optimize=True,
+        warm_start=warm,
+        search="local",
+    )
+    assert float(alone.rate_per_pulse) == pytest.approx(local.rate_per_pulse[0], rel=1e-9)
+
+
+@pytest.mark.slow
+def test_finite_key_local_search_and_its_global_fallback(monkeypatch):
+    """Finite key (SNS, N = 1e11): refined from the 200 km optimum, the global rates within
+    1e-6; started where the boxes are flat (every coordinate at its edge), the local search
+    finds no key, every row goes to the global search and gets its answer exactly."""
+    from qkdchip.sims.keyrate import optimize as opt_mod
+    from qkdchip.sims.keyrate.finite import Security
+
+    det = Detector(0.6, 1e-8)
+    ch = Channel.symmetric(np.array([100.0, 200.0, 300.0]), misalignment=0.05)
+    glob = key_rate("sns", ch, det, pulses=1e11, optimize=True)
+    assert np.all(glob.rate_per_pulse > 0)
+    warm = {k: v[1] for k, v in glob.parameters.items() if isinstance(v, np.ndarray)}
+    local = key_rate("sns", ch, det, pulses=1e11, optimize=True, warm_start=warm, search="local")
+    np.testing.assert_allclose(local.rate_per_pulse, glob.rate_per_pulse, rtol=1e-6)
+
+    fallback: list[int] = []
+    real = opt_mod.optimize
+
+    def spy(problem, *args, **kwargs):  # the real search, counted
+        fallback.append(problem.size)
+        return real(problem, *args, **kwargs)
+
+    monkeypatch.setattr(opt_mod, "optimize", spy)
+    base = SNSParams(p_z=0.8, phase_window_rad=0.2)
+    problem, _ = Problem.build("sns", ch, det, base, np.asarray(1.1), np.asarray(1e11), Security())
+    edge = np.full((problem.size, problem.dim), opt_mod.Y_MAX)
+    _, rate = opt_mod.refine(problem, [edge])
+    assert fallback == [problem.size]
+    np.testing.assert_allclose(np.maximum(rate, 0.0), glob.rate_per_pulse, rtol=1e-9)
+
+
 @pytest.mark.slow
 def test_optimised_rate_is_monotone_over_a_grid():
     """Optimised finite-key rate: non-increasing in distance, dark counts and misalignment,

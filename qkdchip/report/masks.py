@@ -13,12 +13,12 @@ a wheel install. Cached masks are used only when every GDS still matches its man
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
+from qkdchip.base.fingerprint import module_sources, source_hash
 from qkdchip.design import Design
 
 __all__ = ["LAYOUT_MODULES", "build_key", "cached_masks", "layout_hash", "layout_sources"]
@@ -31,26 +31,12 @@ LAYOUT_MODULES = (
     "qkdchip.circuits",
     "qkdchip.build",
 )
-#: the files of a package that count: code and the data it reads (mode tables, rule files)
-_SUFFIXES = (".py", ".csv", ".json", ".yml", ".yaml")
 
 
 def layout_sources(modules: tuple[str, ...] = LAYOUT_MODULES) -> list[tuple[str, Path]]:
     """``(name, path)`` of every file of the layout code where Python imports it from, sorted by
     name; name is ``<module>/<path inside the package>`` (the same in any install)."""
-    out: list[tuple[str, Path]] = []
-    for module in modules:
-        spec = importlib.util.find_spec(module)
-        if spec is None or not (spec.submodule_search_locations or spec.has_location):
-            raise RuntimeError(f"layout module {module} is not importable from files")
-        if not spec.submodule_search_locations:  # a plain module: its own file
-            out.append((f"{module}/{Path(spec.origin).name}", Path(spec.origin)))
-            continue
-        for root in map(Path, spec.submodule_search_locations):
-            for path in root.rglob("*"):
-                if path.suffix in _SUFFIXES and "__pycache__" not in path.parts and path.is_file():
-                    out.append((f"{module}/{path.relative_to(root).as_posix()}", path))
-    return sorted(out)
+    return module_sources(modules)
 
 
 def layout_hash(sources: list[tuple[str, Path]] | None = None) -> str:
@@ -58,12 +44,7 @@ def layout_hash(sources: list[tuple[str, Path]] | None = None) -> str:
     files = layout_sources() if sources is None else sources
     if not files:
         raise RuntimeError("no layout source files found: the mask cache key would be empty")
-    h = hashlib.sha256()
-    for name, path in files:
-        data = path.read_bytes()
-        h.update(f"{name}\0{len(data)}\0".encode())
-        h.update(data)
-    return h.hexdigest()
+    return source_hash(files)
 
 
 def build_key(design: Design) -> str:

@@ -129,7 +129,7 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
     from qkdchip.commands.network import CURVE_KM, result_json
     from qkdchip.sims.network import model, plots
     from qkdchip.sims.network.curves import CurvesRequest
-    from qkdchip.sims.network.keyrates import solve
+    from qkdchip.sims.network.keyrates import solve, warm_of
 
     with outputs.staged_folder(out_dir, str(out_dir), OUTPUTS.__contains__) as stage:
         figs = stage / "figures"
@@ -188,7 +188,9 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
             preps.append(model.prepare(Design({**design.overrides, **ov})))
             outputs.checkpoint()
         sens = []
-        for (label, ov), r in zip(variants, model.evaluate(preps), strict=True):
+        # refined from the reference channels' optima (keyrates.evaluate with warm starts)
+        warm = warm_of(network)
+        for (label, ov), r in zip(variants, model.evaluate(preps, warm=warm), strict=True):
             sm = r.summary()
             sens.append(
                 {

@@ -11,7 +11,7 @@ clock rate and the duty cycle. Rates are never negative or NaN: past the cut-off
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from qkdchip.sims.keyrate.bounds import plob, plob_conditional, single_repeater_
 from qkdchip.sims.keyrate.cal import CALParams, cal_rate
 from qkdchip.sims.keyrate.channel import Channel, Detector
 from qkdchip.sims.keyrate.finite import Security
-from qkdchip.sims.keyrate.optimize import Problem, optimisable, optimize
+from qkdchip.sims.keyrate.optimize import Problem, optimisable, optimize, refine
 from qkdchip.sims.keyrate.pm import PMParams, pm_rate
 from qkdchip.sims.keyrate.sns import BOB_FIELDS, SNSParams, sns_rate
 from qkdchip.sims.keyrate.tf import TFParams, tf_rate
@@ -35,6 +35,8 @@ ParamsT = SNSParams | PMParams | TFParams | CALParams
 PROTOCOLS = ("plob", "sns", "sns-aopp", "pm", "tf", "cal")
 #: non-twin-field baselines (point-to-point decoy BB84, relay decoy MDI-QKD), see .baselines
 BASELINE_PROTOCOLS = ("bb84-decoy", "mdi")
+#: optimiser searches of :func:`key_rate` (``search=``)
+SEARCHES = ("global", "local")
 #: protocols whose ``pulses=N`` runs the finite-key analysis (the others refuse ``pulses``)
 FINITE_KEY_PROTOCOLS = ("sns", "sns-aopp", *BASELINE_PROTOCOLS)
 #: the published finite-size analyses of the TF protocols that have none here, named in the
@@ -176,6 +178,10 @@ class KeyRateResult:
         return out
 
 
+#: a warm start of the optimiser: a result, or a mapping of parameter names to values
+WarmStart = KeyRateResult | Mapping[str, Any]
+
+
 def default_params(protocol: str) -> ParamsT:
     """Default parameters of a protocol (see each ``*Params`` class)."""
     if protocol not in _PARAM_TYPES:
@@ -195,7 +201,8 @@ def key_rate(
     optimize: bool | Sequence[str] = False,
     clock_rate_hz: float = 1e9,
     duty_cycle: float = 1.0,
-    warm_start: KeyRateResult | None = None,
+    warm_start: WarmStart | Sequence[WarmStart] | None = None,
+    search: str = "global",
 ) -> KeyRateResult:
     """Secret-key rate of ``protocol`` over every channel of ``channel`` (vectorised).
 
@@ -221,8 +228,15 @@ def key_rate(
             set by the protocol's condition (:func:`~.optimize.bob_sending_probability`).
         clock_rate_hz: pulse rate [Hz] for ``rate_bps``, > 0.
         duty_cycle: fraction of time spent sending quantum pulses, in (0, 1].
-        warm_start: a previous result for the same channel shape whose parameters seed the
-            optimiser (e.g. a neighbouring WDM channel).
+        warm_start: parameters that seed the optimiser: a previous result for the same channel
+            shape (e.g. a neighbouring WDM channel) or a mapping of its ``parameters`` (arrays
+            of the channel's shape, or scalars for every channel); or a sequence of them
+            (candidates: each problem starts from the best of them).
+        search: ``"global"`` (default; the start pool, several starts and, with finite key,
+            continuation in the number of pulses: :func:`~.optimize.optimize`) or ``"local"``
+            (a local search from the best ``warm_start`` candidate of each problem, the global
+            search only where that finds no key: :func:`~.optimize.refine`; for problems close
+            to solved ones, e.g. the samples of an uncertainty study).
 
     Raises:
         ValueError: bad input, naming the parameter, its value and the allowed range.
@@ -230,6 +244,10 @@ def key_rate(
     if protocol not in PROTOCOLS + BASELINE_PROTOCOLS:
         allowed = ", ".join(PROTOCOLS + BASELINE_PROTOCOLS)
         raise ValueError(f"protocol={protocol!r} must be one of {allowed}")
+    if search not in SEARCHES:
+        raise ValueError(f"search={search!r} must be one of {', '.join(SEARCHES)}")
+    if search == "local" and warm_start is None:
+        raise ValueError("search='local' needs warm_start (the points to refine from)")
     if not isinstance(channel, Channel):
         raise ValueError(f"channel={channel!r} must be a Channel")
     det = Detector() if detector is None else detector
@@ -334,20 +352,23 @@ def key_rate(
     )
     idx = np.arange(problem.size)
     if optimize:
-        warm = None
-        if warm_start is not None and warm_start.protocol == protocol and not asym:
+        starts = []
+        for w in _warm_list(warm_start, protocol) if not asym else []:
             warm_problem, _ = Problem.build(
                 protocol,
                 channel,
                 det,
-                _params_from_result(warm_start, base),
+                _params_from_result(w, base),
                 f,
                 None if n_pulses is None else n_pulses,
                 sec,
                 fixed,
             )
-            warm = warm_problem.start()
-        y, best = optimize_problem(problem, warm)
+            starts.append(np.broadcast_to(warm_problem.start(), (problem.size, problem.dim)))
+        if search == "local" and starts:
+            y, best = refine(problem, starts)
+        else:
+            y, best = optimize_problem(problem, starts[0] if starts else None)
         # where no key is possible the "optimum" is meaningless: report the observables at the
         # starting (default) parameters instead
         y = np.where((best > 0.0)[:, None], y, problem.start())
@@ -442,8 +463,17 @@ def _param_dict(p: ParamsT, shape: tuple[int, ...]) -> dict[str, Any]:
     return out
 
 
-def _params_from_result(res: KeyRateResult, base: ParamsT) -> ParamsT:
-    p = res.parameters
+def _warm_list(warm: Any, protocol: str) -> list[Any]:
+    """The warm-start candidates of ``warm`` (one or a sequence; results of another protocol
+    are left out)."""
+    if warm is None:
+        return []
+    items = [warm] if isinstance(warm, KeyRateResult | Mapping) else list(warm)
+    return [w for w in items if not isinstance(w, KeyRateResult) or w.protocol == protocol]
+
+
+def _params_from_result(res: KeyRateResult | Mapping[str, Any], base: ParamsT) -> ParamsT:
+    p = res.parameters if isinstance(res, KeyRateResult) else res
     if isinstance(base, SNSParams):
         return SNSParams(
             mu_z=p["mu_z"],

@@ -675,6 +675,49 @@ def _optimize_untied(
     return np.clip(y, -Y_MAX, Y_MAX), -np.where(better, f, f0)
 
 
+def refine(problem: Problem, candidates: list[Array]) -> tuple[Array, Array]:
+    """Local search from known good points; returns ``(y_best, rate_raw_best)`` like
+    :func:`optimize`.
+
+    For problems close to already solved ones (a perturbed channel, one sample of an
+    uncertainty study, another model variant of the same link): each problem starts from the
+    best of its ``candidates`` (each (size, dim); one batched evaluation per candidate) and is
+    refined locally at its own number of pulses: BFGS, then the restarted Nelder-Mead polish
+    of :func:`optimize` (no start pool, no continuation in the number of pulses, one start).
+    Problems where the local optimum has no key get the global search (:func:`optimize`, with
+    their best candidate in its pool), so a problem whose optimum moved out of reach is never
+    reported as keyless by this shortcut. Each problem's answer depends on that problem and its
+    candidates alone.
+
+    Measured on the reference network's 256-sample uncertainty study (finite-key SNS-AOPP, 8
+    coordinates): 4.5x faster than :func:`optimize`, the rates within -3.1e-4 / +1.8e-4
+    (relative) of it, median 2e-12 (benchmarks/bench_refine.py).
+    """
+    if not candidates:
+        raise ValueError("candidates: at least one starting point is needed")
+    b = problem.size
+    idx = np.arange(b)
+    y0 = np.clip(np.asarray(candidates[0], dtype=np.float64), -Y_MAX, Y_MAX).copy()
+    f0 = problem.objective(idx, y0)
+    for c in candidates[1:]:
+        c = np.clip(np.asarray(c, dtype=np.float64), -Y_MAX, Y_MAX)
+        f = problem.objective(idx, c)
+        better = f < f0  # strict: the first of equal candidates, deterministically
+        y0[better] = c[better]
+        f0 = np.where(better, f, f0)
+    it = ITERATIONS[problem.finite or problem.asymmetric]
+    y, f = batched_bfgs(problem.objective, y0, max_iter=it["bfgs"])
+    y, f = _polish(problem, y)
+    lost = np.flatnonzero(f >= 0.0)  # no key near the candidates: the global search
+    if lost.size:
+        sub = _take_rows(problem, lost)
+        y_g, r_g = optimize(sub, warm=y0[lost])
+        better = -r_g < f[lost]
+        y[lost[better]] = y_g[better]
+        f[lost[better]] = -r_g[better]
+    return np.clip(y, -Y_MAX, Y_MAX), -f
+
+
 #: independent starts per problem: (more than one parameter, finite key) -> count. The
 #: 8-dimensional finite-key SNS landscape has local optima (e.g. the weak decoy at its lower
 #: bound with a tiny strong-decoy probability), the 4-dimensional asymptotic one fewer.

@@ -40,7 +40,7 @@ def start() -> KeyRateProcess | None:
 
 
 def _serve(conn: Any) -> None:
-    """The process: import the key-rate stack, then answer ``(protocol, rows, finite)`` requests
+    """The process: import the key-rate stack, then answer ``keyrates.solve`` argument tuples ``(protocol, rows, finite[, warm])``
     with ``(True, result)`` or ``(False, exception)`` until ``None`` or a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
@@ -82,11 +82,11 @@ class KeyRateProcess:
         child.close()
         self._pending = False
 
-    def submit(self, protocol: str, rows: Any, finite: bool) -> None:
+    def submit(self, protocol: str, rows: Any, finite: bool, warm: Any = None) -> None:
         """Send one :func:`~qkdchip.sims.network.keyrates.solve` call."""
         if self._pending:
             raise RuntimeError("one key-rate request at a time: collect result() first")
-        self._conn.send((protocol, rows, finite))
+        self._conn.send((protocol, rows, finite, warm))
         self._pending = True
 
     def result(self) -> Any:

@@ -5,7 +5,8 @@ counts (incl.
 crosstalk) and settings, unchanged
 -> symmetric upstream arms L/2 + L/2 over the distances, the same receive filter and
    detectors -> key rate (one vectorised, optimised keyrates.solve over channels x
-   distances)
+   distances, each row refined locally from the network's optimised channels and searched
+   globally where that finds no key)
 -> PLOB of the fibre alone at each distance.
 """
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from qkdchip.sims.keyrate import plob
 
-from .keyrates import Rows, solve
+from .keyrates import Rows, solve, warm_of
 from .outcome import ER_MAX_DB, ER_MIN_DB
 from .results import NetworkResult
 
@@ -55,7 +56,7 @@ class CurvesRequest:
 
     out: dict[str, Any]
     channels: list[int]
-    call: tuple[str, Rows, bool] | None
+    call: tuple[str, Rows, bool, list[dict[str, Any]]] | None
 
     @classmethod
     def of(cls, result: NetworkResult, distances_km: Sequence[float]) -> CurvesRequest:
@@ -85,9 +86,10 @@ class CurvesRequest:
                     p_d=c.dark_count_prob,
                     er=min(c.extinction_ratio_db, ER_MAX_DB),
                 )
-        return cls(
-            out, [c.channel for c in chans], (net.protocol, rows, net.finite_pulses is not None)
-        )
+        # every row is refined from the network's own optima (keyrates.solve with warm starts;
+        # the global search where that finds no key)
+        call = (net.protocol, rows, net.finite_pulses is not None, warm_of(result))
+        return cls(out, [c.channel for c in chans], call)
 
     def finish(self, res: Any) -> dict[str, Any]:
         """The curves from the result of :attr:`call` (None when there was nothing to solve)."""

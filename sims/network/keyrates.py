@@ -33,7 +33,7 @@ from .prepare import Prepared, Progress, prepare
 from .results import NetworkResult
 from .settings import LinkSettings, NetworkSettings
 
-__all__ = ["Rows", "evaluate", "simulate_network", "solve"]
+__all__ = ["Rows", "evaluate", "simulate_network", "solve", "warm_of"]
 
 
 @dataclass
@@ -84,8 +84,21 @@ class Rows:
         self.pulses.append(net.pulses)
 
 
-def solve(protocol: str, rows: Rows, finite: bool):
-    """One vectorised, optimised key-rate call over every row."""
+def solve(protocol: str, rows: Rows, finite: bool, warm: Sequence[dict[str, Any]] | None = None):
+    """One vectorised, optimised key-rate call over every row.
+
+    ``warm``: parameter sets of already solved rows (e.g. the channels of the evaluated
+    network); given, every row is refined locally from the best of them (``search="local"``,
+    the global search only where that finds no key), otherwise searched globally.
+
+    Results are kept in the key-rate cache (:mod:`.keycache`: the same rows, warm starts and
+    code give the stored result, to the bit)."""
+    from .keycache import cached
+
+    return cached(protocol, rows, finite, warm, lambda: _solve(protocol, rows, finite, warm))
+
+
+def _solve(protocol: str, rows: Rows, finite: bool, warm: Sequence[dict[str, Any]] | None):
     a = {k: np.asarray(v, dtype=float) for k, v in dataclasses.asdict(rows).items() if k != "owner"}
     channel = Channel(
         length_a_km=a["la"],
@@ -110,6 +123,8 @@ def solve(protocol: str, rows: Rows, finite: bool):
         f_ec=a["f_ec"],
         pulses=a["pulses"] if finite else None,
         optimize=True,
+        warm_start=list(warm) if warm else None,
+        search="local" if warm else "global",
     )
 
 
@@ -152,9 +167,17 @@ def _crosstalk(prep: Prepared, idx: list[int], mean_mu: dict[int, float]) -> dic
     return out
 
 
-def evaluate(prepared: Sequence[Prepared], progress: Progress = None) -> list[NetworkResult]:
+def evaluate(
+    prepared: Sequence[Prepared],
+    progress: Progress = None,
+    warm: Sequence[dict[str, Any]] | None = None,
+) -> list[NetworkResult]:
     """Key rates of every prepared design: one optimised key-rate call per protocol over all
-    their active channels (simultaneous mode: a second call with the crosstalk)."""
+    their active channels (simultaneous mode: a second call with the crosstalk).
+
+    ``warm``: parameter sets of a solved network whose designs differ little from these (e.g.
+    :func:`warm_of` the reference, for model variants of it): the rows are refined locally
+    from them (see :func:`solve`); None: the global search."""
     say = progress or (lambda _m: None)
     say("key rates (finite key, optimised)")
     t0 = time.perf_counter()
@@ -170,7 +193,7 @@ def evaluate(prepared: Sequence[Prepared], progress: Progress = None) -> list[Ne
             group = [d for d in members if (prepared[d].net.finite_pulses is not None) == finite]
             if not group:
                 continue
-            res = _solve_group(prepared, active, group, protocol, finite, extra_pd)
+            res = _solve_group(prepared, active, group, protocol, finite, extra_pd, warm)
             outputs.update(res)
             simul = [d for d in group if prepared[d].net.mode == "simultaneous"]
             if simul:
@@ -181,12 +204,20 @@ def evaluate(prepared: Sequence[Prepared], progress: Progress = None) -> list[Ne
                     }
                     for i, pd in _crosstalk(prep, active[d], mean).items():
                         extra_pd[(d, i)] = pd
-                outputs.update(_solve_group(prepared, active, simul, protocol, finite, extra_pd))
+                outputs.update(
+                    _solve_group(prepared, active, simul, protocol, finite, extra_pd, warm)
+                )
     t_key = time.perf_counter() - t0
     return [assemble(d, p, outputs, t_key) for d, p in enumerate(prepared)]
 
 
-def _solve_group(prepared, active, group, protocol, finite, extra_pd):
+def warm_of(result: NetworkResult) -> list[dict[str, Any]]:
+    """The optimised parameter sets of ``result``'s keyed channels (warm starts for
+    :func:`solve` / :func:`evaluate` of problems near them)."""
+    return [dict(c.parameters) for c in result.channels if c.has_key and c.parameters]
+
+
+def _solve_group(prepared, active, group, protocol, finite, extra_pd, warm=None):
     rows = Rows()
     for d in group:
         p = prepared[d]
@@ -204,7 +235,7 @@ def _solve_group(prepared, active, group, protocol, finite, extra_pd):
             )
     if not rows.owner:
         return {}
-    res = solve(protocol, rows, finite)
+    res = solve(protocol, rows, finite, warm)
     recs = res.records()
     out = {}
     for r, owner in enumerate(rows.owner):

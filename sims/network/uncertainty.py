@@ -14,7 +14,10 @@ network of an evaluated design, vectorised:
     -> the pair's vacuum level: the die's leak 10^(-ER_die/10) plus the modulator-chain floor
        10^(-ER_floor/10) (drive swing, bias drift), i.e. the extinction ratios add as leaks
     -> key rates: ONE optimised key-rate call (keyrates.solve) with one row per sample, at the
-       median phase noise and extinction ratio of the sample's channels, then ONE evaluation of
+       median phase noise and extinction ratio of the sample's channels (each row refined
+       locally from the network's own optimised channels, searched globally only where that
+       finds no key: within 3.5e-4 of the global search on the reference network, at a fifth
+       of its time; benchmarks/bench_refine.py), then ONE evaluation of
        every (sample, channel) row at its sample's optimised intensities and probabilities
        (optimize=False); the rate of a channel is then within second order of its own optimum
        (the channels differ only slightly in phase noise and extinction ratio; measured in
@@ -50,7 +53,7 @@ from qkdchip.base.design import Design
 from qkdchip.base.params import Range
 from qkdchip.sims.keyrate import Channel, Detector, SNSParams, default_params, key_rate, plob
 
-from .keyrates import Rows, solve
+from .keyrates import Rows, solve, warm_of
 from .outcome import ER_MAX_DB, ER_MIN_DB, pair_er_db, reason_before_key
 from .prepare import prepare
 from .results import NetworkResult
@@ -415,10 +418,19 @@ def _interp_var(nodes: np.ndarray, var: np.ndarray, alpha: np.ndarray) -> np.nda
 
 
 def propagate(
-    result: NetworkResult, unc: UncertainSettings, samples: int, seed: int | None = None
+    result: NetworkResult,
+    unc: UncertainSettings,
+    samples: int,
+    seed: int | None = None,
+    *,
+    refine: bool = True,
 ) -> Uncertainty:
     """Propagate ``samples`` draws of ``unc`` through the network of ``result`` (its design,
-    distance, protocol; see the module docstring). ``seed`` defaults to ``network.seed``."""
+    distance, protocol; see the module docstring). ``seed`` defaults to ``network.seed``.
+
+    ``refine``: each sample's key-rate problem is refined locally from the optimised channels of
+    ``result`` (the global search only where that finds no key: keyrates.solve with warm
+    starts); False searches every sample globally (the reference; about 5x the time)."""
     t0 = time.perf_counter()
     seed = result.net.seed if seed is None else int(seed)
     x = sample(unc, samples, seed)
@@ -470,7 +482,7 @@ def propagate(
                 er=er_med[r],
                 extra_pd=xt_med[r],
             )
-        best = solve(net.protocol, rows, finite)
+        best = solve(net.protocol, rows, finite, warm_of(result) if refine else None)
         timings["key rates: optimised, one row per sample"] = time.perf_counter() - t1
 
         t1 = time.perf_counter()
