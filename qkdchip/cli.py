@@ -19,7 +19,6 @@ are turned into the same one line by :class:`OneLineErrors` (not typer's multi-l
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -211,36 +210,9 @@ def _register_all() -> None:
 
 _register_all()
 
-
-#: commands that compile chip circuits (they re-execute with a fixed string-hash seed)
-CIRCUIT_COMMANDS = ("run", "simulate", "comb", "network", "sweep", "wafer", "optimize")
-
-
-def stable_string_hashes(argv: Sequence[str] | None = None) -> None:
-    """Run a command that compiles chip circuits (:data:`CIRCUIT_COMMANDS`) with a fixed
-    ``PYTHONHASHSEED`` (:data:`qkdchip.sims.jaxcache.STRING_HASH_SEED`, the seed Dask gives its
-    workers): the process re-executes itself once, with the same command line, when the variable
-    is unset and JAX's persistent compilation cache is on.
-
-    Why: sax's circuit evaluation walks port names in set order, which follows Python's
-    per-process string hash randomisation; the traced chip circuits then differ in op order
-    from one process to the next and the persistent cache (:mod:`qkdchip.sims.jaxcache`) cannot
-    reuse them. With a fixed seed a second process compiles nothing. The numbers do not depend
-    on the seed (each S-matrix entry is the same expression in any order)."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    if not args or args[0] not in CIRCUIT_COMMANDS:
-        return
-    if os.environ.get("PYTHONHASHSEED") is not None or not sys.flags.hash_randomization:
-        return
-    from qkdchip.sims.jaxcache import STRING_HASH_SEED, cache_dir
-
-    argv = list(getattr(sys, "orig_argv", []))
-    if cache_dir() is None or not sys.executable or not argv:
-        return
-    try:
-        os.execve(sys.executable, argv, {**os.environ, "PYTHONHASHSEED": STRING_HASH_SEED})
-    except OSError:  # pragma: no cover - cannot re-execute: run on (only slower)
-        return
+# the string-hash seed of the circuit commands (here for callers of qkdchip.cli; the console
+# script runs qkdchip.entry.main, which re-executes before this module's imports)
+from qkdchip.entry import CIRCUIT_COMMANDS, stable_string_hashes  # noqa: E402, F401
 
 
 def main() -> None:

@@ -323,7 +323,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-            # the string-hash seed of a serial run (qkdchip.cli.stable_string_hashes), so that
+            # the string-hash seed of a serial run (qkdchip.entry.stable_string_hashes), so that
             # the workers reuse its entries in JAX's persistent compilation cache
             env={"PYTHONHASHSEED": STRING_HASH_SEED, "XLA_FLAGS": worker_xla_flags()},
         )

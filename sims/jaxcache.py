@@ -33,7 +33,7 @@ __all__ = ["ENV", "STRING_HASH_SEED", "cache_dir", "configure", "quiet_xla_logs"
 ENV = "QKDCHIP_JAX_CACHE_DIR"
 
 #: ``PYTHONHASHSEED`` of every process that compiles chip circuits: the ``qkdchip`` commands
-#: (:func:`qkdchip.cli.stable_string_hashes`) and their Dask workers. sax walks port names in set
+#: (:func:`qkdchip.entry.stable_string_hashes`) and their Dask workers. sax walks port names in set
 #: order, so the traced circuits (and the cache keys) follow the string-hash seed. 6640 is the
 #: seed Dask's nanny gives a worker whose seed is unset or 0 (distributed's nanny, after
 #: dask/dask#6640), so serial runs, local workers and workers started with a plain

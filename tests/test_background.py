@@ -1,7 +1,8 @@
 """The second process of ``qkdchip run`` (sims.network.background): the same numbers as the
 caller's own call, errors back in the caller, and no process left behind when the parent dies.
 
-Real spawned processes (each imports the key-rate stack, ~1 s): slow tests."""
+Real processes (spawned ones import the key-rate stack, ~1 s; forked ones share the caller's
+imports): slow tests."""
 
 from __future__ import annotations
 
@@ -55,6 +56,49 @@ def test_an_error_there_is_raised_here_and_the_process_serves_on(proc):
     assert np.asarray(proc.result().rate_per_pulse)[0] > 0
     with pytest.raises(RuntimeError, match="no key-rate request"):
         proc.result()
+
+
+def test_calls_and_key_rates_come_back_in_the_order_sent(proc):
+    r = rows([200.0])
+    proc.call(divmod, 17, 5)
+    proc.submit("sns-aopp", r, False)
+    proc.call(max, [3, 9, 4])
+    assert proc.pending == 3
+    assert proc.result() == (3, 2)
+    assert np.array_equal(proc.result().rate_per_pulse, solve("sns-aopp", r, False).rate_per_pulse)
+    assert proc.result() == 9
+    assert proc.pending == 0
+
+
+def test_fork_only_while_jax_has_no_backend():
+    """In a fresh interpreter: with the key-rate stack preloaded and no JAX computation yet the
+    process is forked (and computes the same numbers); after one JAX operation, spawned."""
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        from qkdchip.sims.network import background as b
+        from qkdchip.sims.network.keyrates import Rows, solve
+        from qkdchip.sims.network.settings import LinkSettings, NetworkSettings
+        r = Rows()
+        r.add((0, 0), LinkSettings(), NetworkSettings(), length_km=(150.0, 150.0), sigma=0.1,
+              e_d=0.02, p_d=1e-8, er=30.0)
+        b._cpus = lambda: 2
+        assert b.fork_safe()
+        with b.start(preload=("qkdchip.sims.network.keyrates", "jax")) as p:
+            assert p._proc._popen.method == "fork"
+            p.submit("sns-aopp", r, False)
+            assert np.array_equal(p.result().rate_per_pulse,
+                                  solve("sns-aopp", r, False).rate_per_pulse)
+        import jax.numpy as jnp
+        float(jnp.ones(3).sum())  # a backend now runs
+        assert not b.fork_safe()
+        with b.start(preload=("qkdchip.sims.network.keyrates",)) as p:
+            assert p._proc._popen.method == "spawn"
+        print("ok")
+        """
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-2000:]
 
 
 def test_the_process_ends_when_its_parent_ends_without_clean_up(tmp_path):

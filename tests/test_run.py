@@ -119,6 +119,36 @@ def test_rerun_is_byte_identical_and_reuses_the_masks(job):
     assert (out / "report.html").read_bytes() == html  # figures embedded: byte-reproducible too
 
 
+def test_the_cli_run_forks_its_second_process_and_writes_the_same_bytes(job, tmp_path):
+    """``qkdchip run`` (a fresh process: the second process forked after the preloaded
+    imports) and one process with everything inline (one CPU: no second process) write the
+    results.json and report.md of the module's run, byte for byte."""
+    import subprocess
+    import sys
+
+    out, _res, _ = job
+    exe = str(Path(sys.executable).with_name("qkdchip"))
+    cli = subprocess.run(
+        [exe, "-v", "run", "--out", str(tmp_path / "cli")], capture_output=True, text=True
+    )
+    assert cli.returncode == 0, cli.stderr[-2000:]
+    assert "second process: fork" in cli.stderr
+    code = (
+        "import sys; from qkdchip.sims.network import background as b; b._cpus = lambda: 1; "
+        "from qkdchip import report; from qkdchip.design import Design; "
+        "r = report.run(sys.argv[1], Design()); "
+        "assert not any('second process' in k for k in r.timings_s), r.timings_s"
+    )
+    inline = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "inline")], capture_output=True, text=True
+    )
+    assert inline.returncode == 0, inline.stderr[-2000:]
+    for name in ("results.json", "report.md"):
+        want = (out / name).read_bytes()
+        assert (tmp_path / "cli" / name).read_bytes() == want, name
+        assert (tmp_path / "inline" / name).read_bytes() == want, name
+
+
 def test_a_failing_step_leaves_nothing_behind(tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("simulated failure")

@@ -26,10 +26,12 @@ from qkdchip.base.outputs import checkpoint
 from qkdchip.design import Design
 
 __all__ = [
+    "client_data",
     "client_figure",
     "plot_client",
     "plot_server",
     "resolved_trace",
+    "server_data",
     "server_figure",
 ]
 
@@ -41,14 +43,13 @@ def _db(t: np.ndarray) -> np.ndarray:
     return 10 * np.log10(np.asarray(t) + 1e-30)
 
 
-def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
-    """Client chip: (figure, figures of its S-matrix). Left: |S(o2, laser)|^2 at the laser
-    wavelength against the drive of IM I (push-pull about its bias, the extinction point
-    included) and of the VOA (reverse bias); right: |S|^2 over the C band in the drive states."""
+def client_data(design: Design) -> dict[str, Any]:
+    """Everything the client figure shows, computed from the chip's S-matrix (numbers and
+    arrays only, so that it can be computed in another process: ``qkdchip run``): the chip's
+    figures (``figs``), the drive responses and the C-band traces."""
     from qkdchip.pdk.inp.process import PROCESS
     from qkdchip.sims import client
     from qkdchip.sims.client_figures import drive_response
-    from qkdchip.sims.network.plots import _plt
 
     kw = design.kwargs("client")
     figs = client.client_figures(**kw)
@@ -82,15 +83,53 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     t_im = t_drive("im1_v", v_im)
     v_voa = np.linspace(0.0, v_max, 81)
     t_voa = t_drive("voa_v", v_voa)
+    t_off = float(t_drive("im1_v", np.asarray([v_off]))[0])
     checkpoint()
+    states = {
+        "IMs at bias, VOA 0 V": base,
+        "IM I at extinction": {**base, "im1_v": v_off},
+        f"VOA at {v_max:g} V": {**base, "voa_v": v_max},
+    }
+    traces = {}
+    for label, drive in states.items():
+        checkpoint()
+        traces[label] = t_all(drive)
+    s = np.asarray(f(wl, base))
+    return {
+        "figs": figs,
+        "v1": v1,
+        "vpi": vpi,
+        "v_off": v_off,
+        "t_off": t_off,
+        "v_im": v_im,
+        "t_im": t_im,
+        "v_voa": v_voa,
+        "t_voa": t_voa,
+        "wl": wl,
+        "traces": traces,
+        "back_reflection": np.abs(s[:, i_in, i_in]) ** 2,
+    }
 
+
+def client_figure(design: Design, data: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """Client chip: (figure, figures of its S-matrix). Left: |S(o2, laser)|^2 at the laser
+    wavelength against the drive of IM I (push-pull about its bias, the extinction point
+    included) and of the VOA (reverse bias); right: |S|^2 over the C band in the drive states.
+    ``data``: :func:`client_data` of ``design`` if already computed."""
+    from qkdchip.sims.network.plots import _plt
+
+    d = client_data(design) if data is None else data
+    figs, v1, vpi, v_off = d["figs"], d["v1"], d["vpi"], d["v_off"]
+    wl = d["wl"]
     plt = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6), dpi=120)
-    a1.plot(np.abs(v_im - v1), _db(t_im), color="tab:orange", label="IM I (push-pull, from bias)")
-    a1.plot(v_voa, _db(t_voa), color="tab:green", label="VOA (reverse bias)")
-    t_off = float(t_drive("im1_v", np.asarray([v_off]))[0])
     a1.plot(
-        [abs(v_off - v1)], [_db(t_off)], "v", color="tab:orange", ms=7,
+        np.abs(d["v_im"] - v1), _db(d["t_im"]), color="tab:orange",
+        label="IM I (push-pull, from bias)",
+    )  # fmt: skip
+    a1.plot(d["v_voa"], _db(d["t_voa"]), color="tab:green", label="VOA (reverse bias)")
+    a1.plot(
+        [abs(v_off - v1)], [_db(d["t_off"])], "v", color="tab:orange", ms=7,
         label=f"IM I extinction, V$_\\pi$ = {vpi:.2f} V",
     )  # fmt: skip
     a1.set_xlabel(axis_label("drive_v"))
@@ -102,19 +141,12 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     a1.grid(alpha=0.3)
     a1.legend(fontsize=LEGEND_PT, loc="lower left")
 
-    states = {
-        "IMs at bias, VOA 0 V": base,
-        "IM I at extinction": {**base, "im1_v": v_off},
-        f"VOA at {v_max:g} V": {**base, "voa_v": v_max},
-    }
-    for (label, drive), color in zip(
-        states.items(), ("tab:blue", "tab:orange", "tab:green"), strict=True
+    for (label, trace), color in zip(
+        d["traces"].items(), ("tab:blue", "tab:orange", "tab:green"), strict=True
     ):
-        checkpoint()
-        a2.plot(wl * 1e3, _db(t_all(drive)), color=color, label=f"laser -> o2, {label}")
-    s = np.asarray(f(wl, base))
+        a2.plot(wl * 1e3, _db(trace), color=color, label=f"laser -> o2, {label}")
     a2.plot(
-        wl * 1e3, _db(np.abs(s[:, i_in, i_in]) ** 2), "k--", lw=1,
+        wl * 1e3, _db(d["back_reflection"]), "k--", lw=1,
         label="laser -> laser (back-reflection)",
     )  # fmt: skip
     a2.set_xlabel(axis_label("wavelength_nm"))
@@ -127,11 +159,12 @@ def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     return fig, figs
 
 
-def plot_client(design: Design, path: Path) -> dict[str, Any]:
-    """Client chip: :func:`client_figure` saved atomically to ``path``; its figures back."""
+def plot_client(design: Design, path: Path, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Client chip: :func:`client_figure` saved atomically to ``path``; its figures back.
+    ``data``: :func:`client_data` of ``design`` if already computed."""
     from qkdchip.sims.network.plots import save
 
-    fig, figs = client_figure(design)
+    fig, figs = client_figure(design, data)
     save(fig, path)
     return figs
 
@@ -190,15 +223,16 @@ def resolved_trace(
     return wl_all[order], t_all[order], minima
 
 
-def server_figure(design: Design) -> tuple[Any, dict[str, Any]] | None:
-    """Server chip: (figure, figures of its S-matrix), None if the server S-matrix layer
-    (qkdchip.sims.server) is not available. |S(o2, o1)|^2 over 2.4 FSRs and +-8 FWHM around
-    the pump resonance, both resolved with :func:`resolved_trace`."""
+def server_data(design: Design) -> dict[str, Any] | None:
+    """Everything the server figure shows, computed from the chip's S-matrix (numbers and
+    arrays only, computable in another process): the chip's figures (``figs``) and
+    |S(o2, o1)|^2 over 2.4 FSRs and +-8 FWHM around the pump resonance, both resolved with
+    :func:`resolved_trace`; None if the server S-matrix layer (qkdchip.sims.server) is not
+    available."""
     try:
         from qkdchip.sims import server
     except ImportError:
         return None
-    from qkdchip.sims.network.plots import _plt
     from qkdchip.sims.physics.constants import C_M_PER_S
 
     kw = design.kwargs("server")
@@ -219,6 +253,31 @@ def server_figure(design: Design) -> tuple[Any, dict[str, Any]] | None:
     zoom, t_zoom, _ = resolved_trace(
         sc.through, np.linspace(lam - 8 * fwhm_um, lam + 8 * fwhm_um, EVAL_POINTS), [lam], fwhm_um
     )
+    return {
+        "figs": figs,
+        "lam": lam,
+        "wide": wide,
+        "t_wide": t_wide,
+        "minima": minima,
+        "zoom": zoom,
+        "t_zoom": t_zoom,
+    }
+
+
+def server_figure(
+    design: Design, data: dict[str, Any] | None = None
+) -> tuple[Any, dict[str, Any]] | None:
+    """Server chip: (figure, figures of its S-matrix), None if the server S-matrix layer
+    (qkdchip.sims.server) is not available. |S(o2, o1)|^2 over 2.4 FSRs and +-8 FWHM around
+    the pump resonance, both resolved with :func:`resolved_trace`. ``data``:
+    :func:`server_data` of ``design`` if already computed."""
+    d = server_data(design) if data is None else data
+    if d is None:
+        return None
+    from qkdchip.sims.network.plots import _plt
+
+    figs, lam, minima = d["figs"], d["lam"], d["minima"]
+    wide, t_wide, zoom, t_zoom = d["wide"], d["t_wide"], d["zoom"], d["t_zoom"]
     plt = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6), dpi=120)
     a1.plot(wide * 1e3, _db(t_wide), lw=1, label="|S(o2, o1)|$^2$ (pump -> fibre)")
@@ -257,12 +316,15 @@ def server_figure(design: Design) -> tuple[Any, dict[str, Any]] | None:
     return fig, figs
 
 
-def plot_server(design: Design, path: Path) -> dict[str, Any] | None:
+def plot_server(
+    design: Design, path: Path, data: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """Server chip: :func:`server_figure` saved atomically to ``path``; its figures back (None
-    if the server S-matrix layer is not available)."""
+    if the server S-matrix layer is not available). ``data``: :func:`server_data` of
+    ``design`` if already computed."""
     from qkdchip.sims.network.plots import save
 
-    made = server_figure(design)
+    made = server_figure(design, data)
     if made is None:
         return None
     fig, figs = made

@@ -1,17 +1,27 @@
 """``qkdchip run``: the steps of the job and their atomic writing (see the package docstring).
 
-masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (figures.py)
--> comb -> network at the design distance -> rate vs distance (qkdchip.sims.network)
+masks (build + DRC, or the cached masks: masks.py) -> client chip (figures.py) -> comb
+-> network at the design distance -> rate vs distance (qkdchip.sims.network)
 -> model-assumption variants (reference.py, one key-rate call)
 -> the unpublished parameters (uncertain.*) under uncertainty: REPORT_SAMPLES samples, bands,
    sensitivity, consistency with the reference (qkdchip.sims.network.uncertainty)
+-> server chip (figures.py)
 -> results.json (+ checks against the reference), report.md (markdown.py) and report.html
 (the same report as one self-contained page, figures embedded: html.py)
 
-With two or more CPUs the rate-vs-distance key rates (the longest key-rate call) run in a second,
-spawned process (:mod:`qkdchip.sims.network.background`), started with the job and fed the rows
-at the curves step; the model assumptions and the uncertainty step run meanwhile, and the curves
-are collected before the report: the same call, so the same numbers as in one process.
+The key rates near the evaluated network (curves, model variants, uncertainty samples) are
+refined locally from its optimised channels (``keyrates.solve`` with warm starts), and every
+key-rate call goes through the on-disk key-rate cache (``sims.network.keycache``): a second run
+of a design computes none of them again.
+
+With two or more CPUs a second process (:mod:`qkdchip.sims.network.background`) runs the comb
+and the masks (sent at the start) and the rate-vs-distance key rates (sent at the curves step)
+while this one does the client chip, the network, the model assumptions, the uncertainty step
+and the server chip; they are collected where needed (the comb before the network, the rest
+before the report). The process is forked after :data:`BACKGROUND_MODULES` are imported (when
+JAX has started no backend yet; else spawned), so it shares them instead of importing them
+again. The same functions on the same inputs, so the same numbers and files as in one process
+(results.json byte-identical, tested).
 
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
 it and the whole set is published in one rename (``qkdchip.base.outputs.staged_folder``): a failure
@@ -47,6 +57,16 @@ REPORT_SAMPLES = 256
 
 log = logging.getLogger(__name__)
 
+#: what the second process runs (the comb, the masks, key rates) imports, and this process
+#: needs too: imported before it is forked, so that it does not import them again
+#: (sims.network.background.start)
+BACKGROUND_MODULES = (
+    "qkdchip.build",
+    "qkdchip.sims.client",
+    "qkdchip.sims.devices",
+    "qkdchip.sims.network.keyrates",
+)
+
 #: the entries a run writes into its folder (replaced as a whole; any other entry is kept)
 OUTPUTS = frozenset(
     {"report.md", "report.html", "results.json", "timings.json", "masks", "figures"}
@@ -56,12 +76,12 @@ OUTPUTS = frozenset(
 STEPS: tuple[tuple[str, str], ...] = (
     ("masks", "build + DRC the masks"),
     ("client", "client chip S-matrix"),
-    ("server", "server chip S-matrix"),
     ("comb", "Kerr comb (LLE)"),
     ("network", "network at the design distance"),
     ("curves", "rate vs distance"),
     ("sensitivity", "model assumptions"),
     ("uncertainty", "unpublished parameters under uncertainty"),
+    ("server", "server chip S-matrix"),
     ("report", "report"),
 )
 
@@ -113,9 +133,9 @@ def run(
         say(key, dict(STEPS)[key])
         return time.perf_counter()
 
-    # the second process for the rate-vs-distance key rates: it starts (imports) now, beside
-    # the masks and chips (sims.network.background)
-    keyproc = background.start()
+    # the second process (sims.network.background): the comb, the masks, the rate-vs-distance
+    # key rates
+    keyproc = background.start(preload=BACKGROUND_MODULES)
     try:
         return _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc)
     finally:
@@ -123,8 +143,30 @@ def run(
             keyproc.close()
 
 
-def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResult:
+def masks_step(dest: Path, out_dir: Path, design: Design, reuse: bool) -> tuple[dict, str, float]:
+    """The masks of ``design`` into ``dest``: those of ``out_dir``'s previous run when their key
+    matches (``reuse``), else built, checked (DRC) and previewed. Returns (manifest, what was
+    done, seconds). A module-level function: ``run`` runs it in its second process."""
     from qkdchip.build import write_masks
+
+    t0 = time.perf_counter()
+    key = build_key(design)
+    manifest = cached_masks(out_dir, key, dest) if reuse else None
+    if manifest is not None:
+        return manifest, "masks (reused)", time.perf_counter() - t0
+    dest.mkdir(exist_ok=True)
+    files, _ = write_masks(dest, design, previews=True, drc=True)
+    (dest / "build_key.txt").write_text(key + "\n")
+    return {"files": files}, "masks (build + DRC + previews)", time.perf_counter() - t0
+
+
+def timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``(fn(*args), seconds)``: a step's value and its time, wherever it runs."""
+    t0 = time.perf_counter()
+    return fn(*args), time.perf_counter() - t0
+
+
+def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResult:
     from qkdchip.commands.comb import plot_comb
     from qkdchip.commands.network import CURVE_KM, result_json
     from qkdchip.sims.network import model, plots
@@ -134,29 +176,30 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
     with outputs.staged_folder(out_dir, str(out_dir), OUTPUTS.__contains__) as stage:
         figs = stage / "figures"
         figs.mkdir()
-        t0 = step("masks")
-        key = build_key(design)
-        manifest = cached_masks(out_dir, key, stage / "masks") if reuse_masks else None
-        if manifest is None:
-            (stage / "masks").mkdir(exist_ok=True)
-            files, _ = write_masks(stage / "masks", design, previews=True, drc=True)
-            manifest = {"files": files}
-            (stage / "masks" / "build_key.txt").write_text(key + "\n")
-            timings["masks (build + DRC + previews)"] = time.perf_counter() - t0
+        # with a second process, the comb and the masks run there (sent now and collected in
+        # this order: the comb before the network, the masks before the report), and later the
+        # rate-vs-distance key rates; the chips' S-matrices and the rest run here meanwhile
+        step("masks")
+        if keyproc is not None:
+            keyproc.call(timed, model.comb_of, design)  # needed first: before the masks
+            keyproc.call(masks_step, stage / "masks", out_dir, design, reuse_masks)
         else:
-            timings["masks (reused)"] = time.perf_counter() - t0
+            manifest, what, seconds = masks_step(stage / "masks", out_dir, design, reuse_masks)
+            timings[what] = seconds
 
         t0 = step("client")
         client_figs = figures.plot_client(design, figs / "client_sparams.png")
         timings["client chip S-matrix"] = time.perf_counter() - t0
 
-        t0 = step("server")
-        server_figs = figures.plot_server(design, figs / "server_sparams.png")
-        timings["server chip S-matrix"] = time.perf_counter() - t0
-
         t0 = step("comb")
-        comb = model.comb_of(design)
-        timings["comb (LLE)"] = time.perf_counter() - t0
+        if keyproc is not None:
+            comb, seconds = keyproc.result()
+            model.provide_comb(design, comb)
+            timings["comb (LLE)"] = seconds
+            timings["waited for the comb (second process)"] = time.perf_counter() - t0
+        else:
+            comb = model.comb_of(design)
+            timings["comb (LLE)"] = time.perf_counter() - t0
 
         t0 = step("network")
         prep = model.prepare(design)
@@ -170,8 +213,8 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
         )
 
         t0 = step("curves")
-        # its key-rate call runs in the second process (if any) beside the next two steps;
-        # collected after the uncertainty step
+        # its key-rate call runs in the second process (if any), after its steps above, beside
+        # the next two steps; collected after the uncertainty step
         req = CurvesRequest.of(network, CURVE_KM)
         if req.call is not None and keyproc is not None:
             keyproc.submit(*req.call)
@@ -218,6 +261,15 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
         for k, v in unc.timings_s.items():
             timings[f"uncertainty: {k}"] = v
 
+        t0 = step("server")
+        server_figs = figures.plot_server(design, figs / "server_sparams.png")
+        timings["server chip S-matrix"] = time.perf_counter() - t0
+
+        if keyproc is not None:  # the second process's steps, in the order they were sent
+            t0 = time.perf_counter()
+            manifest, what, seconds = keyproc.result()
+            timings[what] = seconds
+            timings["waited for the masks (second process)"] = time.perf_counter() - t0
         if curves is None:
             t0 = time.perf_counter()
             curves = req.finish(keyproc.result())

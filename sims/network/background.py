@@ -1,30 +1,44 @@
-"""Key-rate calls in a second process, beside the caller's own work (``qkdchip run``).
+"""Steps and key-rate calls in a second process, beside the caller's own work (``qkdchip run``).
 
 The optimised key-rate calls are numpy on arrays of a few thousand elements: Python threads do
 not overlap them (the interpreter lock is held between the short array operations: two such
 calls in two threads took longer than one after the other), a second process does. A
-:class:`KeyRateProcess` is a spawned process (``multiprocessing``, "spawn": no copy of the
-parent's JAX threads) that imports the key-rate stack while the caller does other work and then
-runs :func:`~qkdchip.sims.network.keyrates.solve` on the rows it is sent. It is the same
-function on the same rows, so the numbers are the same as in the caller's process.
+:class:`KeyRateProcess` is a second process that runs, in the order sent,
+:func:`~qkdchip.sims.network.keyrates.solve` on the rows it is sent (:meth:`~KeyRateProcess.submit`)
+and any module-level function of the caller (:meth:`~KeyRateProcess.call`: the comb, the masks).
+It is the same function on the same inputs, so the numbers are the same as in the caller's
+process.
 
-Where fewer than two CPUs are available to this process, :func:`start` returns None and the
-caller solves inline. The process ignores SIGINT (the parent's handler stops the run and
-:meth:`KeyRateProcess.close` ends it); it is a daemon, and it also exits as soon as its parent
-is gone (a watcher on the parent's sentinel: a parent that stops with ``os._exit``, as on a
-second SIGINT, runs no clean-up).
+Start method: :func:`start` forks when it is safe (:func:`fork_safe`: JAX has started no
+backend, whose threads a child would lack), after importing the modules the process will need,
+so that it shares them instead of importing them again (gdsfactory, sax and JAX: seconds of CPU
+on a machine with two cores); otherwise it spawns a fresh interpreter ("spawn": no copy of the
+parent's JAX threads). Where fewer than two CPUs are available to this process, :func:`start`
+returns None and the caller runs everything inline. The process ignores SIGINT (the parent's
+handler stops the run and :meth:`KeyRateProcess.close` ends it) and takes SIGTERM's default
+action; it is a daemon, and it also exits as soon as its parent is gone (a watcher on the
+parent's sentinel: a parent that stops with ``os._exit``, as on a second SIGINT, runs no
+clean-up).
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import threading
 from typing import Any
 
-__all__ = ["KeyRateProcess", "start"]
+__all__ = ["CALL", "KeyRateProcess", "fork_safe", "start"]
+
+log = logging.getLogger(__name__)
+
+#: first item of a request that is a plain function call (``KeyRateProcess.call``)
+CALL = "call"
 
 
 def _cpus() -> int:
@@ -34,15 +48,42 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def start() -> KeyRateProcess | None:
-    """A started :class:`KeyRateProcess`, or None when this process has a single CPU."""
-    return KeyRateProcess() if _cpus() >= 2 else None
+def start(preload: tuple[str, ...] = ()) -> KeyRateProcess | None:
+    """A started :class:`KeyRateProcess`, or None when this process has a single CPU.
+
+    ``preload``: modules the process will need. Where it is safe (:func:`fork_safe`), they are
+    imported here and the process is forked, so it shares them instead of importing them again
+    (seconds of CPU for gdsfactory, sax and JAX, on a machine with two cores); otherwise it is
+    spawned and imports what it uses."""
+    if _cpus() < 2:
+        log.info("second process: none (one CPU)")
+        return None
+    method = "spawn"
+    if preload and fork_safe():
+        for name in preload:
+            importlib.import_module(name)
+        if fork_safe():  # importing started no JAX backend
+            method = "fork"
+    log.info("second process: %s", method)
+    return KeyRateProcess(method=method)
+
+
+def fork_safe() -> bool:
+    """Whether this process can be forked: the "fork" start method exists (POSIX) and JAX, if
+    imported, has started no backend (its compiler threads would not be in the child)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    xb = sys.modules.get("jax._src.xla_bridge")
+    return xb is None or not getattr(xb, "_backends", {})
 
 
 def _serve(conn: Any) -> None:
-    """The process: import the key-rate stack, then answer ``keyrates.solve`` argument tuples ``(protocol, rows, finite[, warm])``
-    with ``(True, result)`` or ``(False, exception)`` until ``None`` or a closed pipe."""
+    """The process: import the key-rate stack, then answer requests in order -- a
+    ``keyrates.solve`` argument tuple ``(protocol, rows, finite[, warm])``, or
+    ``(CALL, fn, args)`` for ``fn(*args)`` -- with ``(True, result)`` or ``(False, exception)``
+    until ``None`` or a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked child: not the caller's handler
     parent = multiprocessing.parent_process()
     if parent is not None:  # the parent gone (even by os._exit): stop at once, mid-call too
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
@@ -56,7 +97,10 @@ def _serve(conn: Any) -> None:
         if req is None:
             return
         try:
-            reply = (True, solve(*req))
+            if req[0] == CALL:
+                reply = (True, req[1](*req[2]))
+            else:
+                reply = (True, solve(*req))
         except Exception as exc:  # sent back and re-raised in the caller
             reply = (False, exc)
         try:
@@ -71,27 +115,39 @@ def _exit_with(sentinel: int) -> None:
 
 
 class KeyRateProcess:
-    """A second process solving key-rate rows: :meth:`submit`, then :meth:`result` (one request
-    at a time); :meth:`close` when done (also as a context manager)."""
+    """A second process solving key-rate rows (:meth:`submit`) and running other steps of the
+    caller (:meth:`call`), in the order sent; :meth:`result` collects the oldest; :meth:`close`
+    when done (also as a context manager)."""
 
-    def __init__(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
+    def __init__(self, method: str = "spawn") -> None:
+        ctx = multiprocessing.get_context(method)
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child,), name="qkdchip-keyrates", daemon=True)
         self._proc.start()
         child.close()
-        self._pending = False
+        self._pending = 0
 
     def submit(self, protocol: str, rows: Any, finite: bool, warm: Any = None) -> None:
-        """Send one :func:`~qkdchip.sims.network.keyrates.solve` call."""
-        if self._pending:
-            raise RuntimeError("one key-rate request at a time: collect result() first")
+        """Send one :func:`~qkdchip.sims.network.keyrates.solve` call (collect it with
+        :meth:`result`, after the requests sent before it)."""
         self._conn.send((protocol, rows, finite, warm))
-        self._pending = True
+        self._pending += 1
+
+    def call(self, fn: Any, *args: Any) -> None:
+        """Send ``fn(*args)`` (``fn`` a module-level function, arguments and result picklable);
+        collect it with :meth:`result`, after the requests sent before it."""
+        self._conn.send((CALL, fn, args))
+        self._pending += 1
+
+    @property
+    def pending(self) -> int:
+        """Requests sent and not collected yet."""
+        return self._pending
 
     def result(self) -> Any:
-        """The result of the submitted call (its exception re-raised); SIGINT/SIGTERM of the
-        caller (``qkdchip.base.outputs.checkpoint``) are honoured while waiting."""
+        """The result of the oldest request not collected yet (its exception re-raised);
+        SIGINT/SIGTERM of the caller (``qkdchip.base.outputs.checkpoint``) are honoured while
+        waiting."""
         from qkdchip.base.outputs import checkpoint
 
         if not self._pending:
@@ -100,7 +156,7 @@ class KeyRateProcess:
             checkpoint()
             if not self._proc.is_alive():
                 raise RuntimeError(f"the key-rate process ended (exit code {self._proc.exitcode})")
-        self._pending = False
+        self._pending -= 1
         ok, value = self._conn.recv()
         if not ok:
             raise value

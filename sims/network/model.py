@@ -52,7 +52,7 @@ Where each link of the chain lives (this module re-exports their public names)::
 from __future__ import annotations
 
 from .curves import rate_curves
-from .inputs import comb_of, settings_of, wafer_of
+from .inputs import comb_of, provide_comb, settings_of, wafer_of
 from .keyrates import evaluate, simulate_network
 from .prepare import Prepared, Progress, prepare
 from .results import ChannelResult, ClientLink, NetworkResult, jsonable
@@ -67,6 +67,7 @@ __all__ = [
     "evaluate",
     "jsonable",
     "prepare",
+    "provide_comb",
     "rate_curves",
     "settings_of",
     "simulate_network",
