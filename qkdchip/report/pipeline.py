@@ -1,11 +1,10 @@
 """``qkdchip run``: the steps of the job and their atomic writing (see the package docstring).
 
-masks (build + DRC, or the cached masks: masks.py) -> client chip (figures.py) -> comb
--> network at the design distance -> rate vs distance (qkdchip.sims.network)
+masks (build + DRC, or the cached masks: masks.py) -> client chip, server chip (figures.py)
+-> comb -> network at the design distance -> rate vs distance (qkdchip.sims.network)
 -> model-assumption variants (reference.py, one key-rate call)
 -> the unpublished parameters (uncertain.*) under uncertainty: REPORT_SAMPLES samples, bands,
    sensitivity, consistency with the reference (qkdchip.sims.network.uncertainty)
--> server chip (figures.py)
 -> results.json (+ checks against the reference), report.md (markdown.py) and report.html
 (the same report as one self-contained page, figures embedded: html.py)
 
@@ -16,11 +15,12 @@ of a design computes none of them again.
 
 With two or more CPUs a second process (:mod:`qkdchip.sims.network.background`) runs the comb
 and the masks (sent at the start) and the rate-vs-distance key rates (sent at the curves step)
-while this one does the client chip, the network, the model assumptions, the uncertainty step
-and the server chip; they are collected where needed (the comb before the network, the rest
-before the report). The process is forked after :data:`BACKGROUND_MODULES` are imported (when
-JAX has started no backend yet; else spawned), so it shares them instead of importing them
-again. The same functions on the same inputs, so the same numbers and files as in one process
+while this one does both chips, the network, the model assumptions and the uncertainty step;
+they are collected where needed (the comb before the network, the rest after the uncertainty
+step). The process is
+forked at the start (when JAX has started no backend yet; else spawned): it shares the modules
+imported so far (gdsfactory) and imports the rest (JAX, sax) beside this process's own imports.
+The same functions on the same inputs, so the same numbers and files as in one process
 (results.json byte-identical, tested).
 
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
@@ -57,16 +57,6 @@ REPORT_SAMPLES = 256
 
 log = logging.getLogger(__name__)
 
-#: what the second process runs (the comb, the masks, key rates) imports, and this process
-#: needs too: imported before it is forked, so that it does not import them again
-#: (sims.network.background.start)
-BACKGROUND_MODULES = (
-    "qkdchip.build",
-    "qkdchip.sims.client",
-    "qkdchip.sims.devices",
-    "qkdchip.sims.network.keyrates",
-)
-
 #: the entries a run writes into its folder (replaced as a whole; any other entry is kept)
 OUTPUTS = frozenset(
     {"report.md", "report.html", "results.json", "timings.json", "masks", "figures"}
@@ -76,12 +66,12 @@ OUTPUTS = frozenset(
 STEPS: tuple[tuple[str, str], ...] = (
     ("masks", "build + DRC the masks"),
     ("client", "client chip S-matrix"),
+    ("server", "server chip S-matrix"),
     ("comb", "Kerr comb (LLE)"),
     ("network", "network at the design distance"),
     ("curves", "rate vs distance"),
     ("sensitivity", "model assumptions"),
     ("uncertainty", "unpublished parameters under uncertainty"),
-    ("server", "server chip S-matrix"),
     ("report", "report"),
 )
 
@@ -135,7 +125,7 @@ def run(
 
     # the second process (sims.network.background): the comb, the masks, the rate-vs-distance
     # key rates
-    keyproc = background.start(preload=BACKGROUND_MODULES)
+    keyproc = background.start()
     try:
         return _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc)
     finally:
@@ -177,8 +167,8 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
         figs = stage / "figures"
         figs.mkdir()
         # with a second process, the comb and the masks run there (sent now and collected in
-        # this order: the comb before the network, the masks before the report), and later the
-        # rate-vs-distance key rates; the chips' S-matrices and the rest run here meanwhile
+        # this order: the comb before the network, the masks after the uncertainty step), and
+        # later the rate-vs-distance key rates; the chips' S-matrices and the rest run here
         step("masks")
         if keyproc is not None:
             keyproc.call(timed, model.comb_of, design)  # needed first: before the masks
@@ -190,6 +180,10 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
         t0 = step("client")
         client_figs = figures.plot_client(design, figs / "client_sparams.png")
         timings["client chip S-matrix"] = time.perf_counter() - t0
+
+        t0 = step("server")
+        server_figs = figures.plot_server(design, figs / "server_sparams.png")
+        timings["server chip S-matrix"] = time.perf_counter() - t0
 
         t0 = step("comb")
         if keyproc is not None:
@@ -260,10 +254,6 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
         )
         for k, v in unc.timings_s.items():
             timings[f"uncertainty: {k}"] = v
-
-        t0 = step("server")
-        server_figs = figures.plot_server(design, figs / "server_sparams.png")
-        timings["server chip S-matrix"] = time.perf_counter() - t0
 
         if keyproc is not None:  # the second process's steps, in the order they were sent
             t0 = time.perf_counter()

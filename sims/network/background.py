@@ -48,18 +48,19 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def start(preload: tuple[str, ...] = ()) -> KeyRateProcess | None:
+def start(preload: tuple[str, ...] = (), fork: bool = True) -> KeyRateProcess | None:
     """A started :class:`KeyRateProcess`, or None when this process has a single CPU.
 
-    ``preload``: modules the process will need. Where it is safe (:func:`fork_safe`), they are
-    imported here and the process is forked, so it shares them instead of importing them again
-    (seconds of CPU for gdsfactory, sax and JAX, on a machine with two cores); otherwise it is
-    spawned and imports what it uses."""
+    ``fork``: fork the process where it is safe (:func:`fork_safe`), after importing
+    ``preload`` here, so that it shares this process's modules instead of importing them again
+    (seconds of CPU for gdsfactory, sax and JAX, on a machine with two cores); what it needs
+    beyond them it imports itself, beside this process's own work. Otherwise (or with
+    ``fork=False``) it is spawned and imports what it uses."""
     if _cpus() < 2:
         log.info("second process: none (one CPU)")
         return None
     method = "spawn"
-    if preload and fork_safe():
+    if fork and fork_safe():
         for name in preload:
             importlib.import_module(name)
         if fork_safe():  # importing started no JAX backend
