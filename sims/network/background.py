@@ -70,9 +70,10 @@ def start(preload: tuple[str, ...] = (), fork: bool = True) -> KeyRateProcess | 
 
 
 def fork_safe() -> bool:
-    """Whether this process can be forked: the "fork" start method exists (POSIX) and JAX, if
-    imported, has started no backend (its compiler threads would not be in the child)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """Whether this process can be forked: Linux (where Python's default start method is
+    "fork"; macOS system libraries are not fork-safe, Windows has no fork) and JAX, if imported,
+    has started no backend (its compiler threads would not be in the child)."""
+    if not sys.platform.startswith("linux"):
         return False
     xb = sys.modules.get("jax._src.xla_bridge")
     return xb is None or not getattr(xb, "_backends", {})
