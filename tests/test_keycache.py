@@ -143,6 +143,22 @@ def test_least_recently_used_entries_go_beyond_the_limit(cache, monkeypatch):
     assert left == set(keys[2:])
 
 
+def test_the_oldest_entries_go_beyond_the_size_limit(cache, monkeypatch):
+    keys = []
+    for i in range(4):
+        rows = _rows(distance_km=200.0 + i)
+        keys.append(keycache.key("sns", rows, True, None))
+        keycache.cached("sns", rows, True, None, lambda: b"x" * 1000)
+        for entry in _entries(cache):
+            os.utime(entry, ns=(0, 10**9 * (1 + keys.index(entry.stem))))
+    sizes = [p.stat().st_size for p in _entries(cache)]
+    monkeypatch.setattr(keycache, "MAX_BYTES", sum(sizes) - 1)  # the four fill it
+    new = keycache.key("sns", _rows(distance_km=1.0), True, None)
+    keycache.cached("sns", _rows(distance_km=1.0), True, None, lambda: b"")  # a small fifth
+    left = {p.stem for p in _entries(cache)}
+    assert left == {*keys[1:], new}  # the oldest made room, and enough
+
+
 def test_an_unwritable_folder_only_costs_time(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

@@ -15,7 +15,8 @@ kept on disk, keyed by everything it depends on:
 so a cached result is the one the same call would compute, to the bit; changing any input, the
 key-rate code or the numerical libraries misses. Entries are written atomically (temp file +
 rename; concurrent writers of one key write the same bytes), the least recently used are
-removed beyond :data:`MAX_ENTRIES`, and an unreadable entry is recomputed (and replaced).
+removed beyond :data:`MAX_ENTRIES` entries or :data:`MAX_BYTES` (200 MiB), and an unreadable
+entry is recomputed (and replaced).
 
 Folder: ``$QKDCHIP_KEYRATE_CACHE_DIR`` if set (``off`` disables the cache), else
 ``$XDG_CACHE_HOME/qkdchip/keyrates`` (default ``~/.cache/qkdchip/keyrates``), beside JAX's
@@ -39,14 +40,16 @@ import numpy as np
 
 from qkdchip.base.fingerprint import module_sources, source_hash
 
-__all__ = ["ENV", "MAX_ENTRIES", "MODULES", "cache_dir", "cached", "code_hash", "key"]
+__all__ = ["ENV", "MAX_BYTES", "MAX_ENTRIES", "MODULES", "cache_dir", "cached", "code_hash", "key"]
 
 #: environment variable that moves (or, with "off", disables) the cache
 ENV = "QKDCHIP_KEYRATE_CACHE_DIR"
 #: the code a cached key rate depends on (its files are hashed into every key)
 MODULES = ("qkdchip.sims.keyrate", "qkdchip.sims.network.keyrates")
-#: entries kept (each a few kB to a few hundred kB); the least recently used go first
+#: entries kept, and their total size (an entry is a few kB to ~100 kB: the 310 rows of
+#: ``run``'s curves take 86 kB); beyond either, the least recently used go first
 MAX_ENTRIES = 2000
+MAX_BYTES = 200 * 2**20
 #: bump when the format of an entry changes
 _FORMAT = 1
 
@@ -148,9 +151,17 @@ def _prune(folder: Path) -> None:
     entries = []
     for sub in folder.iterdir():
         if sub.is_dir():
-            entries.extend(sub.glob("*.pkl"))
-    if len(entries) <= MAX_ENTRIES:
+            for p in sub.glob("*.pkl"):
+                st = p.stat()
+                entries.append((st.st_mtime_ns, p.name, st.st_size, p))
+    total = sum(e[2] for e in entries)
+    if len(entries) <= MAX_ENTRIES and total <= MAX_BYTES:
         return
-    entries.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-    for old in entries[: len(entries) - MAX_ENTRIES]:
+    entries.sort()
+    count = len(entries)
+    for _, _, size, old in entries:
+        if count <= MAX_ENTRIES and total <= MAX_BYTES:
+            break
         old.unlink(missing_ok=True)
+        count -= 1
+        total -= size
