@@ -27,6 +27,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from qkdchip.base.fingerprint import cache_folder
+
 __all__ = ["ENV", "STRING_HASH_SEED", "cache_dir", "configure", "quiet_xla_logs"]
 
 #: environment variable that moves (or, with "off", disables) the cache
@@ -43,12 +45,7 @@ STRING_HASH_SEED = "6640"
 
 def cache_dir() -> Path | None:
     """The cache folder this process uses (None: cache off)."""
-    value = os.environ.get(ENV)
-    if value is not None:
-        value = value.strip()
-        return None if value in ("", "off", "0", "none") else Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qkdchip" / "jax"
+    return cache_folder(ENV, "jax")
 
 
 def quiet_xla_logs() -> None:

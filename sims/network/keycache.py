@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from qkdchip.base.fingerprint import module_sources, source_hash
+from qkdchip.base.fingerprint import cache_folder, module_sources, source_hash
 
 __all__ = ["ENV", "MAX_BYTES", "MAX_ENTRIES", "MODULES", "cache_dir", "cached", "code_hash", "key"]
 
@@ -56,12 +56,7 @@ _FORMAT = 1
 
 def cache_dir() -> Path | None:
     """The cache folder this process uses (None: cache off)."""
-    value = os.environ.get(ENV)
-    if value is not None:
-        value = value.strip()
-        return None if value in ("", "off", "0", "none") else Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qkdchip" / "keyrates"
+    return cache_folder(ENV, "keyrates")
 
 
 @functools.lru_cache(maxsize=1)
