@@ -17,11 +17,10 @@ With two or more CPUs a second process (:mod:`qkdchip.sims.network.background`) 
 and the masks (sent at the start) and the rate-vs-distance key rates (sent at the curves step)
 while this one does both chips, the network, the model assumptions and the uncertainty step;
 they are collected where needed (the comb before the network, the rest after the uncertainty
-step). The process is
-forked at the start (when JAX has started no backend yet; else spawned): it shares the modules
-imported so far (gdsfactory) and imports the rest (JAX, sax) beside this process's own imports.
-The same functions on the same inputs, so the same numbers and files as in one process
-(results.json byte-identical, tested).
+step). The process is forked at the start (on Linux, while JAX has started no backend; else
+spawned): it shares the modules imported so far (gdsfactory) and imports the rest (JAX) beside
+this process's own imports. The same functions on the same inputs, so the same numbers and
+files as in one process (results.json byte-identical, tested).
 
 Atomic: ``out_dir`` is checked before any work; every file is written into a stage folder beside
 it and the whole set is published in one rename (``qkdchip.base.outputs.staged_folder``): a failure
