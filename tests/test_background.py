@@ -71,8 +71,9 @@ def test_calls_and_key_rates_come_back_in_the_order_sent(proc):
 
 
 def test_fork_only_while_jax_has_no_backend():
-    """In a fresh interpreter: with the key-rate stack preloaded and no JAX computation yet the
-    process is forked (and computes the same numbers); after one JAX operation, spawned."""
+    """In a fresh interpreter: with the key-rate stack and JAX imported and no JAX computation
+    yet the process is forked (and computes the same numbers); after one JAX operation,
+    spawned."""
     script = textwrap.dedent(
         """
         import numpy as np
@@ -82,9 +83,10 @@ def test_fork_only_while_jax_has_no_backend():
         r = Rows()
         r.add((0, 0), LinkSettings(), NetworkSettings(), length_km=(150.0, 150.0), sigma=0.1,
               e_d=0.02, p_d=1e-8, er=30.0)
+        import jax  # imported, no backend started
         b._cpus = lambda: 2
         assert b.fork_safe()
-        with b.start(preload=("qkdchip.sims.network.keyrates", "jax")) as p:
+        with b.start() as p:
             assert p._proc._popen.method == "fork"
             p.submit("sns-aopp", r, False)
             assert np.array_equal(p.result().rate_per_pulse,
@@ -92,7 +94,7 @@ def test_fork_only_while_jax_has_no_backend():
         import jax.numpy as jnp
         float(jnp.ones(3).sum())  # a backend now runs
         assert not b.fork_safe()
-        with b.start(preload=("qkdchip.sims.network.keyrates",)) as p:
+        with b.start() as p:
             assert p._proc._popen.method == "spawn"
         print("ok")
         """

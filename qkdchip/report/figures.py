@@ -8,9 +8,9 @@ design: server.* -> server chip netlist -> sax circuit (qkdchip.sims.server)
     sampled adaptively (:func:`resolved_trace`): every dip's exact minimum is on the curve, so
     the plotted extinction is the reported one
 
-Each figure has a builder returning the matplotlib figure (``client_figure``,
-``server_figure``: tests read its labels and data) and a ``plot_*`` function that saves it
-atomically. Axis labels come from :mod:`qkdchip.base.labels`.
+Each figure has its numbers (``client_data``, ``server_data``), a builder returning the
+matplotlib figure (``client_figure``, ``server_figure``: tests read its labels and data) and a
+``plot_*`` function that saves it atomically. Axis labels come from :mod:`qkdchip.base.labels`.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def _db(t: np.ndarray) -> np.ndarray:
 
 def client_data(design: Design) -> dict[str, Any]:
     """Everything the client figure shows, computed from the chip's S-matrix (numbers and
-    arrays only, so that it can be computed in another process: ``qkdchip run``): the chip's
-    figures (``figs``), the drive responses and the C-band traces."""
+    arrays, no matplotlib): the chip's figures (``figs``), the drive responses and the C-band
+    traces."""
     from qkdchip.pdk.inp.process import PROCESS
     from qkdchip.sims import client
     from qkdchip.sims.client_figures import drive_response
@@ -111,14 +111,14 @@ def client_data(design: Design) -> dict[str, Any]:
     }
 
 
-def client_figure(design: Design, data: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+def client_figure(design: Design) -> tuple[Any, dict[str, Any]]:
     """Client chip: (figure, figures of its S-matrix). Left: |S(o2, laser)|^2 at the laser
     wavelength against the drive of IM I (push-pull about its bias, the extinction point
-    included) and of the VOA (reverse bias); right: |S|^2 over the C band in the drive states.
-    ``data``: :func:`client_data` of ``design`` if already computed."""
+    included) and of the VOA (reverse bias); right: |S|^2 over the C band in the drive states
+    (the numbers: :func:`client_data`)."""
     from qkdchip.sims.network.plots import _plt
 
-    d = client_data(design) if data is None else data
+    d = client_data(design)
     figs, v1, vpi, v_off = d["figs"], d["v1"], d["vpi"], d["v_off"]
     wl = d["wl"]
     plt = _plt()
@@ -159,12 +159,11 @@ def client_figure(design: Design, data: dict[str, Any] | None = None) -> tuple[A
     return fig, figs
 
 
-def plot_client(design: Design, path: Path, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Client chip: :func:`client_figure` saved atomically to ``path``; its figures back.
-    ``data``: :func:`client_data` of ``design`` if already computed."""
+def plot_client(design: Design, path: Path) -> dict[str, Any]:
+    """Client chip: :func:`client_figure` saved atomically to ``path``; its figures back."""
     from qkdchip.sims.network.plots import save
 
-    fig, figs = client_figure(design, data)
+    fig, figs = client_figure(design)
     save(fig, path)
     return figs
 
@@ -225,7 +224,7 @@ def resolved_trace(
 
 def server_data(design: Design) -> dict[str, Any] | None:
     """Everything the server figure shows, computed from the chip's S-matrix (numbers and
-    arrays only, computable in another process): the chip's figures (``figs``) and
+    arrays, no matplotlib): the chip's figures (``figs``) and
     |S(o2, o1)|^2 over 2.4 FSRs and +-8 FWHM around the pump resonance, both resolved with
     :func:`resolved_trace`; None if the server S-matrix layer (qkdchip.sims.server) is not
     available."""
@@ -264,14 +263,12 @@ def server_data(design: Design) -> dict[str, Any] | None:
     }
 
 
-def server_figure(
-    design: Design, data: dict[str, Any] | None = None
-) -> tuple[Any, dict[str, Any]] | None:
+def server_figure(design: Design) -> tuple[Any, dict[str, Any]] | None:
     """Server chip: (figure, figures of its S-matrix), None if the server S-matrix layer
     (qkdchip.sims.server) is not available. |S(o2, o1)|^2 over 2.4 FSRs and +-8 FWHM around
-    the pump resonance, both resolved with :func:`resolved_trace`. ``data``:
-    :func:`server_data` of ``design`` if already computed."""
-    d = server_data(design) if data is None else data
+    the pump resonance, both resolved with :func:`resolved_trace` (the numbers:
+    :func:`server_data`)."""
+    d = server_data(design)
     if d is None:
         return None
     from qkdchip.sims.network.plots import _plt
@@ -316,15 +313,12 @@ def server_figure(
     return fig, figs
 
 
-def plot_server(
-    design: Design, path: Path, data: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
+def plot_server(design: Design, path: Path) -> dict[str, Any] | None:
     """Server chip: :func:`server_figure` saved atomically to ``path``; its figures back (None
-    if the server S-matrix layer is not available). ``data``: :func:`server_data` of
-    ``design`` if already computed."""
+    if the server S-matrix layer is not available)."""
     from qkdchip.sims.network.plots import save
 
-    made = server_figure(design, data)
+    made = server_figure(design)
     if made is None:
         return None
     fig, figs = made

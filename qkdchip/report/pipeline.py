@@ -132,21 +132,20 @@ def run(
             keyproc.close()
 
 
-def masks_step(dest: Path, out_dir: Path, design: Design, reuse: bool) -> tuple[dict, str, float]:
+def masks_step(dest: Path, out_dir: Path, design: Design, reuse: bool) -> tuple[dict, str]:
     """The masks of ``design`` into ``dest``: those of ``out_dir``'s previous run when their key
     matches (``reuse``), else built, checked (DRC) and previewed. Returns (manifest, what was
-    done, seconds). A module-level function: ``run`` runs it in its second process."""
+    done). A module-level function: ``run`` runs it in its second process."""
     from qkdchip.build import write_masks
 
-    t0 = time.perf_counter()
     key = build_key(design)
     manifest = cached_masks(out_dir, key, dest) if reuse else None
     if manifest is not None:
-        return manifest, "masks (reused)", time.perf_counter() - t0
+        return manifest, "masks (reused)"
     dest.mkdir(exist_ok=True)
     files, _ = write_masks(dest, design, previews=True, drc=True)
     (dest / "build_key.txt").write_text(key + "\n")
-    return {"files": files}, "masks (build + DRC + previews)", time.perf_counter() - t0
+    return {"files": files}, "masks (build + DRC + previews)"
 
 
 def timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
@@ -171,9 +170,11 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
         step("masks")
         if keyproc is not None:
             keyproc.call(timed, model.comb_of, design)  # needed first: before the masks
-            keyproc.call(masks_step, stage / "masks", out_dir, design, reuse_masks)
+            keyproc.call(timed, masks_step, stage / "masks", out_dir, design, reuse_masks)
         else:
-            manifest, what, seconds = masks_step(stage / "masks", out_dir, design, reuse_masks)
+            (manifest, what), seconds = timed(
+                masks_step, stage / "masks", out_dir, design, reuse_masks
+            )
             timings[what] = seconds
 
         t0 = step("client")
@@ -256,7 +257,7 @@ def _run(out_dir, design, step, timings, t_all, reuse_masks, keyproc) -> RunResu
 
         if keyproc is not None:  # the second process's steps, in the order they were sent
             t0 = time.perf_counter()
-            manifest, what, seconds = keyproc.result()
+            (manifest, what), seconds = keyproc.result()
             timings[what] = seconds
             timings["waited for the masks (second process)"] = time.perf_counter() - t0
         if curves is None:

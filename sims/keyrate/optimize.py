@@ -710,13 +710,8 @@ def refine(problem: Problem, candidates: list[Array]) -> tuple[Array, Array]:
     it = ITERATIONS[problem.finite or problem.asymmetric]
     y, f = batched_bfgs(problem.objective, y0, max_iter=it["bfgs"])
     y, f = _polish(problem, y)
-    lost = np.flatnonzero(f >= 0.0)  # no key near the candidates: the global search
-    if lost.size:
-        sub = _take_rows(problem, lost)
-        y_g, r_g = optimize(sub, warm=y0[lost])
-        better = -r_g < f[lost]
-        y[lost[better]] = y_g[better]
-        f[lost[better]] = -r_g[better]
+    # no key near the candidates: the global search
+    _search_keyless(problem, y, f, lambda sub, lost: optimize(sub, warm=y0[lost]))
     return np.clip(y, -Y_MAX, Y_MAX), -f
 
 
@@ -764,15 +759,35 @@ def _optimize_ranked(
     # fraction (the fixed security cost over dark-count detections) can look better.
     y, f = batched_nelder_mead(problem.objective, y, step=0.2, max_iter=EXPLORE_ITER, ftol=1e-6)
     y, f = batched_bfgs(problem.objective, np.clip(y, -Y_MAX, Y_MAX))
-    lost = np.flatnonzero(f >= 0.0)  # no key found along the path: search globally
-    if lost.size:
-        sub = _take_rows(problem, lost)
-        y_g, r_g = _solve(sub, [s[lost] for s in starts] + [y[lost]], n_candidates, ranks[lost])
-        better = -r_g < f[lost]
-        y[lost[better]] = y_g[better]
-        f[lost[better]] = -r_g[better]
+    # no key found along the path: search globally
+    _search_keyless(
+        problem,
+        y,
+        f,
+        lambda sub, lost: _solve(
+            sub, [s[lost] for s in starts] + [y[lost]], n_candidates, ranks[lost]
+        ),
+    )
     y, f = _polish(problem, y)
     return np.clip(y, -Y_MAX, Y_MAX), -f
+
+
+def _search_keyless(
+    problem: Problem,
+    y: Array,
+    f: Array,
+    search: Callable[[Problem, Array], tuple[Array, Array]],
+) -> None:
+    """The problems of ``problem`` without key at ``y`` (objective ``f >= 0``) searched again by
+    ``search(sub_problem, rows) -> (y, rate)``; ``y`` and ``f`` updated in place where that
+    gains."""
+    lost = np.flatnonzero(f >= 0.0)
+    if lost.size == 0:
+        return
+    y_g, r_g = search(_take_rows(problem, lost), lost)
+    better = -r_g < f[lost]
+    y[lost[better]] = y_g[better]
+    f[lost[better]] = -r_g[better]
 
 
 def _polish(problem: Problem, y: Array) -> tuple[Array, Array]:

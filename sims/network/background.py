@@ -9,9 +9,9 @@ and any module-level function of the caller (:meth:`~KeyRateProcess.call`: the c
 It is the same function on the same inputs, so the numbers are the same as in the caller's
 process.
 
-Start method: :func:`start` forks when it is safe (:func:`fork_safe`: JAX has started no
-backend, whose threads a child would lack), after importing the modules the process will need,
-so that it shares them instead of importing them again (gdsfactory, sax and JAX: seconds of CPU
+Start method: :func:`start` forks when it is safe (:func:`fork_safe`: Linux, and JAX has
+started no backend, whose threads a child would lack), so that the process shares the modules
+already imported instead of importing them again (gdsfactory, sax and JAX: seconds of CPU
 on a machine with two cores); otherwise it spawns a fresh interpreter ("spawn": no copy of the
 parent's JAX threads). Where fewer than two CPUs are available to this process, :func:`start`
 returns None and the caller runs everything inline. The process ignores SIGINT (the parent's
@@ -23,7 +23,6 @@ clean-up).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -48,23 +47,17 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def start(preload: tuple[str, ...] = (), fork: bool = True) -> KeyRateProcess | None:
+def start() -> KeyRateProcess | None:
     """A started :class:`KeyRateProcess`, or None when this process has a single CPU.
 
-    ``fork``: fork the process where it is safe (:func:`fork_safe`), after importing
-    ``preload`` here, so that it shares this process's modules instead of importing them again
-    (seconds of CPU for gdsfactory, sax and JAX, on a machine with two cores); what it needs
-    beyond them it imports itself, beside this process's own work. Otherwise (or with
-    ``fork=False``) it is spawned and imports what it uses."""
+    Forked where it is safe (:func:`fork_safe`), so that it shares this process's imported
+    modules instead of importing them again (seconds of CPU for gdsfactory, sax and JAX, on a
+    machine with two cores) and imports what else it needs beside this process's own work;
+    otherwise spawned (it imports what it uses)."""
     if _cpus() < 2:
         log.info("second process: none (one CPU)")
         return None
-    method = "spawn"
-    if fork and fork_safe():
-        for name in preload:
-            importlib.import_module(name)
-        if fork_safe():  # importing started no JAX backend
-            method = "fork"
+    method = "fork" if fork_safe() else "spawn"
     log.info("second process: %s", method)
     return KeyRateProcess(method=method)
 

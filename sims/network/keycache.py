@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from qkdchip.base.fingerprint import cache_folder, module_sources, source_hash
+from qkdchip.base.outputs import write_file
 
 __all__ = ["ENV", "MAX_BYTES", "MAX_ENTRIES", "MODULES", "cache_dir", "cached", "code_hash", "key"]
 
@@ -125,18 +125,12 @@ def cached(
 
 
 def _store(folder: Path, path: Path, k: str, result: Any) -> None:
-    """Write one entry atomically; prune beyond MAX_ENTRIES. A cache that cannot be written
-    (read-only folder, full disk) is skipped silently: it only costs time."""
+    """Write one entry atomically (``qkdchip.base.outputs.write_file``); prune beyond the
+    limits. A cache that cannot be written (read-only folder, full disk) is skipped silently:
+    it only costs time."""
+    data = pickle.dumps((k, result), protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump((k, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_file(path, lambda tmp: tmp.write_bytes(data))
         _prune(folder)
     except OSError:
         return
@@ -147,6 +141,8 @@ def _prune(folder: Path) -> None:
     for sub in folder.iterdir():
         if sub.is_dir():
             for p in sub.glob("*.pkl"):
+                if p.name.startswith("."):  # another process's entry being written
+                    continue
                 st = p.stat()
                 entries.append((st.st_mtime_ns, p.name, st.st_size, p))
     total = sum(e[2] for e in entries)
