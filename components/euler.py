@@ -96,7 +96,9 @@ class EulerBend:
         r0, length = self.min_radius_um, self.length_um
         n = max(2, math.ceil(length / max_step_um))
         s = np.linspace(0.0, length, n + 1)
-        x, y, t = np.empty_like(s), np.empty_like(s), np.empty_like(s)
+        # zeros, not empty: with p = 0 (a circular arc) no segment below covers s = 0, whose
+        # point is the start (0, 0) heading +x (np.empty left it as whatever was in memory)
+        x, y, t = np.zeros_like(s), np.zeros_like(s), np.zeros_like(s)
         sp = self.p * ALPHA * r0
         if sp > 0:
             a = math.sqrt(math.pi * r0 * sp)

@@ -150,7 +150,7 @@ def drawn_min_radius_um(c, layer: tuple[int, int], width_um: float, span_um: flo
 def test_euler_min_curvature_radius_from_the_path(xs, radius):
     r_min = XS[xs].radius_min_um
     bend = euler_bend(radius, r_min)
-    x, y, _ = bend.centerline(0.5)
+    x, y, t = bend.centerline(0.5)
     radii = curvature_radii(x, y)
     # the path's own curvature: never tighter than the rule, and as the bend states
     assert radii.min() >= r_min * (1 - 1e-9)
@@ -161,7 +161,9 @@ def test_euler_min_curvature_radius_from_the_path(xs, radius):
     else:
         assert 0 <= bend.p < P_MAX
         assert bend.min_radius_um == pytest.approx(r_min, rel=1e-5)
-    # a drop-in for a circular bend of that radius: ends at (R, R) heading north
+    # a drop-in for a circular bend of that radius: from (0, 0) heading east (also at p = 0,
+    # where the start point is not on any of the three segments) to (R, R) heading north
+    assert (x[0], y[0], t[0]) == (0.0, 0.0, 0.0)
     assert (x[-1], y[-1]) == (radius, radius)
     chords = float(np.hypot(np.diff(x), np.diff(y)).sum())
     assert chords == pytest.approx(bend.length_um, rel=1e-5)  # chords: -ds^2/(24 R^2)

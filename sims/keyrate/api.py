@@ -236,7 +236,8 @@ def key_rate(
             continuation in the number of pulses: :func:`~.optimize.optimize`) or ``"local"``
             (a local search from the best ``warm_start`` candidate of each problem, the global
             search only where that finds no key: :func:`~.optimize.refine`; for problems close
-            to solved ones, e.g. the samples of an uncertainty study).
+            to solved ones, e.g. the samples of an uncertainty study). An asymmetric SNS search
+            uses no warm start and is always global.
 
     Raises:
         ValueError: bad input, naming the parameter, its value and the allowed range.
