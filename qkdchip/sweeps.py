@@ -43,6 +43,7 @@ from typing import Any
 
 from qkdchip.base.design import Design
 from qkdchip.base.labels import LABELS
+from qkdchip.sims.jaxcache import ONE_THREAD_XLA_FLAGS, one_thread_xla_flags
 
 __all__ = [
     "LAYOUT_PREFIXES",
@@ -207,16 +208,35 @@ def evaluate_designs(
     others are unaffected. ``extra(network_result)``: further metrics of an operating point
     (e.g. the optimiser's ``reach_km``), merged into its metrics; a ``ValueError`` it raises
     fails that point."""
-    from qkdchip.sims.network.model import evaluate, prepare
+    return finish_points(prepare_points(designs), extra)
 
-    out: list[PointResult | None] = [None] * len(designs)
-    prepared, where = [], []
-    for i, d in enumerate(designs):
+
+def prepare_points(designs: Sequence[Design]) -> list[Any]:
+    """The first half of :func:`evaluate_designs`: each design's prepared network
+    (:func:`qkdchip.sims.network.model.prepare`: comb, locking, client dies) or, when it raises
+    ``ValueError``, its failed :class:`PointResult`."""
+    from qkdchip.sims.network.model import prepare
+
+    out: list[Any] = []
+    for d in designs:
         try:
-            prepared.append(prepare(d))
-            where.append(i)
+            out.append(prepare(d))
         except ValueError as exc:
-            out[i] = _failed(str(exc))
+            out.append(_failed(str(exc)))
+    return out
+
+
+def finish_points(
+    items: Sequence[Any], extra: Callable[[Any], Mapping[str, float]] | None = None
+) -> list[PointResult]:
+    """The second half of :func:`evaluate_designs`: the prepared points' key rates in one
+    vectorised call (one by one when one of them spoils the batch) and their metrics; the
+    failed ones of :func:`prepare_points` are passed through."""
+    from qkdchip.sims.network.model import evaluate
+
+    out: list[PointResult | None] = [r if isinstance(r, PointResult) else None for r in items]
+    where = [i for i, r in enumerate(out) if r is None]
+    prepared = [items[i] for i in where]
     if prepared:
         try:
             results = evaluate(prepared)
@@ -260,11 +280,63 @@ def run(
         if on_task is not None:
             on_task(task, res)
 
-    map_tasks(
-        evaluate_designs, [([designs[i] for i in t],) for t in todo], client=client,
-        on_done=lambda k, res: finish(todo[k], res),
-    )  # fmt: skip
+    if client is None:
+        map_tasks(
+            evaluate_designs, [([designs[i] for i in t],) for t in todo],
+            on_done=lambda k, res: finish(todo[k], res),
+        )  # fmt: skip
+    else:
+        _run_on(client, designs, todo, finish)
     return [results[i] for i in range(len(designs))]
+
+
+def _layout_parts(designs: Sequence[Design], task: Sequence[int]) -> list[list[int]]:
+    """Positions in ``task`` of its points grouped by layout (in order of first appearance)."""
+    parts: dict[tuple, list[int]] = {}
+    for pos, i in enumerate(task):
+        parts.setdefault(_layout_key(designs[i]), []).append(pos)
+    return list(parts.values())
+
+
+def _reassemble(parts: Sequence[Sequence[int]], *prepared: Sequence[Any]) -> list[PointResult]:
+    """:func:`finish_points` on a task's points in task order, from its layout parts' results."""
+    items: list[Any] = [None] * sum(len(p) for p in parts)
+    for part, got in zip(parts, prepared, strict=True):
+        for pos, item in zip(part, got, strict=True):
+            items[pos] = item
+    return finish_points(items)
+
+
+def _run_on(
+    client: Any,
+    designs: Sequence[Design],
+    todo: Sequence[Sequence[int]],
+    finish: Callable[[list[int], list[PointResult]], None],
+) -> None:
+    """The tasks ``todo`` on a Dask ``client``, each cut in two stages so that no worker idles
+    at the end of a sweep behind one long task: one small task per layout among the task's
+    points (:func:`prepare_points`: the comb, locking and dies of that layout, the most of a
+    point's time) and one for the task's key rates (:func:`finish_points` on them, in task
+    order: the same vectorised call, the same numbers as :func:`evaluate_designs`). A task's
+    key rates go before the next task's layouts (Dask priorities), so the tasks finish, and
+    are saved, in order while the workers stay busy: a 200-point sampled sweep on 2 workers
+    left one of them idle for the last 9.5 of 132 s with whole tasks (25 tasks of 8 points)."""
+    from distributed import as_completed
+
+    futures = {}
+    for k, task in enumerate(todo):
+        parts = _layout_parts(designs, task)
+        prep = [
+            client.submit(
+                prepare_points, [designs[task[pos]] for pos in part], pure=False, priority=-k
+            )
+            for part in parts
+        ]
+        fut = client.submit(_reassemble, parts, *prep, pure=False, priority=-k)
+        futures[fut] = (k, prep)  # the prepared points are held until their task is done
+    for fut in as_completed(list(futures)):
+        k, _ = futures.pop(fut)
+        finish(list(todo[k]), fut.result())
 
 
 def map_tasks(
@@ -273,11 +345,19 @@ def map_tasks(
     *,
     client: Any = None,
     on_done: Callable[[int, Any], None] | None = None,
+    second_process: bool = False,
 ) -> list[Any]:
     """``[fn(*a) for a in args]``, serially (``client`` None, in this process, stopping cleanly
     between tasks on SIGINT/SIGTERM) or as tasks on a ``dask.distributed.Client``;
-    ``on_done(k, result)`` as task ``k`` finishes (in the order they finish)."""
+    ``on_done(k, result)`` as task ``k`` finishes (in the order they finish).
+
+    ``second_process`` (without ``client``): this process and a second local one share the
+    tasks (:func:`qkdchip.sims.network.background.map_pair`; serial where there is one CPU)."""
     out: list[Any] = [None] * len(args)
+    if client is None and second_process:
+        from qkdchip.sims.network.background import map_pair
+
+        return map_pair(fn, args, on_done)
     if client is None:
         from qkdchip.base.outputs import checkpoint
 
@@ -332,18 +412,14 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
     return client
 
 
-#: XLA flags of a local worker: one thread per worker process (XLA:CPU's intra-op pool off), as
-#: Dask already sets OMP/MKL/OPENBLAS_NUM_THREADS=1 for its workers. With the pool on, each of
-#: N workers starts a pool as wide as the machine and they contend for its cores (a 24-point
-#: sweep on 2 workers: 12.6 s of system CPU time with it, 3.6 s without)
-WORKER_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+#: XLA flags of a local worker (:data:`qkdchip.sims.jaxcache.ONE_THREAD_XLA_FLAGS`): one thread
+#: per worker process, as Dask already sets OMP/MKL/OPENBLAS_NUM_THREADS=1 for its workers
+WORKER_XLA_FLAGS = ONE_THREAD_XLA_FLAGS
 
 
 def worker_xla_flags() -> str:
     """The ``XLA_FLAGS`` of a local worker: :data:`WORKER_XLA_FLAGS` after the caller's own."""
-    import os
-
-    return " ".join(x for x in (os.environ.get("XLA_FLAGS", ""), WORKER_XLA_FLAGS) if x)
+    return one_thread_xla_flags()
 
 
 def worker_pre_spawn_environ() -> dict[str, Any]:

@@ -29,7 +29,15 @@ from pathlib import Path
 
 from qkdchip.base.fingerprint import cache_folder
 
-__all__ = ["ENV", "STRING_HASH_SEED", "cache_dir", "configure", "quiet_xla_logs"]
+__all__ = [
+    "ENV",
+    "ONE_THREAD_XLA_FLAGS",
+    "STRING_HASH_SEED",
+    "cache_dir",
+    "configure",
+    "one_thread_xla_flags",
+    "quiet_xla_logs",
+]
 
 #: environment variable that moves (or, with "off", disables) the cache
 ENV = "QKDCHIP_JAX_CACHE_DIR"
@@ -41,6 +49,25 @@ ENV = "QKDCHIP_JAX_CACHE_DIR"
 #: dask/dask#6640), so serial runs, local workers and workers started with a plain
 #: ``dask worker`` all trace the same circuits and share the cache entries
 STRING_HASH_SEED = "6640"
+
+
+#: XLA flags of a process that shares the machine's cores with other JAX processes (a local Dask
+#: worker, the two processes of ``qkdchip wafer``): one thread per process (XLA:CPU's intra-op
+#: pool off). With the pool on, each process starts a pool as wide as the machine and they
+#: contend for its cores (a 24-point sweep on 2 workers: 12.6 s of system CPU time with it,
+#: 3.6 s without; ``qkdchip wafer --wafers 100`` on two processes: 8.8 s against 2.2 s). XLA
+#: reads them when JAX starts its backend, and JAX keys the cache entries by them: the
+#: processes that set them share entries with each other, not with a process without them
+ONE_THREAD_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
+def one_thread_xla_flags() -> str:
+    """``XLA_FLAGS`` with :data:`ONE_THREAD_XLA_FLAGS` after the caller's own (unchanged when
+    they are already there)."""
+    own = os.environ.get("XLA_FLAGS", "")
+    if ONE_THREAD_XLA_FLAGS in own:
+        return own
+    return " ".join(x for x in (own, ONE_THREAD_XLA_FLAGS) if x)
 
 
 def cache_dir() -> Path | None:

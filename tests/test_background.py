@@ -154,3 +154,83 @@ def _alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+# --- map_pair: tasks shared between this process and a second one -----------------------------
+
+_TASKS = '''
+import os, time
+
+def square(k):
+    time.sleep(0.01 * (k % 4))  # uneven tasks
+    return k * k, os.getpid()
+
+def fail_from(k, first):
+    time.sleep(0.01)
+    if k >= first:
+        raise ValueError(f"task {k}")
+    return k
+'''
+
+
+def _map_pair_script(tmp_path, body: str) -> str:
+    (tmp_path / "pairtasks.py").write_text(_TASKS)
+    head = f"import os, sys\nsys.path.insert(0, {str(tmp_path)!r})\n"
+    return head + textwrap.dedent(body)
+
+
+def test_map_pair_gives_the_serial_results_from_two_processes(tmp_path):
+    """In a fresh interpreter (forked second process): the results in task order, every task
+    reported once, both processes used, one-thread XLA flags for both; with one CPU, all here."""
+    script = _map_pair_script(
+        tmp_path,
+        """
+        from pairtasks import square, fail_from
+        from qkdchip.sims.network import background as b
+        b._cpus = lambda: 2
+        seen = []
+        out = b.map_pair(square, [(k,) for k in range(24)], lambda k, r: seen.append(k))
+        assert [o[0] for o in out] == [k * k for k in range(24)], out
+        assert sorted(seen) == list(range(24)), seen
+        pids = {o[1] for o in out}
+        assert len(pids) == 2 and os.getpid() in pids, pids
+        assert "--xla_cpu_multi_thread_eigen=false" in os.environ["XLA_FLAGS"]
+        # the exception of the first failed task in list order, as a serial loop raises it
+        for first in (0, 3, 23):
+            try:
+                b.map_pair(fail_from, [(k, first) for k in range(24)])
+            except ValueError as exc:
+                assert str(exc) == f"task {first}", (first, exc)
+            else:
+                raise AssertionError("no error")
+        assert b.map_pair(fail_from, [(k, 99) for k in range(5)]) == list(range(5))
+        b._cpus = lambda: 1
+        seen.clear()
+        out = b.map_pair(square, [(k,) for k in range(6)], lambda k, r: seen.append(k))
+        assert seen == list(range(6)) and {o[1] for o in out} == {os.getpid()}
+        print("ok")
+        """,
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-2000:]
+
+
+def test_wafer_on_two_processes_gives_the_serial_numbers(tmp_path):
+    """``qkdchip wafer`` shares its tasks (10 wafers each) with a second process: the JSON is
+    the one-process run's (one CPU), but for the elapsed time."""
+    import json
+
+    outs = []
+    for cpus in (2, 1):
+        script = (
+            "import sys; from qkdchip.sims.network import background as b; "
+            f"b._cpus = lambda: {cpus}; from qkdchip.cli import app; "
+            "app(['wafer', '--wafers', '20', '--seed', '3', '--json'])"
+        )
+        res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr[-2000:]
+        out = json.loads(res.stdout)
+        out.pop("elapsed_s")
+        outs.append(out)
+    assert outs[0] == outs[1]
+    assert outs[0]["wafers"] == 20 and outs[0]["dies"] == 400

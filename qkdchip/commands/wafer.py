@@ -89,9 +89,11 @@ def register(app: typer.Typer) -> None:
 
         try:
             with sweeps.cluster(workers, scheduler) as client:
+                # without a cluster: this process and a second one share the tasks
                 parts = sweeps.map_tasks(
-                    wafer_records, [(design, c) for c in chunks], client=client, on_done=on_done
-                )
+                    wafer_records, [(design, c) for c in chunks], client=client,
+                    on_done=on_done, second_process=True,
+                )  # fmt: skip
         except ValueError as exc:
             fail(str(exc))
         records = [r for part in parts for r in part]

@@ -30,9 +30,10 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["CALL", "KeyRateProcess", "fork_safe", "start"]
+__all__ = ["CALL", "KeyRateProcess", "fork_safe", "map_pair", "start"]
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,10 @@ def fork_safe() -> bool:
     """Whether this process can be forked: Linux (where Python's default start method is
     "fork"; macOS system libraries are not fork-safe, Windows has no fork) and JAX, if imported,
     has started no backend (its compiler threads would not be in the child)."""
-    if not sys.platform.startswith("linux"):
-        return False
+    return sys.platform.startswith("linux") and _no_jax_backend()
+
+
+def _no_jax_backend() -> bool:
     xb = sys.modules.get("jax._src.xla_bridge")
     return xb is None or not getattr(xb, "_backends", {})
 
@@ -135,6 +138,11 @@ class KeyRateProcess:
         self._pending += 1
 
     @property
+    def alive(self) -> bool:
+        """Whether the process runs (not closed, not ended)."""
+        return self._proc.is_alive()
+
+    @property
     def pending(self) -> int:
         """Requests sent and not collected yet."""
         return self._pending
@@ -178,3 +186,111 @@ class KeyRateProcess:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def map_pair(
+    fn: Callable[..., Any],
+    args: Sequence[tuple[Any, ...]],
+    on_done: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
+    """``[fn(*a) for a in args]`` on this process and a second one (:func:`start`), for tasks
+    that take seconds each (``fn`` a module-level function, arguments and results picklable).
+
+    The second process takes the tasks from the front of the list and this process from the
+    back, each the next one as soon as it is free (a thread of this process feeds the second
+    one and waits on its pipe, without holding the interpreter lock), so that neither idles
+    while tasks are left. Each task is the same function on the same arguments as in a serial
+    loop: the results do not depend on which process ran it. ``on_done(k, result)`` is called
+    in this thread, as task ``k`` is done here or when its result from the second process is
+    collected (between this process's tasks and at the end). Without a second CPU
+    (:func:`start` gives None) the tasks run here, in order. When JAX has not started its
+    backend yet, ``XLA_FLAGS`` gets :data:`~qkdchip.sims.jaxcache.ONE_THREAD_XLA_FLAGS` for this
+    process (for the rest of its life) and the second one.
+
+    When tasks raise, the exception of the first failed task in list order is raised, as in a
+    serial loop: the tasks after a failed one are not started, those before it still run.
+    SIGINT/SIGTERM of a command stop it between tasks (``qkdchip.base.outputs.checkpoint``)."""
+    from qkdchip.base.outputs import checkpoint
+    from qkdchip.sims.jaxcache import one_thread_xla_flags
+
+    out: list[Any] = [None] * len(args)
+    if len(args) > 1 and _cpus() > 1 and _no_jax_backend():
+        # both processes run XLA: one thread each (they share the cores; a pool each contends),
+        # set before either starts its JAX backend (XLA reads the flags then)
+        os.environ["XLA_FLAGS"] = one_thread_xla_flags()
+    proc = start() if len(args) > 1 else None
+    if proc is None:
+        for k, a in enumerate(args):
+            out[k] = fn(*a)
+            if on_done is not None:
+                on_done(k, out[k])
+            checkpoint()
+        return out
+    lock = threading.Lock()
+    bounds = [0, len(args)]  # tasks [lo, hi) not started yet
+    failed: dict[int, BaseException] = {}
+    arrived: list[tuple[int, Any]] = []  # the second process's results, for on_done
+
+    def take(front: bool) -> int | None:
+        """The next task, from the front or the back; after a failure only tasks before the
+        first failed one (one of them may fail first in list order, as in a serial loop)."""
+        with lock:
+            hi = min(bounds[1], min(failed, default=len(args)))
+            if bounds[0] >= hi:
+                return None
+            if front:
+                bounds[0] += 1
+                return bounds[0] - 1
+            bounds[1] = hi - 1
+            return bounds[1]
+
+    def feed() -> None:
+        while (k := take(front=True)) is not None:
+            try:
+                proc.call(fn, *args[k])
+                res = proc.result()
+            except Exception as exc:  # re-raised in the caller's thread
+                with lock:
+                    failed[k] = exc
+                if not proc.alive:
+                    return
+                continue
+            except BaseException:  # SIGINT/SIGTERM: the caller's checkpoint stops the map
+                return
+            with lock:
+                out[k] = res
+                arrived.append((k, res))
+
+    def report() -> None:
+        with lock:
+            ready = arrived[:]
+            arrived.clear()
+        if on_done is not None:
+            for k, res in ready:
+                on_done(k, res)
+
+    feeder = threading.Thread(target=feed, name="qkdchip-map-pair", daemon=True)
+    try:
+        with proc:
+            feeder.start()
+            while (k := take(front=False)) is not None:
+                try:
+                    out[k] = fn(*args[k])
+                except Exception as exc:
+                    with lock:
+                        failed[k] = exc
+                    continue
+                if on_done is not None:
+                    on_done(k, out[k])
+                report()
+                checkpoint()
+            while feeder.is_alive():
+                feeder.join(0.1)
+                checkpoint()
+    finally:
+        if feeder.is_alive():  # the caller stopped: the process is closed, the feeder ends
+            feeder.join(5)
+    if failed:
+        raise failed[min(failed)]
+    report()
+    return out
