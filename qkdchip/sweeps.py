@@ -15,7 +15,8 @@ The reusable part of ``qkdchip sweep`` (and of a later optimiser):
   cluster and a remote scheduler compute the same numbers (same bytes in the dataset);
 * :func:`evaluate_designs`: one task (a list of validated :class:`~qkdchip.base.design.Design`)
   -> one :class:`PointResult` per design: ``status`` "ok" or "failed" with its ``reason``; a failed
-  point has NaN metrics, never 0;
+  point has NaN metrics, never 0; its two halves :func:`prepare_points` (comb, locking, dies)
+  and :func:`finish_points` (the key rates) are separate Dask tasks on a client;
 * :func:`run`: every task, serially or on a ``dask.distributed.Client``, skipping tasks already
   done (resume), with a callback per finished task;
 * :func:`sample_points` (scipy.stats.qmc: Latin hypercube, scrambled Sobol, plain random) and
@@ -56,11 +57,13 @@ __all__ = [
     "dask_client",
     "dataset_bytes",
     "evaluate_designs",
+    "finish_points",
     "grid_points",
     "map_tasks",
     "metric_label",
     "param_label",
     "plan_tasks",
+    "prepare_points",
     "read_csv",
     "run",
     "sample_points",
