@@ -158,7 +158,7 @@ def _alive(pid: int) -> bool:
 
 # --- map_pair: tasks shared between this process and a second one -----------------------------
 
-_TASKS = '''
+_TASKS = """
 import os, time
 
 def square(k):
@@ -170,7 +170,7 @@ def fail_from(k, first):
     if k >= first:
         raise ValueError(f"task {k}")
     return k
-'''
+"""
 
 
 def _map_pair_script(tmp_path, body: str) -> str:
