@@ -356,21 +356,13 @@ def map_tasks(
 
     ``second_process`` (without ``client``): this process and a second local one share the
     tasks (:func:`qkdchip.sims.network.background.map_pair`; serial where there is one CPU)."""
-    out: list[Any] = [None] * len(args)
-    if client is None and second_process:
-        from qkdchip.sims.network.background import map_pair
-
-        return map_pair(fn, args, on_done)
     if client is None:
-        from qkdchip.base.outputs import checkpoint
+        from qkdchip.sims.network.background import map_pair, map_serial
 
-        for k, a in enumerate(args):
-            out[k] = fn(*a)
-            if on_done is not None:
-                on_done(k, out[k])
-            checkpoint()
-        return out
+        return (map_pair if second_process else map_serial)(fn, args, on_done)
     from distributed import as_completed
+
+    out: list[Any] = [None] * len(args)
 
     futures = {client.submit(fn, *a, pure=False): k for k, a in enumerate(args)}
     for fut in as_completed(list(futures)):

@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["CALL", "KeyRateProcess", "fork_safe", "map_pair", "start"]
+__all__ = ["CALL", "KeyRateProcess", "fork_safe", "map_pair", "map_serial", "start"]
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,24 @@ class KeyRateProcess:
         self.close()
 
 
+def map_serial(
+    fn: Callable[..., Any],
+    args: Sequence[tuple[Any, ...]],
+    on_done: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
+    """``[fn(*a) for a in args]`` in this process, in order, ``on_done(k, result)`` after each
+    task, stopping between tasks on SIGINT/SIGTERM (``qkdchip.base.outputs.checkpoint``)."""
+    from qkdchip.base.outputs import checkpoint
+
+    out: list[Any] = []
+    for k, a in enumerate(args):
+        out.append(fn(*a))
+        if on_done is not None:
+            on_done(k, out[k])
+        checkpoint()
+    return out
+
+
 def map_pair(
     fn: Callable[..., Any],
     args: Sequence[tuple[Any, ...]],
@@ -220,12 +238,7 @@ def map_pair(
         os.environ["XLA_FLAGS"] = one_thread_xla_flags()
     proc = start() if len(args) > 1 else None
     if proc is None:
-        for k, a in enumerate(args):
-            out[k] = fn(*a)
-            if on_done is not None:
-                on_done(k, out[k])
-            checkpoint()
-        return out
+        return map_serial(fn, args, on_done)
     lock = threading.Lock()
     bounds = [0, len(args)]  # tasks [lo, hi) not started yet
     failed: dict[int, BaseException] = {}
