@@ -363,7 +363,6 @@ def map_tasks(
     from distributed import as_completed
 
     out: list[Any] = [None] * len(args)
-
     futures = {client.submit(fn, *a, pure=False): k for k, a in enumerate(args)}
     for fut in as_completed(list(futures)):
         k = futures[fut]

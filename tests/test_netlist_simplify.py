@@ -324,10 +324,8 @@ def test_jax_cache_hits_across_processes(tmp_path):
 def test_model_ports_traced_or_evaluated_as_sax_does():
     """Port names of a leaf model come from an abstract trace (no array operation runs); a
     model that reads concrete values is evaluated instead; both give sax's (natural) order."""
-    ran = []
 
     def traced(wl=1.55, loss_db=0.5):
-        ran.append(1)
         t = 10 ** (-jnp.asarray(loss_db) / 20) * jnp.ones_like(jnp.asarray(wl))
         return sax.reciprocal({("o10", "o2"): t, ("o1", "o2"): t})
 

@@ -297,8 +297,9 @@ def map_pair(
                     on_done(k, out[k])
                 report()
                 checkpoint()
-            while feeder.is_alive():
+            while feeder.is_alive():  # the second process's last tasks, reported as they come
                 feeder.join(0.1)
+                report()
                 checkpoint()
     finally:
         if feeder.is_alive():  # the caller stopped: the process is closed, the feeder ends
